@@ -1,0 +1,200 @@
+package dev.ratelimit;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The answer to one request for permits: whether it is allowed, what is left, when to retry, and
+ * who answered.
+ *
+ * <p>For a policy with several limits the figures are combined: {@link #remaining()} is the
+ * minimum over the limits and {@link #limit()} the capacity of the limit that has it,
+ * {@link #retryAfter()} and {@link #resetAfter()} the maximum; {@link #perLimit()} holds each
+ * limit's own figures, in policy order, for the response headers.
+ *
+ * <p>Durations are exact to the microsecond: with no other traffic, the same request is denied at
+ * {@code now + retryAfter - 1µs} and allowed at {@code now + retryAfter}. Immutable.
+ */
+public final class Decision {
+
+    /** Who produced a decision. */
+    public enum Source {
+        /** The limiter's primary backend. */
+        BACKEND,
+        /** A fallback backend, named by {@link #fallback()}, while the backends before it failed. */
+        FALLBACK,
+        /** The limiter's local cache of keys already denied until a known time; no backend was asked. */
+        LOCAL_BLOCK_CACHE,
+        /** Every backend failed or missed the deadline and the failure policy allowed the request. */
+        FAIL_OPEN,
+        /** Every backend failed or missed the deadline and the failure policy denied the request. */
+        FAIL_CLOSED
+    }
+
+    private final Policy policy;
+    private final int limitIndex;
+    private final boolean allowed;
+    private final long remaining;
+    private final long resetAfterMicros;
+    private final long retryAfterMicros;
+    private final Source source;
+    private final String fallback;
+    private final List<Decision> perLimit;
+
+    private Decision(Policy policy, int limitIndex, boolean allowed, long remaining, long resetAfterMicros,
+            long retryAfterMicros, Source source, String fallback, List<Decision> perLimit) {
+        this.policy = policy;
+        this.limitIndex = limitIndex;
+        this.allowed = allowed;
+        this.remaining = remaining;
+        this.resetAfterMicros = resetAfterMicros;
+        this.retryAfterMicros = retryAfterMicros;
+        this.source = source;
+        this.fallback = fallback;
+        this.perLimit = perLimit;
+    }
+
+    /**
+     * One limit's decision, as a backend computes it ({@link Source#BACKEND}).
+     *
+     * @param limitIndex the limit's position in {@code policy.limits()}
+     * @param remaining permits left after this request
+     * @param resetAfterMicros microseconds until {@code remaining} is back at the capacity
+     * @param retryAfterMicros microseconds until the same request would be allowed; 0 when allowed
+     * @throws IllegalArgumentException if a figure is out of range
+     */
+    public static Decision ofLimit(Policy policy, int limitIndex, boolean allowed, long remaining,
+            long resetAfterMicros, long retryAfterMicros) {
+        Objects.requireNonNull(policy, "policy");
+        if (limitIndex < 0 || limitIndex >= policy.limits().size() || remaining < 0 || resetAfterMicros < 0
+                || retryAfterMicros < 0 || (allowed && retryAfterMicros != 0)) {
+            throw new IllegalArgumentException("inconsistent decision for limit " + limitIndex + " of " + policy
+                    + ": allowed=" + allowed + ", remaining=" + remaining + ", resetAfter=" + resetAfterMicros
+                    + "µs, retryAfter=" + retryAfterMicros + "µs");
+        }
+        return new Decision(policy, limitIndex, allowed, remaining, resetAfterMicros, retryAfterMicros,
+                Source.BACKEND, null, null);
+    }
+
+    /**
+     * Combines the decisions of every limit of {@code policy}, in policy order, into the policy's
+     * decision: allowed iff all allow; the smallest remaining; the largest retry and reset times.
+     */
+    public static Decision combine(Policy policy, List<Decision> perLimit) {
+        if (perLimit.size() != policy.limits().size()) {
+            throw new IllegalArgumentException("expected " + policy.limits().size() + " limit decisions for "
+                    + policy + ", got " + perLimit.size());
+        }
+        if (perLimit.size() == 1) {
+            return perLimit.get(0);
+        }
+        boolean allowed = true;
+        int governing = 0;
+        long remaining = Long.MAX_VALUE;
+        long reset = 0;
+        long retry = 0;
+        for (int i = 0; i < perLimit.size(); i++) {
+            Decision d = perLimit.get(i);
+            allowed &= d.allowed;
+            if (d.remaining < remaining) {
+                remaining = d.remaining;
+                governing = i;
+            }
+            reset = Math.max(reset, d.resetAfterMicros);
+            retry = Math.max(retry, d.retryAfterMicros);
+        }
+        return new Decision(policy, governing, allowed, remaining, reset, retry, Source.BACKEND, null,
+                List.copyOf(perLimit));
+    }
+
+    /**
+     * This decision as produced by {@code source}; {@code fallback} names the fallback backend and
+     * is required exactly when {@code source} is {@link Source#FALLBACK}.
+     */
+    public Decision withSource(Source source, String fallback) {
+        Objects.requireNonNull(source, "source");
+        if ((source == Source.FALLBACK) != (fallback != null)) {
+            throw new IllegalArgumentException("a fallback name goes with Source.FALLBACK and only with it");
+        }
+        return new Decision(policy, limitIndex, allowed, remaining, resetAfterMicros, retryAfterMicros, source,
+                fallback, perLimit);
+    }
+
+    /** Whether the request may go ahead. */
+    public boolean allowed() {
+        return allowed;
+    }
+
+    /** The capacity of the governing limit (the one with the fewest permits remaining). */
+    public long limit() {
+        return governingLimit().capacity();
+    }
+
+    /** Permits left in the governing limit after this request (never negative). */
+    public long remaining() {
+        return remaining;
+    }
+
+    /** Time until every limit is back at full capacity, with no further traffic. */
+    public Duration resetAfter() {
+        return micros(resetAfterMicros);
+    }
+
+    /** Time until the same request would be allowed; zero when allowed. */
+    public Duration retryAfter() {
+        return micros(retryAfterMicros);
+    }
+
+    /** The policy decided on. */
+    public Policy policy() {
+        return policy;
+    }
+
+    /** The limit whose figures {@link #limit()} and {@link #remaining()} report. */
+    public Limit governingLimit() {
+        return policy.limits().get(limitIndex);
+    }
+
+    /** Each limit's own decision, in policy order; a single-limit decision lists itself. */
+    public List<Decision> perLimit() {
+        return perLimit == null ? List.of(this) : perLimit;
+    }
+
+    /** Who produced this decision. */
+    public Source source() {
+        return source;
+    }
+
+    /** The name of the fallback backend that answered, or {@code null} unless {@link #source()} is FALLBACK. */
+    public String fallback() {
+        return fallback;
+    }
+
+    private static Duration micros(long micros) {
+        return micros == 0 ? Duration.ZERO
+                : Duration.ofSeconds(micros / 1_000_000L, (micros % 1_000_000L) * 1_000L);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Decision d
+                && allowed == d.allowed && limitIndex == d.limitIndex && remaining == d.remaining
+                && resetAfterMicros == d.resetAfterMicros && retryAfterMicros == d.retryAfterMicros
+                && source == d.source && Objects.equals(fallback, d.fallback) && policy.equals(d.policy)
+                && Objects.equals(perLimit, d.perLimit);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(allowed, limitIndex, remaining, resetAfterMicros, retryAfterMicros, source, policy);
+    }
+
+    @Override
+    public String toString() {
+        return "Decision[" + (allowed ? "allowed" : "denied") + ", policy=" + policy.name()
+                + ", limit=" + limit() + ", remaining=" + remaining + ", resetAfter=" + resetAfter()
+                + ", retryAfter=" + retryAfter() + ", source=" + source + (fallback == null ? "" : ":" + fallback)
+                + "]";
+    }
+}

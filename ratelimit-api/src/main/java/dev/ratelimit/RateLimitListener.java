@@ -1,0 +1,33 @@
+package dev.ratelimit;
+
+/**
+ * Receives a {@link RateLimiter}'s events, for metrics and logs. Every method does nothing by
+ * default, so new events never break an implementation; override the ones you need.
+ *
+ * <p>Methods are called on the deciding thread (or the backend's I/O thread for asynchronous
+ * calls) and must be quick and thread-safe. An exception thrown by a listener is caught and
+ * logged; it never reaches the caller of the limiter.
+ */
+public class RateLimitListener {
+
+    /** A listener that ignores every event. */
+    public static final RateLimitListener NONE = new RateLimitListener();
+
+    /** A request was allowed (including fail-open answers; see {@link Decision#source()}). */
+    public void onAllowed(String key, Decision decision) {
+    }
+
+    /** A request was denied. */
+    public void onDenied(String key, Decision decision) {
+    }
+
+    /**
+     * A backend failed or missed the deadline; the decision was passed to the next fallback or the
+     * failure policy.
+     *
+     * @param backend the backend's name
+     * @param failure what went wrong (a {@link java.util.concurrent.TimeoutException} for a missed deadline)
+     */
+    public void onBackendFailure(String backend, Throwable failure) {
+    }
+}

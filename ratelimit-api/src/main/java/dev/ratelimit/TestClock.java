@@ -1,0 +1,90 @@
+package dev.ratelimit;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A {@link Clock} that moves only when told to, for unit tests: build a limiter with
+ * {@code RateLimiter.inMemory(policy, clock)} and {@link #advance(Duration) advance} the clock
+ * instead of sleeping until a window passes.
+ *
+ * <p>Thread-safe.
+ */
+public final class TestClock implements Clock {
+
+    /** Where a {@code new TestClock()} starts: 2026-01-01T00:00:00Z. */
+    public static final Instant DEFAULT_START = Instant.parse("2026-01-01T00:00:00Z");
+
+    private final AtomicLong micros;
+
+    /** A clock standing at {@link #DEFAULT_START}. */
+    public TestClock() {
+        this(DEFAULT_START);
+    }
+
+    /** A clock standing at {@code start}, which must not be before the epoch. */
+    public TestClock(Instant start) {
+        this.micros = new AtomicLong(toMicros(start));
+    }
+
+    @Override
+    public long nowMicros() {
+        return micros.get();
+    }
+
+    /** The current time as an {@link Instant}. */
+    public Instant instant() {
+        long now = micros.get();
+        return Instant.ofEpochSecond(Math.floorDiv(now, 1_000_000L), Math.floorMod(now, 1_000_000L) * 1_000L);
+    }
+
+    /**
+     * Moves the clock forward by {@code amount}, which must be a non-negative whole number of
+     * microseconds.
+     *
+     * @return this clock
+     */
+    public TestClock advance(Duration amount) {
+        Objects.requireNonNull(amount, "amount");
+        return advanceMicros(wholeMicros(amount, "amount"));
+    }
+
+    /** Moves the clock forward by {@code micros} microseconds ({@code >= 0}). */
+    public TestClock advanceMicros(long micros) {
+        if (micros < 0) {
+            throw new IllegalArgumentException("a TestClock only moves forward; got " + micros + " µs");
+        }
+        this.micros.addAndGet(micros);
+        return this;
+    }
+
+    /** Sets the clock to {@code instant}; it may move the clock backwards, to test how code copes. */
+    public TestClock set(Instant instant) {
+        micros.set(toMicros(instant));
+        return this;
+    }
+
+    @Override
+    public String toString() {
+        return "TestClock[" + instant() + "]";
+    }
+
+    private static long toMicros(Instant instant) {
+        Objects.requireNonNull(instant, "instant");
+        if (instant.isBefore(Instant.EPOCH) || instant.getNano() % 1_000 != 0) {
+            throw new IllegalArgumentException(
+                    "a TestClock needs a whole number of microseconds at or after the epoch; got " + instant);
+        }
+        return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
+    }
+
+    static long wholeMicros(Duration duration, String name) {
+        if (duration.isNegative() || duration.getNano() % 1_000 != 0) {
+            throw new IllegalArgumentException(
+                    name + " must be a non-negative whole number of microseconds; got " + duration);
+        }
+        return Math.addExact(Math.multiplyExact(duration.getSeconds(), 1_000_000L), duration.getNano() / 1_000);
+    }
+}

@@ -1,0 +1,16 @@
+package dev.ratelimit.email;
+
+import java.util.List;
+
+/**
+ * One page of captured addresses, in capture order.
+ *
+ * @param records the addresses on this page
+ * @param nextCursor pass to {@link EmailStore#page} for the next page; {@code null} after the last
+ */
+public record EmailPage(List<EmailRecord> records, String nextCursor) {
+
+    public EmailPage {
+        records = List.copyOf(records);
+    }
+}

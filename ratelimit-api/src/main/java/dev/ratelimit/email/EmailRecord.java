@@ -1,0 +1,31 @@
+package dev.ratelimit.email;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * One captured address.
+ *
+ * @param address the normalised address as first captured (see {@link EmailAddress#address()})
+ * @param source where it was captured, as the application named it (at most 100 characters, no
+ *     control characters), or {@code null}
+ * @param capturedAt when it was first captured, to the microsecond
+ */
+public record EmailRecord(String address, String source, Instant capturedAt) {
+
+    /** The longest source label accepted. */
+    public static final int MAX_SOURCE_LENGTH = 100;
+
+    public EmailRecord {
+        Objects.requireNonNull(address, "address");
+        Objects.requireNonNull(capturedAt, "capturedAt");
+        if (source != null) {
+            if (source.length() > MAX_SOURCE_LENGTH) {
+                throw new IllegalArgumentException("source must be at most " + MAX_SOURCE_LENGTH + " characters");
+            }
+            if (source.chars().anyMatch(Character::isISOControl)) {
+                throw new IllegalArgumentException("source must not contain control characters");
+            }
+        }
+    }
+}
