@@ -1,13 +1,15 @@
 /**
  * Test infrastructure for ratelimit and its users: the backend and email store contract suites,
- * real redis-server processes and an Upstash-compatible REST server. Open, so that JUnit can reach
- * the contract suites' lifecycle methods.
+ * real redis-server processes (single node, Cluster, TLS) and an Upstash-compatible REST server.
+ * Open, so that JUnit can reach the contract suites' lifecycle methods.
  */
 open module dev.ratelimit.testkit {
     requires transitive dev.ratelimit;
     requires transitive org.junit.jupiter.api;
     requires transitive org.junit.jupiter.params;
     requires transitive org.assertj.core;
+    requires lettuce.core;
+    requires static testcontainers;
 
     exports dev.ratelimit.testkit;
 }

@@ -8,7 +8,7 @@ import java.util.Objects;
  *
  * @param address the normalised address as first captured (see {@link EmailAddress#address()})
  * @param source where it was captured, as the application named it (at most 100 characters, no
- *     control characters), or {@code null}
+ *     control characters), or {@code null} (an empty source is stored as {@code null})
  * @param capturedAt when it was first captured, to the microsecond
  */
 public record EmailRecord(String address, String source, Instant capturedAt) {
@@ -19,6 +19,9 @@ public record EmailRecord(String address, String source, Instant capturedAt) {
     public EmailRecord {
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(capturedAt, "capturedAt");
+        if (source != null && source.isEmpty()) {
+            source = null;
+        }
         if (source != null) {
             if (source.length() > MAX_SOURCE_LENGTH) {
                 throw new IllegalArgumentException("source must be at most " + MAX_SOURCE_LENGTH + " characters");

@@ -3,7 +3,6 @@ package dev.ratelimit.email;
 import dev.ratelimit.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,21 +10,18 @@ import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.TreeMap;
 
-/** The in-memory store: one lock, a map by identity and a sorted index by (capture time, identity). */
+/**
+ * The in-memory store: one lock, records by identity and an index by position. Positions increase
+ * strictly ({@code max(now, last + 1)}), as in the Redis layout, so capture order is arrival order.
+ */
 final class InMemoryEmailStore implements EmailStore {
 
-    private record Position(long micros, String identity) {
+    private record Entry(long position, EmailRecord record) {
     }
-
-    private static final Comparator<Position> ORDER =
-            Comparator.comparingLong(Position::micros).thenComparing(Position::identity);
 
     private final Clock clock;
     private final Map<String, Entry> byIdentity = new HashMap<>();
-    private final NavigableMap<Position, EmailRecord> order = new TreeMap<>(ORDER);
-
-    private record Entry(Position position, EmailRecord record) {
-    }
+    private final NavigableMap<Long, EmailRecord> order = new TreeMap<>();
 
     InMemoryEmailStore(Clock clock) {
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -41,7 +37,7 @@ final class InMemoryEmailStore implements EmailStore {
             if (byIdentity.containsKey(email.identity())) {
                 return AddResult.ALREADY_PRESENT;
             }
-            Position position = new Position(now, email.identity());
+            long position = order.isEmpty() ? now : Math.max(now, order.lastKey() + 1);
             byIdentity.put(email.identity(), new Entry(position, record));
             order.put(position, record);
             return AddResult.ADDED;
@@ -79,31 +75,24 @@ final class InMemoryEmailStore implements EmailStore {
         if (size < 1 || size > 1000) {
             throw new IllegalArgumentException("page size must be between 1 and 1000; got " + size);
         }
-        Position after = cursor == null ? null : decode(cursor);
+        long after = cursor == null ? Long.MIN_VALUE : decode(cursor);
         synchronized (this) {
-            NavigableMap<Position, EmailRecord> rest = after == null ? order : order.tailMap(after, false);
-            List<EmailRecord> records = new ArrayList<>(Math.min(size, rest.size()));
-            Position last = null;
-            for (Map.Entry<Position, EmailRecord> e : rest.entrySet()) {
+            List<EmailRecord> records = new ArrayList<>();
+            Long last = null;
+            for (Map.Entry<Long, EmailRecord> e : order.tailMap(after, false).entrySet()) {
                 if (records.size() == size) {
-                    break;
+                    return new EmailPage(records, Long.toString(last));
                 }
                 records.add(e.getValue());
                 last = e.getKey();
             }
-            boolean more = last != null && order.higherKey(last) != null;
-            return new EmailPage(records, more ? last.micros() + ":" + last.identity() : null);
+            return new EmailPage(records, null);
         }
     }
 
-    private static Position decode(String cursor) {
-        int colon = cursor.indexOf(':');
-        try {
-            if (colon > 0) {
-                return new Position(Long.parseLong(cursor.substring(0, colon)), cursor.substring(colon + 1));
-            }
-        } catch (NumberFormatException e) {
-            // reported below
+    private static long decode(String cursor) {
+        if (cursor.matches("[0-9]{1,18}")) {
+            return Long.parseLong(cursor);
         }
         throw new IllegalArgumentException("not a cursor issued by this store");
     }

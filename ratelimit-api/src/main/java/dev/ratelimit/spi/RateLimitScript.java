@@ -1,0 +1,163 @@
+package dev.ratelimit.spi;
+
+import dev.ratelimit.Decision;
+import dev.ratelimit.Limit;
+import dev.ratelimit.Policy;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The keys, arguments and reply of {@link Script#RATE_LIMIT} for one policy: everything a
+ * script-running backend needs besides moving bytes.
+ *
+ * <p>Key layout: {@code <prefix>:{<key>}:<policy>:<limitIndex>}. The hash tag {@code {<key>}}
+ * puts every key of one caller in one Redis Cluster slot, so the multi-key script runs there; a
+ * caller key longer than 256 UTF-8 bytes is replaced by {@code sha256:<hex digest>}. The window
+ * index is stored in the value rather than the key name, because with the server's clock only the
+ * script knows the window, and every key a script touches must be declared in {@code KEYS}.
+ *
+ * <p>Instances are immutable and cached per policy; the per-policy parts of the arguments are
+ * built once.
+ */
+public final class RateLimitScript {
+
+    private static final int CACHE_LIMIT = 10_000;
+    private static final ConcurrentHashMap<Policy, RateLimitScript> CACHE = new ConcurrentHashMap<>();
+
+    private final Policy policy;
+    private final String[] keySuffixes;
+    private final String[] argTemplate;
+
+    private RateLimitScript(Policy policy) {
+        this.policy = policy;
+        List<Limit> limits = policy.limits();
+        this.keySuffixes = new String[limits.size()];
+        this.argTemplate = new String[3 + 3 * limits.size()];
+        for (int j = 0; j < limits.size(); j++) {
+            Limit limit = limits.get(j);
+            keySuffixes[j] = "}:" + policy.name() + ":" + j;
+            int o = 3 + 3 * j;
+            switch (limit.algorithm()) {
+                case FIXED_WINDOW -> {
+                    argTemplate[o] = "f";
+                    argTemplate[o + 1] = Long.toString(limit.permits());
+                    argTemplate[o + 2] = Long.toString(limit.windowMicros());
+                }
+                case SLIDING_WINDOW -> {
+                    argTemplate[o] = "s";
+                    argTemplate[o + 1] = Long.toString(limit.permits());
+                    argTemplate[o + 2] = Long.toString(limit.windowMicros());
+                }
+                case TOKEN_BUCKET -> {
+                    argTemplate[o] = "t";
+                    argTemplate[o + 1] = Long.toString(limit.emissionIntervalMicros());
+                    argTemplate[o + 2] = Long.toString(limit.capacity() * limit.emissionIntervalMicros());
+                }
+            }
+        }
+    }
+
+    /** The script calls for {@code policy}. */
+    public static RateLimitScript of(Policy policy) {
+        RateLimitScript script = CACHE.get(Objects.requireNonNull(policy, "policy"));
+        if (script == null) {
+            if (CACHE.size() >= CACHE_LIMIT) {
+                CACHE.clear();
+            }
+            script = CACHE.computeIfAbsent(policy, RateLimitScript::new);
+        }
+        return script;
+    }
+
+    /**
+     * Checks a key prefix: non-empty, at most 64 characters, without braces (they would break the
+     * hash tag) or control characters.
+     *
+     * @throws IllegalArgumentException naming the problem
+     */
+    public static String checkPrefix(String prefix) {
+        Objects.requireNonNull(prefix, "prefix");
+        if (prefix.isEmpty() || prefix.length() > 64 || prefix.chars().anyMatch(
+                c -> c == '{' || c == '}' || Character.isISOControl(c) || Character.isWhitespace(c))) {
+            throw new IllegalArgumentException("a key prefix has 1 to 64 characters and no braces, "
+                    + "whitespace or control characters; got \"" + prefix.replaceAll("\\p{Cntrl}", "?") + "\"");
+        }
+        return prefix;
+    }
+
+    /** The policy these calls decide. */
+    public Policy policy() {
+        return policy;
+    }
+
+    /**
+     * The state keys of {@code key}, one per limit, in policy order ({@code KEYS} of the script,
+     * and what a reset deletes).
+     *
+     * @throws IllegalArgumentException if the key is empty
+     */
+    public String[] keys(String prefix, String key) {
+        String head = prefix + ":{" + Keys.bounded(key);
+        String[] keys = new String[keySuffixes.length];
+        for (int j = 0; j < keys.length; j++) {
+            keys[j] = head + keySuffixes[j];
+        }
+        return keys;
+    }
+
+    /**
+     * The script's {@code ARGV}.
+     *
+     * @param permits the permits asked for, already checked against the policy
+     * @param nowMicros the time to decide at, or a negative number to use the server's clock
+     * @param graceMillis added to every key's TTL, to absorb skew between an explicit clock and the
+     *     server's expiry clock
+     */
+    public String[] args(long permits, long nowMicros, long graceMillis) {
+        String[] args = argTemplate.clone();
+        args[0] = nowMicros < 0 ? "" : Long.toString(nowMicros);
+        args[1] = Long.toString(permits);
+        args[2] = Long.toString(graceMillis);
+        return args;
+    }
+
+    /**
+     * Turns the script's reply (four integers per limit) into the decision.
+     *
+     * @throws IllegalStateException if the reply does not have that shape
+     */
+    public Decision decode(List<?> reply) {
+        int limits = keySuffixes.length;
+        if (reply == null || reply.size() != 4 * limits) {
+            throw new IllegalStateException("unexpected reply to the rate-limit script for " + policy.name()
+                    + ": " + (reply == null ? "null" : reply.size() + " elements"));
+        }
+        if (limits == 1) {
+            return limit(reply, 0);
+        }
+        List<Decision> each = new ArrayList<>(limits);
+        for (int j = 0; j < limits; j++) {
+            each.add(limit(reply, j));
+        }
+        return Decision.combine(policy, each);
+    }
+
+    private Decision limit(List<?> reply, int j) {
+        int o = 4 * j;
+        return Decision.ofLimit(policy, j, number(reply.get(o)) == 1, number(reply.get(o + 1)),
+                number(reply.get(o + 2)), number(reply.get(o + 3)));
+    }
+
+    private static long number(Object value) {
+        if (value instanceof Number n) {
+            return n.longValue();
+        }
+        if (value instanceof String s) {
+            return Long.parseLong(s);
+        }
+        throw new IllegalStateException("expected an integer in the rate-limit script's reply, got "
+                + (value == null ? "null" : value.getClass().getSimpleName()));
+    }
+}
