@@ -19,16 +19,24 @@ public record EmailRecord(String address, String source, Instant capturedAt) {
     public EmailRecord {
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(capturedAt, "capturedAt");
-        if (source != null && source.isEmpty()) {
-            source = null;
+        source = checkSource(source);
+    }
+
+    /**
+     * Checks a source label and returns it as stored: {@code null} for null or empty.
+     *
+     * @throws IllegalArgumentException if it is longer than 100 characters or has control characters
+     */
+    public static String checkSource(String source) {
+        if (source == null || source.isEmpty()) {
+            return null;
         }
-        if (source != null) {
-            if (source.length() > MAX_SOURCE_LENGTH) {
-                throw new IllegalArgumentException("source must be at most " + MAX_SOURCE_LENGTH + " characters");
-            }
-            if (source.chars().anyMatch(Character::isISOControl)) {
-                throw new IllegalArgumentException("source must not contain control characters");
-            }
+        if (source.length() > MAX_SOURCE_LENGTH) {
+            throw new IllegalArgumentException("source must be at most " + MAX_SOURCE_LENGTH + " characters");
         }
+        if (source.chars().anyMatch(Character::isISOControl)) {
+            throw new IllegalArgumentException("source must not contain control characters");
+        }
+        return source;
     }
 }

@@ -1,0 +1,359 @@
+package dev.ratelimit.redis;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.Collectors;
+
+/**
+ * Where and how to reach Redis: standalone, Sentinel or Cluster, with optional ACL user, password,
+ * TLS and database, plus the fail-fast client settings. Immutable; build it from a URL or a builder:
+ *
+ * <pre>{@code
+ * RedisConfig config = RedisConfig.fromUrl(System.getenv("REDIS_URL"));
+ * RedisConfig tls = RedisConfig.builder().endpoint("redis.internal", 6380).tls(true)
+ *         .caCertificate(Path.of("/etc/ssl/redis-ca.pem")).password(secret).build();
+ * }</pre>
+ *
+ * <p>URL forms ({@link #fromUrl}):
+ * <ul>
+ *   <li>{@code redis://[user:password@]host[:port][/db]}, {@code rediss://…} for TLS;
+ *   <li>{@code redis://host1:p1,host2:p2,…} or {@code redis://host:p?cluster=true} for a Cluster;
+ *   <li>{@code redis-sentinel://[user:password@]s1:26379,s2:26379[/db]#masterName}
+ *       ({@code rediss-sentinel://} for TLS);
+ *   <li>IPv6 literals in brackets: {@code redis://[::1]:6379};
+ *   <li>options: {@code ?cluster=true}, {@code ?verify=full|ca|none} (TLS peer verification,
+ *       default full), {@code ?ca=/path/to/ca.pem} (PEM authority to trust).
+ * </ul>
+ * The user name and password are percent-encoded: a {@code #} in a password is written {@code %23},
+ * {@code %} is {@code %25}, {@code @} is {@code %40}, {@code /} is {@code %2F}, {@code ?} is {@code %3F}.
+ *
+ * <p>The password never appears in {@link #toString()}, logs or exception messages; URLs are shown
+ * masked, as {@code redis://default:***@host:6379}.
+ */
+public final class RedisConfig {
+
+    /** How the servers are organised. */
+    public enum Mode {
+        /** One server (or a managed endpoint in front of several). */
+        STANDALONE,
+        /** Sentinels that name the current master. */
+        SENTINEL,
+        /** A Redis Cluster, reached through a list of seed nodes. */
+        CLUSTER
+    }
+
+    /** How a TLS client checks the server. */
+    public enum TlsVerify {
+        /** The certificate chains to a trusted authority and names the host. The default. */
+        FULL,
+        /** The certificate chains to a trusted authority; the host name is not checked. */
+        CA,
+        /** Nothing is checked: encryption without authentication. Only for tests. */
+        NONE
+    }
+
+    /** One server address. */
+    record Endpoint(String host, int port) {
+        @Override
+        public String toString() {
+            return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+        }
+    }
+
+    private final Mode mode;
+    private final List<Endpoint> endpoints;
+    private final String sentinelMaster;
+    private final String username;
+    private final String password;
+    private final int database;
+    private final boolean tls;
+    private final TlsVerify tlsVerify;
+    private final Path caCertificate;
+    private final Duration connectTimeout;
+    private final Duration commandTimeout;
+    private final int requestQueueSize;
+
+    private RedisConfig(Builder b) {
+        this.mode = b.mode;
+        this.endpoints = List.copyOf(b.endpoints);
+        this.sentinelMaster = b.sentinelMaster;
+        this.username = b.username;
+        this.password = b.password;
+        this.database = b.database;
+        this.tls = b.tls;
+        this.tlsVerify = b.tlsVerify;
+        this.caCertificate = b.caCertificate;
+        this.connectTimeout = b.connectTimeout;
+        this.commandTimeout = b.commandTimeout;
+        this.requestQueueSize = b.requestQueueSize;
+    }
+
+    /**
+     * Parses a {@code REDIS_URL}.
+     *
+     * @throws IllegalArgumentException naming what is wrong (and the percent-encoding to use for a
+     *     character that must be encoded), never containing the password
+     */
+    public static RedisConfig fromUrl(String url) {
+        return RedisUrl.parse(url).build();
+    }
+
+    /** An empty builder: add at least one {@link Builder#endpoint endpoint}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this configuration, to change some of it. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.mode = mode;
+        b.endpoints.addAll(endpoints);
+        b.sentinelMaster = sentinelMaster;
+        b.username = username;
+        b.password = password;
+        b.database = database;
+        b.tls = tls;
+        b.tlsVerify = tlsVerify;
+        b.caCertificate = caCertificate;
+        b.connectTimeout = connectTimeout;
+        b.commandTimeout = commandTimeout;
+        b.requestQueueSize = requestQueueSize;
+        return b;
+    }
+
+    /** How the servers are organised. */
+    public Mode mode() {
+        return mode;
+    }
+
+    List<Endpoint> endpoints() {
+        return endpoints;
+    }
+
+    String sentinelMaster() {
+        return sentinelMaster;
+    }
+
+    String username() {
+        return username;
+    }
+
+    String password() {
+        return password;
+    }
+
+    int database() {
+        return database;
+    }
+
+    boolean tls() {
+        return tls;
+    }
+
+    TlsVerify tlsVerify() {
+        return tlsVerify;
+    }
+
+    Path caCertificate() {
+        return caCertificate;
+    }
+
+    /** How long opening a connection may take. */
+    public Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    /** How long one command may take before the client fails it. */
+    public Duration commandTimeout() {
+        return commandTimeout;
+    }
+
+    int requestQueueSize() {
+        return requestQueueSize;
+    }
+
+    /** The configuration as a URL with the password replaced by {@code ***}. */
+    public String maskedUrl() {
+        StringBuilder url = new StringBuilder(mode == Mode.SENTINEL ? (tls ? "rediss-sentinel://" : "redis-sentinel://")
+                : (tls ? "rediss://" : "redis://"));
+        if (username != null || password != null) {
+            url.append(username == null ? "" : RedisUrl.encode(username)).append(password == null ? "" : ":***").append('@');
+        }
+        url.append(endpoints.stream().map(Endpoint::toString).collect(Collectors.joining(",")));
+        if (database != 0) {
+            url.append('/').append(database);
+        }
+        List<String> options = new ArrayList<>();
+        if (mode == Mode.CLUSTER && endpoints.size() == 1) {
+            options.add("cluster=true");
+        }
+        if (tls && tlsVerify != TlsVerify.FULL) {
+            options.add("verify=" + tlsVerify.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        if (caCertificate != null) {
+            options.add("ca=" + caCertificate);
+        }
+        if (!options.isEmpty()) {
+            url.append('?').append(String.join("&", options));
+        }
+        if (mode == Mode.SENTINEL) {
+            url.append('#').append(sentinelMaster);
+        }
+        return url.toString();
+    }
+
+    /** Replaces the password, wherever it occurs in {@code text}, by {@code ***}. */
+    String mask(String text) {
+        if (text == null || password == null || password.isEmpty()) {
+            return text;
+        }
+        return text.replace(password, "***").replace(RedisUrl.encode(password), "***");
+    }
+
+    @Override
+    public String toString() {
+        return "RedisConfig[" + maskedUrl() + "]";
+    }
+
+    /** Configures a {@link RedisConfig}; {@link #build()} validates and copies. */
+    public static final class Builder {
+        private Mode mode = Mode.STANDALONE;
+        private final List<Endpoint> endpoints = new ArrayList<>();
+        private String sentinelMaster;
+        private String username;
+        private String password;
+        private int database;
+        private boolean tls;
+        private TlsVerify tlsVerify = TlsVerify.FULL;
+        private Path caCertificate;
+        private Duration connectTimeout = Duration.ofSeconds(1);
+        private Duration commandTimeout = Duration.ofSeconds(1);
+        private int requestQueueSize = 10_000;
+
+        Builder() {
+        }
+
+        /** Adds a server (a Cluster seed, a Sentinel, or the one standalone server). */
+        public Builder endpoint(String host, int port) {
+            Objects.requireNonNull(host, "host");
+            if (host.isEmpty() || port < 1 || port > 65_535) {
+                throw new IllegalArgumentException("an endpoint needs a host and a port from 1 to 65535; got \""
+                        + host + "\":" + port);
+            }
+            endpoints.add(new Endpoint(host.startsWith("[") && host.endsWith("]")
+                    ? host.substring(1, host.length() - 1) : host, port));
+            return this;
+        }
+
+        /** Treats the endpoints as Cluster seeds. */
+        public Builder cluster() {
+            this.mode = Mode.CLUSTER;
+            return this;
+        }
+
+        /** Treats the endpoints as Sentinels that know the master named {@code master}. */
+        public Builder sentinel(String master) {
+            this.mode = Mode.SENTINEL;
+            this.sentinelMaster = Objects.requireNonNull(master, "master");
+            return this;
+        }
+
+        /** The ACL user name (default: none, which Redis takes as {@code default}). */
+        public Builder username(String username) {
+            this.username = username;
+            return this;
+        }
+
+        /** The password, as is (not percent-encoded). */
+        public Builder password(String password) {
+            this.password = password;
+            return this;
+        }
+
+        /** The database index, for standalone and Sentinel (default 0). */
+        public Builder database(int database) {
+            if (database < 0) {
+                throw new IllegalArgumentException("database index must be >= 0; got " + database);
+            }
+            this.database = database;
+            return this;
+        }
+
+        /** Whether to speak TLS (default false). */
+        public Builder tls(boolean tls) {
+            this.tls = tls;
+            return this;
+        }
+
+        /** How to check the server's certificate (default {@link TlsVerify#FULL}). */
+        public Builder tlsVerify(TlsVerify verify) {
+            this.tlsVerify = Objects.requireNonNull(verify, "verify");
+            return this;
+        }
+
+        /** A PEM file of the authorities to trust, instead of the JDK's default trust store. */
+        public Builder caCertificate(Path pem) {
+            this.caCertificate = pem;
+            return this;
+        }
+
+        /** How long opening a connection may take (default 1 s). */
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = positive(timeout, "connectTimeout");
+            return this;
+        }
+
+        /** How long one command may take before the client fails it (default 1 s). */
+        public Builder commandTimeout(Duration timeout) {
+            this.commandTimeout = positive(timeout, "commandTimeout");
+            return this;
+        }
+
+        /**
+         * How many commands may wait on one connection (default 10,000); beyond it, commands fail
+         * at once instead of queueing behind a stalled server.
+         */
+        public Builder requestQueueSize(int size) {
+            if (size < 1) {
+                throw new IllegalArgumentException("requestQueueSize must be >= 1; got " + size);
+            }
+            this.requestQueueSize = size;
+            return this;
+        }
+
+        /**
+         * Builds the configuration.
+         *
+         * @throws IllegalArgumentException if it is inconsistent (no endpoint, a database on a Cluster…)
+         */
+        public RedisConfig build() {
+            if (endpoints.isEmpty()) {
+                throw new IllegalArgumentException("a Redis configuration needs at least one host");
+            }
+            if (mode == Mode.STANDALONE && endpoints.size() > 1) {
+                mode = Mode.CLUSTER;
+            }
+            if (mode == Mode.CLUSTER && database != 0) {
+                throw new IllegalArgumentException("Redis Cluster has only database 0; got database " + database);
+            }
+            if (mode == Mode.SENTINEL && (sentinelMaster == null || sentinelMaster.isEmpty())) {
+                throw new IllegalArgumentException("a Sentinel configuration needs the master's name");
+            }
+            if (caCertificate != null && !tls) {
+                throw new IllegalArgumentException("a CA certificate is given but TLS is off: use rediss://");
+            }
+            return new RedisConfig(this);
+        }
+
+        private static Duration positive(Duration d, String name) {
+            Objects.requireNonNull(d, name);
+            if (d.isZero() || d.isNegative()) {
+                throw new IllegalArgumentException(name + " must be positive; got " + d);
+            }
+            return d;
+        }
+    }
+}

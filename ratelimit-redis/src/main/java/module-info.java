@@ -1,0 +1,9 @@
+/** The Redis backend and email store on Lettuce. */
+module dev.ratelimit.redis {
+    requires transitive dev.ratelimit;
+    requires lettuce.core;
+    requires io.netty.common;
+    requires org.slf4j;
+
+    exports dev.ratelimit.redis;
+}
