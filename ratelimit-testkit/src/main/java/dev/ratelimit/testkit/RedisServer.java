@@ -26,15 +26,17 @@ public final class RedisServer implements AutoCloseable {
     private final Path dir;
     private final List<String> extraArgs;
     private final TlsFiles tls;
+    private final String sentinelConfig;
     private int port;
     private Process process;
     private int starts;
     private boolean paused;
 
-    private RedisServer(Path dir, TlsFiles tls, List<String> extraArgs) {
+    private RedisServer(Path dir, TlsFiles tls, List<String> extraArgs, String sentinelConfig) {
         this.dir = dir;
         this.tls = tls;
         this.extraArgs = List.copyOf(extraArgs);
+        this.sentinelConfig = sentinelConfig;
     }
 
     /** Starts a plain server; {@code extraArgs} are passed to redis-server as given. */
@@ -51,9 +53,24 @@ public final class RedisServer implements AutoCloseable {
         return start(tls, extraArgs, false);
     }
 
+    /**
+     * Starts a Sentinel that monitors {@code master} under the name {@code masterName} (quorum 1),
+     * for {@code redis-sentinel://} URLs.
+     */
+    public static RedisServer startSentinel(RedisServer master, String masterName) {
+        return start(null, List.of(), false, "sentinel monitor " + masterName + " 127.0.0.1 " + master.port() + " 1\n"
+                + "sentinel down-after-milliseconds " + masterName + " 1000\n");
+    }
+
     static RedisServer start(TlsFiles tls, List<String> extraArgs, boolean clusterBusPortFree) {
+        return start(tls, extraArgs, clusterBusPortFree, null);
+    }
+
+    private static RedisServer start(TlsFiles tls, List<String> extraArgs, boolean clusterBusPortFree,
+            String sentinelConfig) {
         try {
-            RedisServer server = new RedisServer(Files.createTempDirectory("ratelimit-redis"), tls, extraArgs);
+            RedisServer server = new RedisServer(Files.createTempDirectory("ratelimit-redis"), tls, extraArgs,
+                    sentinelConfig);
             for (int attempt = 1; ; attempt++) {
                 server.port = freePort(clusterBusPortFree);
                 try {
@@ -165,8 +182,19 @@ public final class RedisServer implements AutoCloseable {
 
     private void launch() throws PortTakenException {
         starts++;
-        List<String> command = new ArrayList<>(List.of(RedisBinary.find().toString(),
-                "--bind", "127.0.0.1", "-::1", "--protected-mode", "no", "--save", "", "--appendonly", "no",
+        List<String> command = new ArrayList<>(List.of(RedisBinary.find().toString()));
+        if (sentinelConfig != null) {
+            Path config = dir.resolve("sentinel.conf");
+            try {
+                Files.writeString(config, sentinelConfig);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            command.addAll(List.of(config.toString(), "--sentinel"));
+        } else {
+            command.addAll(List.of("--save", "", "--appendonly", "no"));
+        }
+        command.addAll(List.of("--bind", "127.0.0.1", "-::1", "--protected-mode", "no",
                 "--daemonize", "no", "--dir", dir.toString(), "--logfile", logFile().toString()));
         if (tls == null) {
             command.addAll(List.of("--port", Integer.toString(port)));

@@ -1,0 +1,40 @@
+package dev.ratelimit.redis;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.time.Duration;
+
+/** A plain Lettuce connection for tests to inspect and poke a server (INFO, SCRIPT FLUSH, MEMORY USAGE). */
+final class RedisAdmin implements AutoCloseable {
+
+    private final RedisClient client;
+    private final StatefulRedisConnection<String, String> connection;
+
+    RedisAdmin(int port) {
+        client = RedisClient.create(RedisURI.create("127.0.0.1", port));
+        connection = client.connect();
+    }
+
+    RedisCommands<String, String> sync() {
+        return connection.sync();
+    }
+
+    /** The number of calls of {@code command} since the last CONFIG RESETSTAT (0 if none). */
+    long calls(String command) {
+        for (String line : sync().info("commandstats").split("\r?\n")) {
+            if (line.startsWith("cmdstat_" + command + ":")) {
+                String calls = line.substring(line.indexOf("calls=") + 6);
+                return Long.parseLong(calls.substring(0, calls.indexOf(',')));
+            }
+        }
+        return 0;
+    }
+
+    @Override
+    public void close() {
+        connection.close();
+        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    }
+}

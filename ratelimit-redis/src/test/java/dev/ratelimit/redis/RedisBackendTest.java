@@ -1,0 +1,195 @@
+package dev.ratelimit.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ratelimit.Decision;
+import dev.ratelimit.FailurePolicy;
+import dev.ratelimit.Limit;
+import dev.ratelimit.Policy;
+import dev.ratelimit.RateLimiter;
+import dev.ratelimit.testkit.RedisExtension;
+import dev.ratelimit.testkit.RedisServer;
+import java.time.Duration;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class RedisBackendTest {
+
+    @RegisterExtension
+    static final RedisExtension redis = RedisExtension.single();
+
+    private static RedisRateLimitBackend connected(String url) {
+        RedisRateLimitBackend backend = RedisRateLimitBackend.builder(RedisConfig.fromUrl(url)).build();
+        backend.awaitConnection(Duration.ofSeconds(10));
+        return backend;
+    }
+
+    @Test
+    void steadyState_isOneEvalshaPerDecision_andAScriptFlushIsInvisible() {
+        Policy policy = Policy.of("calls", Limit.perMinute(1_000_000), Limit.perHour(5_000_000).tokenBucket());
+        try (RedisRateLimitBackend backend = connected(redis.url());
+                RateLimiter limiter = RateLimiter.builder().policy(policy).backend(backend)
+                        .deadline(Duration.ofSeconds(2)).build();
+                RedisAdmin admin = new RedisAdmin(redis.server().port())) {
+            String key = "calls-" + UUID.randomUUID();
+            assertThat(limiter.tryAcquire(key).source()).isEqualTo(Decision.Source.BACKEND);
+            admin.sync().configResetstat();
+            for (int i = 0; i < 200; i++) {
+                assertThat(limiter.tryAcquire(key).source()).isEqualTo(Decision.Source.BACKEND);
+            }
+            assertThat(admin.calls("evalsha")).isEqualTo(200);
+            assertThat(admin.calls("eval")).isZero();
+
+            admin.sync().scriptFlush();
+            admin.sync().configResetstat();
+            Decision afterFlush = limiter.tryAcquire(key);
+            assertThat(afterFlush.source()).isEqualTo(Decision.Source.BACKEND);
+            assertThat(afterFlush.allowed()).isTrue();
+            assertThat(afterFlush.perLimit().get(0).remaining()).isEqualTo(1_000_000 - 202);
+            assertThat(admin.calls("eval")).isEqualTo(1);
+            for (int i = 0; i < 10; i++) {
+                limiter.tryAcquire(key);
+            }
+            assertThat(admin.calls("eval")).as("loaded again by the EVAL").isEqualTo(1);
+            assertThat(admin.calls("evalsha")).isEqualTo(11);
+        }
+    }
+
+    @Test
+    void serverClock_isUsedByDefault_andKeysExpireWithTheirState() {
+        Policy policy = Policy.of("ttl", Limit.of(3, Duration.ofSeconds(10)).tokenBucket());
+        try (RedisRateLimitBackend backend = connected(redis.url());
+                RateLimiter limiter = RateLimiter.builder().policy(policy).backend(backend).build();
+                RedisAdmin admin = new RedisAdmin(redis.server().port())) {
+            String key = "ttl-" + UUID.randomUUID();
+            limiter.tryAcquire(key, 2);
+            String redisKey = "rl:{" + key + "}:ttl:0";
+            long tat = Long.parseLong(admin.sync().get(redisKey));
+            java.util.List<String> time = admin.sync().time();
+            long nowMicros = Long.parseLong(time.get(0)) * 1_000_000L + Long.parseLong(time.get(1));
+            assertThat(tat - nowMicros).as("tat is the server's time of the decision plus 2 emission intervals of 3,333,334 µs")
+                    .isBetween(6_666_668L - 1_000_000L, 6_666_668L);
+            assertThat(admin.sync().pttl(redisKey)).as("the key lives until the bucket is full again")
+                    .isBetween(5_600L, 6_667L);
+            Decision peek = limiter.peek(key);
+            assertThat(peek.remaining()).isEqualTo(1);
+            assertThat(admin.sync().exists("rl:{never-" + key + "}:ttl:0")).isZero();
+        }
+    }
+
+    @Test
+    void tokenBucketKey_memoryUsage() {
+        Policy policy = Policy.of("generate", Limit.perHour(5).tokenBucket());
+        try (RedisRateLimitBackend backend = connected(redis.url());
+                RateLimiter limiter = RateLimiter.builder().policy(policy).backend(backend).build();
+                RedisAdmin admin = new RedisAdmin(redis.server().port())) {
+            limiter.tryAcquire("203.0.113.7");
+            Long bytes = admin.sync().memoryUsage("rl:{203.0.113.7}:generate:0");
+            System.out.println("MEMORY USAGE rl:{203.0.113.7}:generate:0 = " + bytes + " bytes");
+            assertThat(bytes).isLessThanOrEqualTo(90);
+        }
+    }
+
+    @Test
+    void startedWhileRedisIsDown_usesRedisOnceItIsUp() throws Exception {
+        RedisServer server = RedisServer.start();
+        try {
+            server.kill();
+            Policy policy = Policy.of("late", Limit.perHour(100));
+            try (RedisRateLimitBackend backend = RedisRateLimitBackend.builder(RedisConfig.fromUrl(server.url())).build();
+                    RateLimiter limiter = RateLimiter.builder().policy(policy).backend(backend).build()) {
+                for (int i = 0; i < 20; i++) {
+                    long start = System.nanoTime();
+                    Decision d = limiter.tryAcquire("k");
+                    assertThat(d.source()).isEqualTo(Decision.Source.FAIL_OPEN);
+                    assertThat(System.nanoTime() - start).as("fails fast while down").isLessThan(Duration.ofMillis(500).toNanos());
+                }
+                server.restart();
+                long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                Decision d = limiter.tryAcquire("k");
+                while (d.source() != Decision.Source.BACKEND && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                    d = limiter.tryAcquire("k");
+                }
+                assertThat(d.source()).as("decided by Redis within 10 s of its start").isEqualTo(Decision.Source.BACKEND);
+                assertThat(d.remaining()).isEqualTo(99);
+            }
+        } finally {
+            server.close();
+        }
+    }
+
+    @Test
+    void aKilledServer_failsDecisionsFast_andIsUsedAgainAfterItsRestart() throws Exception {
+        RedisServer server = RedisServer.start();
+        try (RedisRateLimitBackend backend = connected(server.url());
+                RateLimiter limiter = RateLimiter.builder().policy(Policy.of("restart", Limit.perHour(100)))
+                        .backend(backend).failurePolicy(FailurePolicy.FAIL_CLOSED).build()) {
+            assertThat(limiter.tryAcquire("k").source()).isEqualTo(Decision.Source.BACKEND);
+            server.kill();
+            Decision down = limiter.tryAcquire("k");
+            assertThat(down.source()).isEqualTo(Decision.Source.FAIL_CLOSED);
+            server.restart();
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            Decision d = limiter.tryAcquire("k");
+            while (d.source() != Decision.Source.BACKEND && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+                d = limiter.tryAcquire("k");
+            }
+            assertThat(d.source()).isEqualTo(Decision.Source.BACKEND);
+        } finally {
+            server.close();
+        }
+    }
+
+    @Test
+    void close_leavesNoThreadBehind() throws Exception {
+        Set<Thread> before = Thread.getAllStackTraces().keySet();
+        RedisRateLimitBackend backend = connected(redis.url());
+        backend.evaluate("k", Policy.of("threads", Limit.perHour(5)), 1).toCompletableFuture().get();
+        RedisEmailStore store = RedisEmailStore.builder(RedisConfig.fromUrl(redis.url())).build();
+        store.awaitConnection(Duration.ofSeconds(10));
+        store.count();
+        backend.close();
+        store.close();
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        Set<String> left;
+        do {
+            left = Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
+                    .filter(t -> !before.contains(t)).map(Thread::getName).collect(Collectors.toSet());
+            if (!left.isEmpty()) {
+                Thread.sleep(20);
+            }
+        } while (!left.isEmpty() && System.nanoTime() < deadline);
+        assertThat(left).isEmpty();
+    }
+
+    @Test
+    void wrongPassword_isReportedWithoutThePassword() {
+        try (RedisServer secured = RedisServer.start("--requirepass", "correct-horse-battery");
+                CapturedErr err = CapturedErr.start()) {
+            String url = "redis://:" + "wrong-staple-9" + "@127.0.0.1:" + secured.port();
+            try (RedisRateLimitBackend backend = RedisRateLimitBackend.builder(RedisConfig.fromUrl(url)).build()) {
+                assertThatThrownBy(() -> backend.awaitConnection(Duration.ofSeconds(3)))
+                        .isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("redis://:***@127.0.0.1:" + secured.port())
+                        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("wrong-staple-9"));
+                assertThat(backend.toString()).doesNotContain("wrong-staple-9");
+                RateLimiter limiter = RateLimiter.builder().policy(Policy.of("auth", Limit.perHour(1))).backend(backend).build();
+                assertThat(limiter.tryAcquire("k").source()).isEqualTo(Decision.Source.FAIL_OPEN);
+            }
+            String good = "redis://:correct-horse-battery@127.0.0.1:" + secured.port();
+            try (RedisRateLimitBackend backend = connected(good)) {
+                assertThat(backend.toString()).doesNotContain("correct-horse");
+                assertThat(RateLimiter.builder().policy(Policy.of("auth", Limit.perHour(1))).backend(backend).build()
+                        .tryAcquire("k").source()).isEqualTo(Decision.Source.BACKEND);
+            }
+            assertThat(err.text()).contains("cannot connect to Redis at redis://:***@")
+                    .doesNotContain("wrong-staple-9").doesNotContain("correct-horse");
+        }
+    }
+}
