@@ -214,7 +214,7 @@ public final class RedisServer implements AutoCloseable {
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
             String log = log();
-            if (log.contains("Ready to accept connections")) {
+            if (log.contains(sentinelConfig == null ? "Ready to accept connections" : "+monitor master")) {
                 return;
             }
             if (!process.isAlive()) {
