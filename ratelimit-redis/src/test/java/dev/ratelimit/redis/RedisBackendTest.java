@@ -147,6 +147,22 @@ class RedisBackendTest {
     }
 
     @Test
+    void ipv6LiteralHost_andAclUserWithAnEncodedPassword() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                java.net.InetAddress.getByName("::1").isReachable(1000), "no IPv6 loopback on this machine");
+        try (RedisAdmin admin = new RedisAdmin(redis.server().port())) {
+            admin.sync().aclSetuser("limiter", io.lettuce.core.AclSetuserArgs.Builder.on()
+                    .addPassword("p@ss#w%rd/1").allKeys().allCommands());
+        }
+        String url = "redis://limiter:p%40ss%23w%25rd%2F1@[::1]:" + redis.server().port();
+        try (RedisRateLimitBackend backend = connected(url);
+                RateLimiter limiter = RateLimiter.builder().policy(Policy.of("v6", Limit.perHour(2))).backend(backend).build()) {
+            assertThat(limiter.tryAcquire("v6").source()).isEqualTo(Decision.Source.BACKEND);
+            assertThat(backend.toString()).contains("redis://limiter:***@[::1]:").doesNotContain("p@ss");
+        }
+    }
+
+    @Test
     void close_leavesNoThreadBehind() throws Exception {
         Set<Thread> before = Thread.getAllStackTraces().keySet();
         RedisRateLimitBackend backend = connected(redis.url());
