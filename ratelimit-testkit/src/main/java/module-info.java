@@ -9,6 +9,8 @@ open module dev.ratelimit.testkit {
     requires transitive org.junit.jupiter.params;
     requires transitive org.assertj.core;
     requires lettuce.core;
+    requires com.fasterxml.jackson.core;
+    requires jdk.httpserver;
     requires static testcontainers;
 
     exports dev.ratelimit.testkit;

@@ -15,27 +15,43 @@ import java.util.HexFormat;
  */
 public final class Script {
 
+    /** What a script returns, for transports that need to know how to read the reply. */
+    public enum Reply {
+        /** One integer. */
+        INTEGER,
+        /** An array of integers, strings or nils. */
+        ARRAY
+    }
+
     /** One rate-limit decision; see {@link RateLimitScript}. */
-    public static final Script RATE_LIMIT =
-            load("rate_limit", "lib", "fixed_window", "sliding_window", "token_bucket", "rate_limit");
+    public static final Script RATE_LIMIT = load("rate_limit", Reply.ARRAY,
+            "lib", "fixed_window", "sliding_window", "token_bucket", "rate_limit");
+    /** Deletes a caller's state keys. */
+    public static final Script RESET = load("reset", Reply.INTEGER, "reset");
     /** Adds an address if its identity is new; see {@link EmailScripts}. */
-    public static final Script EMAIL_ADD = load("email_add", "lib", "email_add");
+    public static final Script EMAIL_ADD = load("email_add", Reply.INTEGER, "lib", "email_add");
     /** Erases an address. */
-    public static final Script EMAIL_REMOVE = load("email_remove", "email_remove");
+    public static final Script EMAIL_REMOVE = load("email_remove", Reply.INTEGER, "email_remove");
+    /** Whether an address is stored. */
+    public static final Script EMAIL_CONTAINS = load("email_contains", Reply.INTEGER, "email_contains");
+    /** The number of addresses stored. */
+    public static final Script EMAIL_COUNT = load("email_count", Reply.INTEGER, "email_count");
     /** One page of addresses in capture order. */
-    public static final Script EMAIL_PAGE = load("email_page", "lib", "email_page");
+    public static final Script EMAIL_PAGE = load("email_page", Reply.ARRAY, "lib", "email_page");
 
     private final String name;
+    private final Reply reply;
     private final String source;
     private final String sha1;
 
-    private Script(String name, String source) {
+    private Script(String name, Reply reply, String source) {
         this.name = name;
+        this.reply = reply;
         this.source = source;
         this.sha1 = sha1(source);
     }
 
-    private static Script load(String name, String... files) {
+    private static Script load(String name, Reply reply, String... files) {
         StringBuilder source = new StringBuilder();
         for (String file : files) {
             try (InputStream in = Script.class.getResourceAsStream(file + ".lua")) {
@@ -47,12 +63,17 @@ public final class Script {
                 throw new UncheckedIOException(e);
             }
         }
-        return new Script(name, source.toString());
+        return new Script(name, reply, source.toString());
     }
 
     /** The script's name, for logs. */
     public String name() {
         return name;
+    }
+
+    /** What the script returns. */
+    public Reply reply() {
+        return reply;
     }
 
     /** The Lua source, as sent with {@code EVAL}. */
@@ -71,7 +92,7 @@ public final class Script {
      * {@code KEYS}, as in all of these scripts). Stock Redis refuses that flag.
      */
     public Script withFlags(String flags) {
-        return new Script(name, "#!lua flags=" + flags + "\n" + source);
+        return new Script(name, reply, "#!lua flags=" + flags + "\n" + source);
     }
 
     /** Whether {@code failure} is Redis's answer to {@code EVALSHA} of a script it does not have. */

@@ -1,6 +1,7 @@
 package dev.ratelimit.redis;
 
 import dev.ratelimit.spi.Script;
+import dev.ratelimit.spi.ScriptTransport;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.MaintNotificationsConfig;
@@ -41,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * reconnects are jittered. The first connection is opened asynchronously and retried in the
  * background, so an application starts while Redis is down and uses it once it is up.
  */
-final class RedisConnector implements AutoCloseable {
+final class RedisConnector implements ScriptTransport, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisConnector.class);
     private static final Duration MAX_RETRY_DELAY = Duration.ofSeconds(2);
@@ -100,21 +101,24 @@ final class RedisConnector implements AutoCloseable {
         return c;
     }
 
-    /**
-     * Runs {@code script} with {@code EVALSHA}, falling back to {@code EVAL} when the server does
-     * not have it (after a restart, a failover, a {@code SCRIPT FLUSH}, or on a new Cluster node).
-     */
-    <T> CompletableFuture<T> run(Script script, ScriptOutputType type, String[] keys, String[] args) {
+    @Override
+    public CompletableFuture<Object> eval(Script script, String[] keys, String[] args) {
         RedisClusterAsyncCommands<String, String> c;
         try {
             c = commands();
         } catch (RedisException e) {
             return CompletableFuture.failedFuture(e);
         }
-        CompletableFuture<T> sha = c.<T>evalsha(script.sha1(), type, keys, args).toCompletableFuture();
+        ScriptOutputType type = script.reply() == Script.Reply.INTEGER ? ScriptOutputType.INTEGER : ScriptOutputType.MULTI;
+        CompletableFuture<Object> sha = c.<Object>evalsha(script.sha1(), type, keys, args).toCompletableFuture();
         return sha.exceptionallyCompose(failure -> Script.isNoScript(failure)
-                ? c.<T>eval(script.source(), type, keys, args).toCompletableFuture()
+                ? c.<Object>eval(script.source(), type, keys, args).toCompletableFuture()
                 : CompletableFuture.failedFuture(failure));
+    }
+
+    @Override
+    public String describe() {
+        return config.maskedUrl();
     }
 
     /**

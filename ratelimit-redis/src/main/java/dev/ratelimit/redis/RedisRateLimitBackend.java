@@ -5,12 +5,9 @@ import dev.ratelimit.Decision;
 import dev.ratelimit.Policy;
 import dev.ratelimit.spi.RateLimitBackend;
 import dev.ratelimit.spi.RateLimitScript;
-import dev.ratelimit.spi.Script;
-import io.lettuce.core.ScriptOutputType;
+import dev.ratelimit.spi.ScriptedRateLimitBackend;
 import java.time.Duration;
-import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -35,15 +32,12 @@ import java.util.concurrent.CompletionStage;
 public final class RedisRateLimitBackend implements RateLimitBackend {
 
     private final RedisConnector connector;
-    private final String prefix;
-    private final Clock clock;
-    private final long graceMillis;
+    private final ScriptedRateLimitBackend scripts;
 
     private RedisRateLimitBackend(Builder b) {
-        this.prefix = b.prefix;
-        this.clock = b.clock;
-        this.graceMillis = b.grace != null ? b.grace.toMillis() : b.clock == null ? 0 : 1_000;
         this.connector = new RedisConnector(b.config, "RedisRateLimitBackend");
+        long grace = b.grace != null ? b.grace.toMillis() : b.clock == null ? 0 : 1_000;
+        this.scripts = new ScriptedRateLimitBackend("redis", connector, b.prefix, b.clock, grace);
     }
 
     /** A builder for a backend on {@code config}. */
@@ -53,22 +47,12 @@ public final class RedisRateLimitBackend implements RateLimitBackend {
 
     @Override
     public CompletionStage<Decision> evaluate(String key, Policy policy, long permits) {
-        RateLimitScript script = RateLimitScript.of(policy);
-        policy.checkPermits(permits);
-        String[] keys = script.keys(prefix, key);
-        String[] args = script.args(permits, clock == null ? -1 : clock.nowMicros(), graceMillis);
-        CompletableFuture<List<Object>> reply = connector.run(Script.RATE_LIMIT, ScriptOutputType.MULTI, keys, args);
-        return reply.thenApply(script::decode);
+        return scripts.evaluate(key, policy, permits);
     }
 
     @Override
     public CompletionStage<Void> reset(String key, Policy policy) {
-        String[] keys = RateLimitScript.of(policy).keys(prefix, key);
-        try {
-            return connector.commands().del(keys).thenApply(deleted -> null);
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
-        }
+        return scripts.reset(key, policy);
     }
 
     @Override
@@ -94,8 +78,7 @@ public final class RedisRateLimitBackend implements RateLimitBackend {
 
     @Override
     public String toString() {
-        return "RedisRateLimitBackend[" + connector.config().maskedUrl() + ", prefix=" + prefix
-                + (clock == null ? ", server clock" : ", " + clock) + "]";
+        return "RedisRateLimitBackend[" + connector + "]";
     }
 
     /** Configures a {@link RedisRateLimitBackend}. */

@@ -1,0 +1,71 @@
+package dev.ratelimit.spi;
+
+import dev.ratelimit.Clock;
+import dev.ratelimit.Decision;
+import dev.ratelimit.Policy;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * A rate-limit backend that runs {@link Script#RATE_LIMIT} through a {@link ScriptTransport}: the
+ * shared body of the Redis and Upstash backends. Thread-safe.
+ */
+public final class ScriptedRateLimitBackend implements RateLimitBackend {
+
+    private final String name;
+    private final ScriptTransport transport;
+    private final String prefix;
+    private final Clock clock;
+    private final long graceMillis;
+
+    /**
+     * @param name the backend's name, such as {@code "redis"}
+     * @param prefix the first part of every key (see {@link RateLimitScript#checkPrefix})
+     * @param clock the clock to decide at, or {@code null} for the server's {@code TIME}
+     * @param graceMillis extra key lifetime, see {@link RateLimitScript#args}
+     */
+    public ScriptedRateLimitBackend(String name, ScriptTransport transport, String prefix, Clock clock,
+            long graceMillis) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.transport = Objects.requireNonNull(transport, "transport");
+        this.prefix = RateLimitScript.checkPrefix(prefix);
+        this.clock = clock;
+        this.graceMillis = graceMillis;
+    }
+
+    @Override
+    public CompletionStage<Decision> evaluate(String key, Policy policy, long permits) {
+        RateLimitScript script = RateLimitScript.of(policy);
+        policy.checkPermits(permits);
+        String[] keys = script.keys(prefix, key);
+        String[] args = script.args(permits, clock == null ? -1 : clock.nowMicros(), graceMillis);
+        return transport.eval(Script.RATE_LIMIT, keys, args).thenApply(reply -> script.decode(list(reply)));
+    }
+
+    @Override
+    public CompletionStage<Void> reset(String key, Policy policy) {
+        String[] keys = RateLimitScript.of(policy).keys(prefix, key);
+        return transport.eval(Script.RESET, keys, new String[0]).thenApply(deleted -> null);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    static List<?> list(Object reply) {
+        if (reply instanceof List<?> list) {
+            return list;
+        }
+        throw new IllegalStateException("expected an array reply, got "
+                + (reply == null ? "nil" : reply.getClass().getSimpleName()));
+    }
+
+
+    @Override
+    public String toString() {
+        return "ScriptedRateLimitBackend[" + name + ", " + transport.describe() + ", prefix=" + prefix
+                + (clock == null ? ", server clock" : ", " + clock) + "]";
+    }
+}
