@@ -338,6 +338,6 @@ final class RedisConnector implements ScriptTransport, AutoCloseable {
 
     @Override
     public String toString() {
-        return purpose + "[" + config.maskedUrl() + (isConnected() ? ", connected" : ", not connected") + "]";
+        return config.maskedUrl() + (isConnected() ? ", connected" : ", not connected");
     }
 }

@@ -1,0 +1,54 @@
+package dev.ratelimit.testkit;
+
+import java.util.UUID;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * Starts a real {@code redis-server} and an {@link UpstashCompatibleServer} in front of it for a
+ * test class, with a random token; every fault switch is turned off before each test.
+ *
+ * <pre>{@code
+ * @RegisterExtension
+ * static final UpstashExtension upstash = new UpstashExtension();
+ * ... upstash.server().url(), upstash.server().token() ...
+ * }</pre>
+ */
+public final class UpstashExtension implements BeforeAllCallback, BeforeEachCallback, AfterAllCallback {
+
+    private RedisServer redis;
+    private UpstashCompatibleServer server;
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        redis = RedisServer.start();
+        server = UpstashCompatibleServer.start(redis.url(), "token-" + UUID.randomUUID());
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        server.healthy();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        if (server != null) {
+            server.close();
+        }
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    /** The REST server. */
+    public UpstashCompatibleServer server() {
+        return server;
+    }
+
+    /** The Redis behind it. */
+    public RedisServer redis() {
+        return redis;
+    }
+}

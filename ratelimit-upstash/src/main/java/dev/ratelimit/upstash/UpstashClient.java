@@ -1,0 +1,376 @@
+package dev.ratelimit.upstash;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import dev.ratelimit.spi.Script;
+import dev.ratelimit.spi.ScriptTransport;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Speaks Upstash's REST protocol on one shared {@link HttpClient}, with auto-batching.
+ *
+ * <p>Calls wait in a queue. Whenever fewer than {@code maxConcurrentRequests} requests are in
+ * flight, everything queued (up to {@code maxBatchSize}) goes out at once: one call alone as
+ * {@code POST /}, several as {@code POST /pipeline}. A lone call is therefore never held back, and
+ * under load the calls that arrive while requests are in flight share the next one. With a
+ * {@code linger}, a batch smaller than the maximum waits up to that long for company.
+ *
+ * <p>Each call completes with its own item's result or error, so one failed command fails only its
+ * caller; a failed request (transport, authentication) fails every call in it. Strings arrive
+ * base64-encoded ({@code Upstash-Encoding: base64}) and are decoded, except the status {@code OK},
+ * which Upstash sends plain (an encoded one is accepted too).
+ */
+final class UpstashClient implements ScriptTransport, AutoCloseable {
+
+    private static final JsonFactory JSON = new JsonFactory();
+    private static final AtomicInteger THREADS = new AtomicInteger();
+
+    private final UpstashConfig config;
+    private final URI single;
+    private final URI pipeline;
+    private final String authorization;
+    private final ExecutorService executor;
+    private final HttpClient http;
+    private final boolean allowKeyLocking;
+    private final Map<Script, Script> flagged = new ConcurrentHashMap<>();
+
+    private final Object lock = new Object();
+    private final ArrayDeque<Call> queue = new ArrayDeque<>();
+    private int inFlight;
+    private boolean lingerDue;
+    private boolean lingerScheduled;
+    private boolean closed;
+
+    private record Call(List<String> command, CompletableFuture<Object> result) {
+    }
+
+    UpstashClient(UpstashConfig config, boolean allowKeyLocking) {
+        this.config = config;
+        this.allowKeyLocking = allowKeyLocking;
+        this.single = URI.create(config.url() + "/");
+        this.pipeline = URI.create(config.url() + "/pipeline");
+        this.authorization = "Bearer " + config.token();
+        this.executor = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "upstash-http-" + THREADS.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        HttpClient.Builder builder = HttpClient.newBuilder().executor(executor).connectTimeout(config.connectTimeout());
+        if (config.url().getScheme().equals("http")) {
+            builder.version(HttpClient.Version.HTTP_1_1);
+        }
+        this.http = builder.build();
+    }
+
+    @Override
+    public CompletableFuture<Object> eval(Script script, String[] keys, String[] args) {
+        Script sent = allowKeyLocking ? flagged.computeIfAbsent(script, s -> s.withFlags("allow-key-locking")) : script;
+        CompletableFuture<Object> sha = execute(command("EVALSHA", sent.sha1(), keys, args));
+        return sha.exceptionallyCompose(failure -> Script.isNoScript(failure)
+                ? execute(command("EVAL", sent.source(), keys, args))
+                : CompletableFuture.failedFuture(failure));
+    }
+
+    @Override
+    public String describe() {
+        return config.describe();
+    }
+
+    /** Sends one command, batched with whatever else is waiting. */
+    CompletableFuture<Object> execute(List<String> command) {
+        Call call = new Call(command, new CompletableFuture<>());
+        synchronized (lock) {
+            if (closed) {
+                call.result.completeExceptionally(new UpstashException(UpstashException.Kind.TRANSPORT,
+                        "the Upstash client is closed", null));
+                return call.result;
+            }
+            queue.add(call);
+        }
+        pump();
+        return call.result;
+    }
+
+    private static List<String> command(String name, String script, String[] keys, String[] args) {
+        List<String> command = new ArrayList<>(3 + keys.length + args.length);
+        command.add(name);
+        command.add(script);
+        command.add(Integer.toString(keys.length));
+        command.addAll(List.of(keys));
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    private void pump() {
+        List<List<Call>> ready = new ArrayList<>();
+        synchronized (lock) {
+            int batchSize = config.batching() ? config.maxBatchSize() : 1;
+            while (!queue.isEmpty() && inFlight < config.maxConcurrentRequests()) {
+                if (config.batching() && !config.linger().isZero() && queue.size() < batchSize && !lingerDue) {
+                    if (!lingerScheduled) {
+                        lingerScheduled = true;
+                        CompletableFuture.delayedExecutor(config.linger().toNanos(), TimeUnit.NANOSECONDS, executor)
+                                .execute(this::lingerElapsed);
+                    }
+                    break;
+                }
+                List<Call> batch = new ArrayList<>(Math.min(batchSize, queue.size()));
+                while (batch.size() < batchSize && !queue.isEmpty()) {
+                    batch.add(queue.poll());
+                }
+                inFlight++;
+                ready.add(batch);
+            }
+            if (queue.isEmpty()) {
+                lingerDue = false;
+            }
+        }
+        for (List<Call> batch : ready) {
+            send(batch);
+        }
+    }
+
+    private void lingerElapsed() {
+        synchronized (lock) {
+            lingerScheduled = false;
+            lingerDue = true;
+        }
+        pump();
+    }
+
+    private void send(List<Call> batch) {
+        HttpRequest request;
+        try {
+            request = HttpRequest.newBuilder(batch.size() == 1 ? single : pipeline)
+                    .timeout(config.requestTimeout())
+                    .header("Authorization", authorization)
+                    .header("Upstash-Encoding", "base64")
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body(batch)))
+                    .build();
+        } catch (RuntimeException e) {
+            done(batch, null, e);
+            return;
+        }
+        http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
+                .whenComplete((response, failure) -> done(batch, response, failure));
+    }
+
+    private void done(List<Call> batch, HttpResponse<byte[]> response, Throwable failure) {
+        try {
+            if (failure != null) {
+                failAll(batch, transport(failure));
+            } else {
+                complete(batch, response);
+            }
+        } catch (RuntimeException e) {
+            failAll(batch, new UpstashException(UpstashException.Kind.TRANSPORT,
+                    "unexpected answer from " + describe() + ": " + e.getMessage(), e));
+        } finally {
+            synchronized (lock) {
+                inFlight--;
+            }
+            pump();
+        }
+    }
+
+    private UpstashException transport(Throwable failure) {
+        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        String what = cause instanceof HttpTimeoutException ? "no answer within " + config.requestTimeout().toMillis() + " ms"
+                : cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
+        return new UpstashException(UpstashException.Kind.TRANSPORT, "request to " + describe() + " failed: " + what, cause);
+    }
+
+    private void complete(List<Call> batch, HttpResponse<byte[]> response) {
+        int status = response.statusCode();
+        if (status == 401 || status == 403) {
+            failAll(batch, new UpstashException(UpstashException.Kind.AUTHENTICATION, describe() + " refused the token (HTTP "
+                    + status + "): check " + UpstashConfig.TOKEN_VARIABLE, null));
+            return;
+        }
+        if (status != 200 && status != 400) {
+            failAll(batch, new UpstashException(UpstashException.Kind.TRANSPORT, describe() + " answered HTTP " + status, null));
+            return;
+        }
+        Object parsed;
+        try (JsonParser parser = JSON.createParser(response.body())) {
+            JsonToken first = parser.nextToken();
+            if (first == null) {
+                throw new IOException("empty body");
+            }
+            parsed = value(parser, first);
+            if (parser.nextToken() != null) {
+                throw new IOException("text after the JSON value");
+            }
+        } catch (IOException e) {
+            failAll(batch, new UpstashException(UpstashException.Kind.TRANSPORT, describe() + " answered HTTP " + status
+                    + " with a body that is not JSON", e));
+            return;
+        }
+        if (batch.size() == 1 && parsed instanceof Item item) {
+            settle(batch.get(0), item);
+            return;
+        }
+        if (status == 400 && parsed instanceof Item item && item.error != null) {
+            failAll(batch, new UpstashException(UpstashException.Kind.COMMAND, item.error, null));
+            return;
+        }
+        if (!(parsed instanceof List<?> items) || items.size() != batch.size()) {
+            failAll(batch, new UpstashException(UpstashException.Kind.TRANSPORT, describe()
+                    + " answered a pipeline of " + batch.size() + " with something else", null));
+            return;
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            if (items.get(i) instanceof Item item) {
+                settle(batch.get(i), item);
+            } else {
+                batch.get(i).result.completeExceptionally(new UpstashException(UpstashException.Kind.TRANSPORT,
+                        describe() + " answered a pipeline item without result or error", null));
+            }
+        }
+    }
+
+    private static void settle(Call call, Item item) {
+        if (item.error != null) {
+            call.result.completeExceptionally(new UpstashException(UpstashException.Kind.COMMAND, item.error, null));
+        } else {
+            call.result.complete(item.result);
+        }
+    }
+
+    private static void failAll(List<Call> batch, Throwable failure) {
+        for (Call call : batch) {
+            call.result.completeExceptionally(failure);
+        }
+    }
+
+    /** One {@code {"result": …}} or {@code {"error": "…"}} object. */
+    private static final class Item {
+        Object result;
+        String error;
+    }
+
+    private static Object value(JsonParser parser, JsonToken token) throws IOException {
+        switch (token) {
+            case VALUE_NULL:
+                return null;
+            case VALUE_NUMBER_INT:
+                return parser.getLongValue();
+            case VALUE_NUMBER_FLOAT:
+                return parser.getDoubleValue();
+            case VALUE_TRUE:
+                return Boolean.TRUE;
+            case VALUE_FALSE:
+                return Boolean.FALSE;
+            case VALUE_STRING:
+                return decode(parser.getText());
+            case START_ARRAY: {
+                List<Object> list = new ArrayList<>();
+                for (JsonToken t = parser.nextToken(); t != JsonToken.END_ARRAY; t = parser.nextToken()) {
+                    if (t == null) {
+                        throw new IOException("unterminated array");
+                    }
+                    list.add(value(parser, t));
+                }
+                return list;
+            }
+            case START_OBJECT: {
+                Item item = new Item();
+                for (JsonToken t = parser.nextToken(); t != JsonToken.END_OBJECT; t = parser.nextToken()) {
+                    if (t != JsonToken.FIELD_NAME) {
+                        throw new IOException("unexpected " + t + " in an object");
+                    }
+                    String field = parser.currentName();
+                    JsonToken v = parser.nextToken();
+                    if ("result".equals(field)) {
+                        item.result = value(parser, v);
+                    } else if ("error".equals(field)) {
+                        item.error = v == JsonToken.VALUE_STRING ? parser.getText() : String.valueOf(value(parser, v));
+                    } else {
+                        parser.skipChildren();
+                    }
+                }
+                return item;
+            }
+            default:
+                throw new IOException("unexpected JSON token " + token);
+        }
+    }
+
+    /** Decodes a base64 string; {@code OK} is the plain status and stays as it is. */
+    private static String decode(String text) {
+        if (text.equals("OK")) {
+            return text;
+        }
+        try {
+            return new String(Base64.getDecoder().decode(text), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException notBase64) {
+            return text;
+        }
+    }
+
+    private static byte[] body(List<Call> batch) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(128 * batch.size());
+        try (JsonGenerator json = JSON.createGenerator(out)) {
+            if (batch.size() == 1) {
+                write(json, batch.get(0).command);
+            } else {
+                json.writeStartArray();
+                for (Call call : batch) {
+                    write(json, call.command);
+                }
+                json.writeEndArray();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    private static void write(JsonGenerator json, List<String> command) throws IOException {
+        json.writeStartArray();
+        for (String arg : command) {
+            json.writeString(arg);
+        }
+        json.writeEndArray();
+    }
+
+    @Override
+    public void close() {
+        List<Call> abandoned;
+        synchronized (lock) {
+            closed = true;
+            abandoned = new ArrayList<>(queue);
+            queue.clear();
+        }
+        failAll(abandoned, new UpstashException(UpstashException.Kind.TRANSPORT, "the Upstash client is closed", null));
+        executor.shutdownNow();
+    }
+
+    @Override
+    public String toString() {
+        return "UpstashClient[" + config + "]";
+    }
+}

@@ -1,0 +1,239 @@
+package dev.ratelimit.upstash;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+
+/**
+ * Where Upstash's REST API is and how to talk to it: the URL and token (from
+ * {@code UPSTASH_REDIS_REST_URL} and {@code UPSTASH_REDIS_REST_TOKEN}), timeouts, and auto-batching.
+ * Immutable; the token never appears in {@link #toString()}.
+ */
+public final class UpstashConfig {
+
+    /** The environment variable holding the REST URL. */
+    public static final String URL_VARIABLE = "UPSTASH_REDIS_REST_URL";
+    /** The environment variable holding the token. */
+    public static final String TOKEN_VARIABLE = "UPSTASH_REDIS_REST_TOKEN";
+
+    private final URI url;
+    private final String token;
+    private final Duration requestTimeout;
+    private final Duration connectTimeout;
+    private final boolean batching;
+    private final int maxBatchSize;
+    private final Duration linger;
+    private final int maxConcurrentRequests;
+
+    private UpstashConfig(Builder b) {
+        this.url = b.url;
+        this.token = b.token;
+        this.requestTimeout = b.requestTimeout;
+        this.connectTimeout = b.connectTimeout;
+        this.batching = b.batching;
+        this.maxBatchSize = b.maxBatchSize;
+        this.linger = b.linger;
+        this.maxConcurrentRequests = b.maxConcurrentRequests;
+    }
+
+    /**
+     * The configuration in the environment, or empty when neither variable is set.
+     *
+     * @throws IllegalArgumentException when only one is set, or the URL is malformed (naming the
+     *     variable; never the token)
+     */
+    public static Optional<UpstashConfig> fromEnvironment() {
+        return fromEnvironment(System::getenv);
+    }
+
+    /** As {@link #fromEnvironment()}, reading variables through {@code env}. */
+    public static Optional<UpstashConfig> fromEnvironment(UnaryOperator<String> env) {
+        String url = env.apply(URL_VARIABLE);
+        String token = env.apply(TOKEN_VARIABLE);
+        boolean hasUrl = url != null && !url.isBlank();
+        boolean hasToken = token != null && !token.isBlank();
+        if (!hasUrl && !hasToken) {
+            return Optional.empty();
+        }
+        if (!hasUrl) {
+            throw new IllegalArgumentException(TOKEN_VARIABLE + " is set but " + URL_VARIABLE + " is not");
+        }
+        if (!hasToken) {
+            throw new IllegalArgumentException(URL_VARIABLE + " is set but " + TOKEN_VARIABLE + " is not");
+        }
+        return Optional.of(builder(url, token).build());
+    }
+
+    /**
+     * A builder for the REST API at {@code url} with {@code token}.
+     *
+     * @throws IllegalArgumentException if the URL is not an http(s) URL with a host, or the token is empty
+     */
+    public static Builder builder(String url, String token) {
+        return new Builder(url, token);
+    }
+
+    URI url() {
+        return url;
+    }
+
+    String token() {
+        return token;
+    }
+
+    Duration requestTimeout() {
+        return requestTimeout;
+    }
+
+    Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    boolean batching() {
+        return batching;
+    }
+
+    int maxBatchSize() {
+        return maxBatchSize;
+    }
+
+    Duration linger() {
+        return linger;
+    }
+
+    int maxConcurrentRequests() {
+        return maxConcurrentRequests;
+    }
+
+    /** The URL without path or query, for messages: {@code https://host}. */
+    public String describe() {
+        return url.getScheme() + "://" + url.getHost() + (url.getPort() < 0 ? "" : ":" + url.getPort());
+    }
+
+    @Override
+    public String toString() {
+        return "UpstashConfig[" + describe() + ", token=***, " + (batching
+                ? "batching up to " + maxBatchSize + ", linger " + linger.toMillis() + " ms" : "no batching")
+                + ", " + maxConcurrentRequests + " concurrent requests]";
+    }
+
+    /** Configures an {@link UpstashConfig}. */
+    public static final class Builder {
+        private final URI url;
+        private final String token;
+        private Duration requestTimeout = Duration.ofSeconds(1);
+        private Duration connectTimeout = Duration.ofSeconds(1);
+        private boolean batching = true;
+        private int maxBatchSize = 100;
+        private Duration linger = Duration.ZERO;
+        private int maxConcurrentRequests = 16;
+
+        private Builder(String url, String token) {
+            this.url = parse(url);
+            if (token == null || token.isBlank()) {
+                throw new IllegalArgumentException(TOKEN_VARIABLE + " is empty");
+            }
+            if (token.chars().anyMatch(c -> c <= ' ' || c >= 127)) {
+                throw new IllegalArgumentException(TOKEN_VARIABLE + " contains whitespace or characters that "
+                        + "cannot go in an HTTP header");
+            }
+            this.token = token;
+        }
+
+        private static URI parse(String url) {
+            if (url == null || url.isBlank()) {
+                throw new IllegalArgumentException(URL_VARIABLE + " is empty");
+            }
+            URI uri;
+            try {
+                uri = new URI(url.strip());
+            } catch (URISyntaxException e) {
+                throw new IllegalArgumentException(URL_VARIABLE + " is not a URL: " + e.getReason());
+            }
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if (!scheme.equals("https") && !scheme.equals("http")) {
+                throw new IllegalArgumentException(URL_VARIABLE + " must start with https:// (or http:// for a "
+                        + "local server)");
+            }
+            if (uri.getHost() == null) {
+                throw new IllegalArgumentException(URL_VARIABLE + " names no host");
+            }
+            if (uri.getRawUserInfo() != null || uri.getRawQuery() != null) {
+                throw new IllegalArgumentException(URL_VARIABLE + " must be the bare endpoint, such as "
+                        + "https://example.upstash.io: put the token in " + TOKEN_VARIABLE);
+            }
+            String path = uri.getRawPath() == null ? "" : uri.getRawPath().replaceAll("/+$", "");
+            return URI.create(scheme + "://" + uri.getRawAuthority() + path);
+        }
+
+        /** How long one HTTP request may take (default 1 s). */
+        public Builder requestTimeout(Duration timeout) {
+            this.requestTimeout = positive(timeout, "requestTimeout");
+            return this;
+        }
+
+        /** How long opening a connection may take (default 1 s). */
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = positive(timeout, "connectTimeout");
+            return this;
+        }
+
+        /**
+         * Whether concurrent calls share one {@code /pipeline} request (default true). Off, every
+         * call is its own request.
+         */
+        public Builder batching(boolean batching) {
+            this.batching = batching;
+            return this;
+        }
+
+        /** The most commands in one pipeline request (default 100). */
+        public Builder maxBatchSize(int size) {
+            if (size < 1 || size > 1000) {
+                throw new IllegalArgumentException("maxBatchSize must be between 1 and 1000; got " + size);
+            }
+            this.maxBatchSize = size;
+            return this;
+        }
+
+        /**
+         * How long a call may wait for others to join its batch when a request could be sent at once
+         * (default zero: batches form only while requests are in flight, so a lone call is never
+         * held back).
+         */
+        public Builder linger(Duration linger) {
+            Objects.requireNonNull(linger, "linger");
+            if (linger.isNegative() || linger.compareTo(Duration.ofSeconds(1)) > 0) {
+                throw new IllegalArgumentException("linger must be between 0 and 1 s; got " + linger);
+            }
+            this.linger = linger;
+            return this;
+        }
+
+        /** The most HTTP requests in flight at once (default 16); further calls wait in the batch queue. */
+        public Builder maxConcurrentRequests(int max) {
+            if (max < 1 || max > 256) {
+                throw new IllegalArgumentException("maxConcurrentRequests must be between 1 and 256; got " + max);
+            }
+            this.maxConcurrentRequests = max;
+            return this;
+        }
+
+        /** Builds the configuration. */
+        public UpstashConfig build() {
+            return new UpstashConfig(this);
+        }
+
+        private static Duration positive(Duration d, String name) {
+            Objects.requireNonNull(d, name);
+            if (d.isZero() || d.isNegative()) {
+                throw new IllegalArgumentException(name + " must be positive; got " + d);
+            }
+            return d;
+        }
+    }
+}

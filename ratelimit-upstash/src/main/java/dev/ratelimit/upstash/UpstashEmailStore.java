@@ -1,0 +1,100 @@
+package dev.ratelimit.upstash;
+
+import dev.ratelimit.Clock;
+import dev.ratelimit.email.AddResult;
+import dev.ratelimit.email.EmailPage;
+import dev.ratelimit.email.EmailStore;
+import dev.ratelimit.spi.RateLimitScript;
+import dev.ratelimit.spi.ScriptedEmailStore;
+import java.util.Objects;
+
+/**
+ * The Upstash email store: the Redis store's layout and scripts over the REST API, with concurrent
+ * writes auto-batched. A failure throws {@code EmailStoreException} after at most the request
+ * timeout plus one second. Thread-safe.
+ */
+public final class UpstashEmailStore implements EmailStore {
+
+    private final UpstashClient client;
+    private final ScriptedEmailStore scripts;
+
+    private UpstashEmailStore(Builder b) {
+        this.client = new UpstashClient(b.config, b.allowKeyLocking);
+        this.scripts = new ScriptedEmailStore(client, b.prefix, b.clock, b.config.requestTimeout().plusSeconds(1));
+    }
+
+    /** A builder for a store on {@code config}. */
+    public static Builder builder(UpstashConfig config) {
+        return new Builder(config);
+    }
+
+    @Override
+    public AddResult add(String address, String source) {
+        return scripts.add(address, source);
+    }
+
+    @Override
+    public boolean contains(String address) {
+        return scripts.contains(address);
+    }
+
+    @Override
+    public boolean remove(String address) {
+        return scripts.remove(address);
+    }
+
+    @Override
+    public long count() {
+        return scripts.count();
+    }
+
+    @Override
+    public EmailPage page(String cursor, int size) {
+        return scripts.page(cursor, size);
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+
+    @Override
+    public String toString() {
+        return "UpstashEmailStore[" + client.describe() + "]";
+    }
+
+    /** Configures an {@link UpstashEmailStore}. */
+    public static final class Builder {
+        private final UpstashConfig config;
+        private String prefix = "rl";
+        private Clock clock;
+        private boolean allowKeyLocking = true;
+
+        private Builder(UpstashConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+        }
+
+        /** The first part of the store's keys (default {@code rl}); no braces. */
+        public Builder keyPrefix(String prefix) {
+            this.prefix = RateLimitScript.checkPrefix(prefix);
+            return this;
+        }
+
+        /** Capture times from this clock instead of the server's {@code TIME}. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** As {@code UpstashRateLimitBackend.Builder.allowKeyLocking} (default true). */
+        public Builder allowKeyLocking(boolean allow) {
+            this.allowKeyLocking = allow;
+            return this;
+        }
+
+        /** Builds the store. */
+        public UpstashEmailStore build() {
+            return new UpstashEmailStore(this);
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package dev.ratelimit.upstash;
+
+import dev.ratelimit.Clock;
+import dev.ratelimit.Decision;
+import dev.ratelimit.Policy;
+import dev.ratelimit.spi.RateLimitBackend;
+import dev.ratelimit.spi.RateLimitScript;
+import dev.ratelimit.spi.ScriptedRateLimitBackend;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The Upstash REST backend: the same Lua scripts as the Redis backend, sent over HTTPS with
+ * {@code java.net.http}, concurrent decisions auto-batched into {@code /pipeline} requests. For the
+ * same clock its decisions are identical to the Redis backend's.
+ *
+ * <pre>{@code
+ * UpstashRateLimitBackend upstash = UpstashRateLimitBackend.builder(UpstashConfig.fromEnvironment().orElseThrow()).build();
+ * }</pre>
+ *
+ * <p>Failures complete the decision's stage with an {@link UpstashException} (command,
+ * authentication or transport), so the limiter's fallbacks and failure policy take over.
+ * Thread-safe. {@link #close()} stops the client's worker threads; on Java 17 the JDK's HTTP
+ * client keeps its selector thread until it is garbage-collected.
+ */
+public final class UpstashRateLimitBackend implements RateLimitBackend {
+
+    private final UpstashClient client;
+    private final ScriptedRateLimitBackend scripts;
+
+    private UpstashRateLimitBackend(Builder b) {
+        this.client = new UpstashClient(b.config, b.allowKeyLocking);
+        long grace = b.grace != null ? b.grace.toMillis() : b.clock == null ? 0 : 1_000;
+        this.scripts = new ScriptedRateLimitBackend("upstash", client, b.prefix, b.clock, grace);
+    }
+
+    /** A builder for a backend on {@code config}. */
+    public static Builder builder(UpstashConfig config) {
+        return new Builder(config);
+    }
+
+    @Override
+    public CompletionStage<Decision> evaluate(String key, Policy policy, long permits) {
+        return scripts.evaluate(key, policy, permits);
+    }
+
+    @Override
+    public CompletionStage<Void> reset(String key, Policy policy) {
+        return scripts.reset(key, policy);
+    }
+
+    @Override
+    public String name() {
+        return "upstash";
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+
+    @Override
+    public String toString() {
+        return "UpstashRateLimitBackend[" + client.describe() + "]";
+    }
+
+    /** Configures an {@link UpstashRateLimitBackend}. */
+    public static final class Builder {
+        private final UpstashConfig config;
+        private String prefix = "rl";
+        private Clock clock;
+        private Duration grace;
+        private boolean allowKeyLocking = true;
+
+        private Builder(UpstashConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+        }
+
+        /** The first part of every key (default {@code rl}); no braces. */
+        public Builder keyPrefix(String prefix) {
+            this.prefix = RateLimitScript.checkPrefix(prefix);
+            return this;
+        }
+
+        /** Decide at this clock's time instead of the server's {@code TIME} (tests, replays). */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** Extra key lifetime; as {@code RedisRateLimitBackend.Builder.ttlGrace}. */
+        public Builder ttlGrace(Duration grace) {
+            Objects.requireNonNull(grace, "grace");
+            if (grace.isNegative()) {
+                throw new IllegalArgumentException("ttlGrace must not be negative; got " + grace);
+            }
+            this.grace = grace;
+            return this;
+        }
+
+        /**
+         * Whether scripts declare {@code #!lua flags=allow-key-locking}, so Upstash runs them under
+         * per-key locks instead of its global script lock (default true). Turn it off for a REST
+         * proxy in front of stock Redis, which refuses the flag.
+         */
+        public Builder allowKeyLocking(boolean allow) {
+            this.allowKeyLocking = allow;
+            return this;
+        }
+
+        /** Builds the backend. */
+        public UpstashRateLimitBackend build() {
+            return new UpstashRateLimitBackend(this);
+        }
+    }
+}

@@ -1,0 +1,8 @@
+/** The Upstash REST backend and email store on java.net.http. */
+module dev.ratelimit.upstash {
+    requires transitive dev.ratelimit;
+    requires java.net.http;
+    requires com.fasterxml.jackson.core;
+
+    exports dev.ratelimit.upstash;
+}
