@@ -30,10 +30,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Speaks Upstash's REST protocol on one shared {@link HttpClient}, with auto-batching.
  *
- * <p>Calls wait in a queue. Whenever fewer than {@code maxConcurrentRequests} requests are in
- * flight, everything queued (up to {@code maxBatchSize}) goes out at once: one call alone as
- * {@code POST /}, several as {@code POST /pipeline}. A lone call is therefore never held back, and
- * under load the calls that arrive while requests are in flight share the next one. With a
+ * <p>Calls wait in a queue. When no request is in flight, everything queued (up to
+ * {@code maxBatchSize}) goes out at once: one call alone as {@code POST /}, several as
+ * {@code POST /pipeline}; a lone call is therefore never held back. While requests are in flight,
+ * the queue grows into the next batch, which goes out when a request completes or as soon as it is
+ * full — up to {@code maxConcurrentRequests} requests at once under heavy load. With a
  * {@code linger}, a batch smaller than the maximum waits up to that long for company.
  *
  * <p>Each call completes with its own item's result or error, so one failed command fails only its
@@ -127,7 +128,13 @@ final class UpstashClient implements ScriptTransport, AutoCloseable {
         synchronized (lock) {
             int batchSize = config.batching() ? config.maxBatchSize() : 1;
             while (!queue.isEmpty() && inFlight < config.maxConcurrentRequests()) {
-                if (config.batching() && !config.linger().isZero() && queue.size() < batchSize && !lingerDue) {
+                boolean full = queue.size() >= batchSize;
+                if (inFlight > 0 && !full) {
+                    // A request is in flight: let the queue grow into the next batch; a completion,
+                    // or a full batch, sends it.
+                    break;
+                }
+                if (!full && !config.linger().isZero() && !lingerDue) {
                     if (!lingerScheduled) {
                         lingerScheduled = true;
                         CompletableFuture.delayedExecutor(config.linger().toNanos(), TimeUnit.NANOSECONDS, executor)

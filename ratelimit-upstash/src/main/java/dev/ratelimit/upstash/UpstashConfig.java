@@ -37,7 +37,7 @@ public final class UpstashConfig {
         this.batching = b.batching;
         this.maxBatchSize = b.maxBatchSize;
         this.linger = b.linger;
-        this.maxConcurrentRequests = b.maxConcurrentRequests;
+        this.maxConcurrentRequests = b.maxConcurrentRequests > 0 ? b.maxConcurrentRequests : b.batching ? 8 : 64;
     }
 
     /**
@@ -130,7 +130,7 @@ public final class UpstashConfig {
         private boolean batching = true;
         private int maxBatchSize = 100;
         private Duration linger = Duration.ZERO;
-        private int maxConcurrentRequests = 16;
+        private int maxConcurrentRequests;
 
         private Builder(String url, String token) {
             this.url = parse(url);
@@ -214,7 +214,11 @@ public final class UpstashConfig {
             return this;
         }
 
-        /** The most HTTP requests in flight at once (default 16); further calls wait in the batch queue. */
+        /**
+         * The most HTTP requests in flight at once; further calls wait in the queue. With batching
+         * a second request goes out only once a full batch is waiting, so this bounds heavy load.
+         * Default 8 with batching, 64 without.
+         */
         public Builder maxConcurrentRequests(int max) {
             if (max < 1 || max > 256) {
                 throw new IllegalArgumentException("maxConcurrentRequests must be between 1 and 256; got " + max);
