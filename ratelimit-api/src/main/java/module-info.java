@@ -9,4 +9,6 @@ module dev.ratelimit {
     exports dev.ratelimit;
     exports dev.ratelimit.email;
     exports dev.ratelimit.spi;
+
+    uses dev.ratelimit.spi.BackendProvider;
 }

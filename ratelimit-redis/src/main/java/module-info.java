@@ -6,4 +6,6 @@ module dev.ratelimit.redis {
     requires org.slf4j;
 
     exports dev.ratelimit.redis;
+
+    provides dev.ratelimit.spi.BackendProvider with dev.ratelimit.redis.internal.RedisBackendProvider;
 }

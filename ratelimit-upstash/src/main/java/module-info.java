@@ -5,4 +5,6 @@ module dev.ratelimit.upstash {
     requires com.fasterxml.jackson.core;
 
     exports dev.ratelimit.upstash;
+
+    provides dev.ratelimit.spi.BackendProvider with dev.ratelimit.upstash.internal.UpstashBackendProvider;
 }

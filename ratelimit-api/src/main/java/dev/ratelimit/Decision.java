@@ -121,6 +121,28 @@ public final class Decision {
                 fallback, perLimit);
     }
 
+    /**
+     * This denial as seen {@code elapsedMicros} later, answered by {@code source} without asking a
+     * backend: waits shrink by the elapsed time, and a limit whose wait has passed allows.
+     */
+    Decision aged(long elapsedMicros, Source source) {
+        List<Decision> each = null;
+        if (perLimit != null) {
+            Decision[] aged = new Decision[perLimit.size()];
+            for (int i = 0; i < aged.length; i++) {
+                aged[i] = perLimit.get(i).aged(elapsedMicros, source);
+            }
+            each = List.of(aged);
+        }
+        long retry = Math.max(0, retryAfterMicros - elapsedMicros);
+        return new Decision(policy, limitIndex, allowed || retry == 0, remaining,
+                Math.max(0, resetAfterMicros - elapsedMicros), retry, source, null, each);
+    }
+
+    long retryAfterMicros() {
+        return retryAfterMicros;
+    }
+
     /** Whether the request may go ahead. */
     public boolean allowed() {
         return allowed;

@@ -1,6 +1,9 @@
 package dev.ratelimit;
 
+import dev.ratelimit.internal.CircuitBreaker;
+import dev.ratelimit.internal.QuietLog;
 import dev.ratelimit.spi.RateLimitBackend;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -12,27 +15,67 @@ import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+/**
+ * The limiter: a local block cache, then the backends in order, each behind its circuit breaker,
+ * then the failure policy — all within one deadline.
+ *
+ * <p>A backend with more backends after it gets half of the time left, so that a hanging primary
+ * leaves room for its fallbacks; the last gets all of it. A backend whose breaker is open is skipped
+ * at once; when its open interval has passed, one background probe (a peek, which changes nothing)
+ * decides whether it closes, so no caller waits on a backend that is known to be sick.
+ */
 final class DefaultRateLimiter implements RateLimiter {
 
     private static final Logger LOG = LoggerFactory.getLogger(RateLimiter.class);
-    private static final long FAIL_CLOSED_RETRY_MICROS = 1_000_000L;
+    private static final String PROBE_KEY = "__ratelimit_probe__";
+
+    private static final class Link {
+        final RateLimitBackend backend;
+        final String name;
+        final CircuitBreaker breaker;
+        final QuietLog failures;
+
+        Link(RateLimitBackend backend, CircuitBreaker breaker) {
+            this.backend = backend;
+            this.name = backend.name();
+            this.breaker = breaker;
+            this.failures = new QuietLog(LOG, Duration.ofSeconds(10));
+        }
+    }
 
     private final Policy policy;
-    private final RateLimitBackend backend;
-    private final boolean ownsBackend;
+    private final Link[] links;
+    private final List<AutoCloseable> owned;
     private final long deadlineNanos;
     private final FailurePolicy failurePolicy;
+    private final long failClosedRetryMicros;
     private final RateLimitListener listener;
+    private final Clock clock;
+    private final BlockCache blockCache;
 
-    DefaultRateLimiter(RateLimiter.Builder builder) {
-        this.policy = builder.policy;
-        this.ownsBackend = builder.backend == null;
-        this.backend = ownsBackend
-                ? RateLimitBackend.inMemory(builder.clock == null ? Clock.system() : builder.clock, 100_000)
-                : builder.backend;
-        this.deadlineNanos = builder.deadline.toNanos();
-        this.failurePolicy = builder.failurePolicy;
-        this.listener = builder.listener;
+    DefaultRateLimiter(RateLimiter.Builder b) {
+        this.policy = b.policy;
+        this.clock = b.clock == null ? Clock.system() : b.clock;
+        this.listener = b.listener;
+        this.deadlineNanos = b.deadline.toNanos();
+        this.failurePolicy = b.failurePolicy;
+        this.failClosedRetryMicros = b.openFor.toNanos() / 1_000;
+        this.owned = new ArrayList<>();
+        List<RateLimitBackend> chain = new ArrayList<>();
+        if (b.backend == null) {
+            RateLimitBackend memory = RateLimitBackend.inMemory(clock, 100_000);
+            chain.add(memory);
+            owned.add(memory);
+        } else {
+            chain.add(b.backend);
+        }
+        chain.addAll(b.fallbacks);
+        this.links = new Link[chain.size()];
+        for (int i = 0; i < links.length; i++) {
+            links[i] = new Link(chain.get(i), new CircuitBreaker(chain.get(i).name(), b.failureThreshold, b.openFor,
+                    System::nanoTime, this::breakerChanged));
+        }
+        this.blockCache = b.blockCacheKeys > 0 ? new BlockCache(b.blockCacheKeys) : null;
     }
 
     @Override
@@ -41,36 +84,189 @@ final class DefaultRateLimiter implements RateLimiter {
     }
 
     @Override
-    public CompletionStage<Decision> tryAcquireAsync(String key, long permits) {
+    public Decision peek(String key) {
+        return decide(key, 0);
+    }
+
+    private Decision decide(String key, long permits) {
         check(key, permits);
-        CompletableFuture<Decision> pending;
-        try {
-            pending = backend.evaluate(key, policy, permits).toCompletableFuture();
-        } catch (RuntimeException e) {
-            return CompletableFuture.completedFuture(notify(key, failed(permits, e)));
+        Decision blocked = blocked(key, permits);
+        if (blocked != null) {
+            return blocked;
         }
-        if (!pending.isDone()) {
-            pending = pending.copy().orTimeout(deadlineNanos, TimeUnit.NANOSECONDS);
+        long deadline = System.nanoTime() + deadlineNanos;
+        Throwable last = null;
+        for (int i = 0; i < links.length; i++) {
+            Link link = links[i];
+            if (!link.breaker.allowsCalls()) {
+                probeIfDue(link);
+                continue;
+            }
+            long budget = budget(i, deadline);
+            Decision decision;
+            try {
+                CompletableFuture<Decision> pending = link.backend.evaluate(key, policy, permits).toCompletableFuture();
+                if (pending.isDone()) {
+                    decision = pending.join();
+                } else if (budget > 0) {
+                    decision = pending.get(budget, TimeUnit.NANOSECONDS);
+                } else {
+                    continue;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return failed(permits, e);
+            } catch (ExecutionException | TimeoutException | RuntimeException e) {
+                last = unwrap(e);
+                failed(link, i, last);
+                continue;
+            }
+            link.breaker.onSuccess();
+            return answered(key, permits, i, decision);
         }
-        return pending.handle((decision, failure) ->
-                notify(key, failure == null ? decision : failed(permits, unwrap(failure))));
+        return failed(permits, last);
     }
 
     @Override
-    public Decision peek(String key) {
-        return decide(key, 0);
+    public CompletionStage<Decision> tryAcquireAsync(String key, long permits) {
+        check(key, permits);
+        Decision blocked = blocked(key, permits);
+        if (blocked != null) {
+            return CompletableFuture.completedFuture(notify(key, blocked));
+        }
+        return attempt(key, permits, 0, System.nanoTime() + deadlineNanos, null)
+                .thenApply(decision -> notify(key, decision));
+    }
+
+    private CompletableFuture<Decision> attempt(String key, long permits, int i, long deadline, Throwable last) {
+        if (i == links.length) {
+            return CompletableFuture.completedFuture(failed(permits, last));
+        }
+        Link link = links[i];
+        if (!link.breaker.allowsCalls()) {
+            probeIfDue(link);
+            return attempt(key, permits, i + 1, deadline, last);
+        }
+        long budget = budget(i, deadline);
+        CompletableFuture<Decision> pending;
+        try {
+            pending = link.backend.evaluate(key, policy, permits).toCompletableFuture();
+        } catch (RuntimeException e) {
+            failed(link, i, e);
+            return attempt(key, permits, i + 1, deadline, e);
+        }
+        if (!pending.isDone()) {
+            if (budget <= 0) {
+                return attempt(key, permits, i + 1, deadline, last);
+            }
+            pending = pending.copy().orTimeout(budget, TimeUnit.NANOSECONDS);
+        }
+        return pending.handle((decision, failure) -> {
+            if (failure == null) {
+                link.breaker.onSuccess();
+                return CompletableFuture.completedFuture(answered(key, permits, i, decision));
+            }
+            Throwable cause = unwrap(failure);
+            failed(link, i, cause);
+            return attempt(key, permits, i + 1, deadline, cause);
+        }).thenCompose(next -> next);
+    }
+
+    private long budget(int i, long deadline) {
+        long remaining = deadline - System.nanoTime();
+        return i < links.length - 1 ? remaining / 2 : remaining;
+    }
+
+    private Decision blocked(String key, long permits) {
+        return blockCache != null && permits > 0 ? blockCache.denied(key, permits, clock.nowMicros()) : null;
+    }
+
+    private Decision answered(String key, long permits, int i, Decision decision) {
+        if (i > 0) {
+            decision = decision.withSource(Decision.Source.FALLBACK, links[i].name);
+            try {
+                listener.onFallback(key, links[i].name);
+            } catch (RuntimeException e) {
+                LOG.warn("RateLimitListener.onFallback threw; ignored", e);
+            }
+        }
+        if (blockCache != null && permits > 0 && !decision.allowed()) {
+            blockCache.record(key, permits, decision, clock.nowMicros());
+        }
+        return decision;
+    }
+
+    private void failed(Link link, int i, Throwable failure) {
+        link.breaker.onFailure();
+        String next = i + 1 < links.length ? links[i + 1].name : "the failure policy (" + failurePolicy + ")";
+        link.failures.warn(link.name + " failed (" + describe(failure) + "); the decision went to " + next);
+        try {
+            listener.onBackendFailure(link.name, failure);
+        } catch (RuntimeException e) {
+            LOG.warn("RateLimitListener.onBackendFailure threw; ignored", e);
+        }
+    }
+
+    private void probeIfDue(Link link) {
+        if (!link.breaker.probeDue()) {
+            return;
+        }
+        CompletableFuture<Decision> probe;
+        try {
+            probe = link.backend.evaluate(PROBE_KEY, policy, 0).toCompletableFuture();
+        } catch (RuntimeException e) {
+            link.breaker.onFailure();
+            return;
+        }
+        probe.copy().orTimeout(deadlineNanos, TimeUnit.NANOSECONDS).whenComplete((decision, failure) -> {
+            if (failure == null) {
+                link.breaker.onSuccess();
+            } else {
+                link.breaker.onFailure();
+            }
+        });
+    }
+
+    private void breakerChanged(String backend, BreakerState from, BreakerState to) {
+        if (to == BreakerState.OPEN) {
+            LOG.warn("circuit breaker for {} is open: decisions skip it for {} ms, then one probe decides",
+                    backend, failClosedRetryMicros / 1_000);
+        } else if (to == BreakerState.CLOSED) {
+            LOG.info("circuit breaker for {} is closed: decisions go to it again", backend);
+        }
+        try {
+            listener.onBreakerStateChange(backend, from, to);
+        } catch (RuntimeException e) {
+            LOG.warn("RateLimitListener.onBreakerStateChange threw; ignored", e);
+        }
     }
 
     @Override
     public void reset(String key) {
         check(key, 0);
-        try {
-            backend.reset(key, policy).toCompletableFuture().get(deadlineNanos, TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while resetting a key on " + backend.name(), e);
-        } catch (ExecutionException | TimeoutException | RuntimeException e) {
-            throw new IllegalStateException("could not reset a key on " + backend.name(), unwrap(e));
+        if (blockCache != null) {
+            blockCache.forget(key);
+        }
+        List<String> failures = new ArrayList<>();
+        RuntimeException first = null;
+        for (Link link : links) {
+            try {
+                link.backend.reset(key, policy).toCompletableFuture().get(deadlineNanos, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while resetting a key", e);
+            } catch (ExecutionException | TimeoutException | RuntimeException e) {
+                failures.add(link.name);
+                if (first == null) {
+                    first = new IllegalStateException("could not reset a key on " + link.name, unwrap(e));
+                }
+            }
+        }
+        if (failures.size() == links.length) {
+            throw first;
+        }
+        if (!failures.isEmpty()) {
+            LOG.warn("reset reached only some backends; it failed on {}", failures);
         }
     }
 
@@ -81,27 +277,12 @@ final class DefaultRateLimiter implements RateLimiter {
 
     @Override
     public void close() {
-        if (ownsBackend) {
-            backend.close();
-        }
-    }
-
-    private Decision decide(String key, long permits) {
-        check(key, permits);
-        CompletableFuture<Decision> pending;
-        try {
-            pending = backend.evaluate(key, policy, permits).toCompletableFuture();
-            if (pending.isDone()) {
-                return pending.join();
+        for (AutoCloseable resource : owned) {
+            try {
+                resource.close();
+            } catch (Exception e) {
+                LOG.warn("closing {} failed", resource, e);
             }
-            return pending.get(deadlineNanos, TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return failed(permits, e);
-        } catch (ExecutionException | CompletionException | TimeoutException e) {
-            return failed(permits, unwrap(e));
-        } catch (RuntimeException e) {
-            return failed(permits, e);
         }
     }
 
@@ -113,17 +294,12 @@ final class DefaultRateLimiter implements RateLimiter {
     }
 
     private Decision failed(long permits, Throwable failure) {
-        try {
-            listener.onBackendFailure(backend.name(), failure);
-        } catch (RuntimeException e) {
-            LOG.warn("RateLimitListener.onBackendFailure threw; ignored", e);
-        }
         boolean open = failurePolicy == FailurePolicy.FAIL_OPEN;
         List<Decision> each = new ArrayList<>(policy.limits().size());
         for (int i = 0; i < policy.limits().size(); i++) {
             long capacity = policy.limits().get(i).capacity();
             each.add(Decision.ofLimit(policy, i, open, open ? capacity - permits : 0, 0,
-                    open ? 0 : FAIL_CLOSED_RETRY_MICROS));
+                    open ? 0 : failClosedRetryMicros));
         }
         return Decision.combine(policy, each)
                 .withSource(open ? Decision.Source.FAIL_OPEN : Decision.Source.FAIL_CLOSED, null);
@@ -151,9 +327,28 @@ final class DefaultRateLimiter implements RateLimiter {
         return t;
     }
 
+    private static String describe(Throwable failure) {
+        if (failure == null) {
+            return "no time left before the deadline";
+        }
+        if (failure instanceof TimeoutException) {
+            return "missed the deadline";
+        }
+        String message = failure.getMessage();
+        return failure.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+    }
+
+    BreakerState breakerState(int backend) {
+        return links[backend].breaker.state();
+    }
+
     @Override
     public String toString() {
-        return "RateLimiter[" + policy + ", backend=" + backend.name() + ", deadline="
-                + java.time.Duration.ofNanos(deadlineNanos) + ", " + failurePolicy + "]";
+        StringBuilder chain = new StringBuilder();
+        for (Link link : links) {
+            chain.append(chain.length() == 0 ? "" : " -> ").append(link.name);
+        }
+        return "RateLimiter[" + policy + ", " + chain + ", deadline=" + Duration.ofNanos(deadlineNanos) + ", "
+                + failurePolicy + "]";
     }
 }

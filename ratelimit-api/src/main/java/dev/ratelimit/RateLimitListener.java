@@ -30,4 +30,17 @@ public class RateLimitListener {
      */
     public void onBackendFailure(String backend, Throwable failure) {
     }
+
+    /**
+     * A fallback answered because the backends before it failed, missed the deadline or had their
+     * circuit breaker open; {@link Decision#fallback()} names it too.
+     *
+     * @param fallback the name of the backend that answered
+     */
+    public void onFallback(String key, String fallback) {
+    }
+
+    /** A backend's circuit breaker changed state. */
+    public void onBreakerStateChange(String backend, BreakerState from, BreakerState to) {
+    }
 }

@@ -77,6 +77,20 @@ public interface RateLimiter extends AutoCloseable {
         return builder().policy(policy).clock(clock).build();
     }
 
+    /**
+     * A limiter wired from the environment: Redis from {@code REDIS_URL}, then Upstash from
+     * {@code UPSTASH_REDIS_REST_URL} and {@code UPSTASH_REDIS_REST_TOKEN}, then this JVM's memory —
+     * each present backend a fallback for the ones before it, behind its own circuit breaker. The
+     * backends come from the modules on the class path ({@code ratelimit-redis},
+     * {@code ratelimit-upstash}); it logs which it uses, with secrets masked, and starts even when
+     * every remote backend is down. The limiter owns and closes them.
+     *
+     * @throws IllegalArgumentException if a variable is malformed (naming it, never a secret)
+     */
+    static RateLimiter fromEnvironment(Policy policy) {
+        return dev.ratelimit.internal.Environment.limiter(builder().policy(policy), System::getenv);
+    }
+
     /** A builder; only the policy is required. */
     static Builder builder() {
         return new Builder();
@@ -86,10 +100,14 @@ public interface RateLimiter extends AutoCloseable {
     final class Builder {
         Policy policy;
         RateLimitBackend backend;
+        final java.util.List<RateLimitBackend> fallbacks = new java.util.ArrayList<>();
         Clock clock;
         Duration deadline = Duration.ofMillis(100);
         FailurePolicy failurePolicy = FailurePolicy.FAIL_OPEN;
         RateLimitListener listener = RateLimitListener.NONE;
+        int failureThreshold = 3;
+        Duration openFor = Duration.ofSeconds(1);
+        int blockCacheKeys = 10_000;
 
         Builder() {
         }
@@ -109,14 +127,29 @@ public interface RateLimiter extends AutoCloseable {
             return this;
         }
 
-        /** The clock of the default in-memory backend (default: the system clock). */
+        /**
+         * Adds a fallback: asked, in the order added, when the backends before it fail, miss the
+         * deadline or have their circuit breaker open. An in-memory fallback
+         * ({@code RateLimitBackend.inMemory()}) counts per JVM only: approximate when several
+         * instances share the limit, and said so by {@link Decision#fallback()}.
+         */
+        public Builder fallback(RateLimitBackend fallback) {
+            this.fallbacks.add(Objects.requireNonNull(fallback, "fallback"));
+            return this;
+        }
+
+        /**
+         * The limiter's clock (default: the system clock): the clock of the local block cache and of
+         * the default in-memory backend.
+         */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }
 
         /**
-         * The longest a decision may take (default 100 ms); past it the failure policy answers.
+         * The longest a decision may take, across every backend (default 100 ms); past it the
+         * failure policy answers. A backend with fallbacks after it gets half of the time left.
          *
          * @throws IllegalArgumentException unless between 1 ms and 1 minute
          */
@@ -135,6 +168,37 @@ public interface RateLimiter extends AutoCloseable {
             return this;
         }
 
+        /**
+         * Each backend's circuit breaker: it opens after {@code failures} consecutive failures or
+         * missed deadlines (default 3), is skipped for {@code openFor} (default 1 s; also the
+         * {@code retryAfter} of a {@link FailurePolicy#FAIL_CLOSED} answer), then one background
+         * probe closes it or opens it again.
+         */
+        public Builder circuitBreaker(int failures, Duration openFor) {
+            if (failures < 1) {
+                throw new IllegalArgumentException("failures must be at least 1; got " + failures);
+            }
+            Objects.requireNonNull(openFor, "openFor");
+            if (openFor.compareTo(Duration.ofMillis(1)) < 0 || openFor.compareTo(Duration.ofMinutes(10)) > 0) {
+                throw new IllegalArgumentException("openFor must be between 1 ms and 10 minutes; got " + openFor);
+            }
+            this.failureThreshold = failures;
+            this.openFor = openFor;
+            return this;
+        }
+
+        /**
+         * The size of the local block cache (default 10,000 keys; 0 turns it off): a key denied until
+         * {@code t} is denied locally, without a backend call, until {@code t}.
+         */
+        public Builder blockCache(int maxKeys) {
+            if (maxKeys < 0) {
+                throw new IllegalArgumentException("blockCache size must be >= 0; got " + maxKeys);
+            }
+            this.blockCacheKeys = maxKeys;
+            return this;
+        }
+
         /** Receives the limiter's events (default: none). */
         public Builder listener(RateLimitListener listener) {
             this.listener = Objects.requireNonNull(listener, "listener");
@@ -144,16 +208,11 @@ public interface RateLimiter extends AutoCloseable {
         /**
          * Builds the limiter.
          *
-         * @throws IllegalStateException if no policy was set, or both a backend and a clock were
-         *     (the clock configures only the default backend)
+         * @throws IllegalStateException if no policy was set
          */
         public RateLimiter build() {
             if (policy == null) {
                 throw new IllegalStateException("a RateLimiter needs a policy: call policy(...)");
-            }
-            if (backend != null && clock != null) {
-                throw new IllegalStateException("clock(...) configures the default in-memory backend; "
-                        + "give the clock to the backend passed to backend(...) instead");
             }
             return new DefaultRateLimiter(this);
         }

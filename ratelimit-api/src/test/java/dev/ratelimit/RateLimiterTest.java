@@ -195,7 +195,8 @@ class RateLimiterTest {
                 .hasMessageContaining("policy");
         assertThatThrownBy(() -> RateLimiter.builder().deadline(Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("deadline");
-        assertThatThrownBy(() -> RateLimiter.builder().policy(generate).backend(RateLimitBackend.inMemory())
-                .clock(new TestClock()).build()).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> RateLimiter.builder().circuitBreaker(0, Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("failures");
+        assertThatThrownBy(() -> RateLimiter.builder().blockCache(-1)).isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -2,6 +2,9 @@ package dev.ratelimit.email;
 
 import dev.ratelimit.Clock;
 import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
 import java.time.format.DateTimeFormatter;
 
 /**
@@ -19,20 +22,26 @@ import java.time.format.DateTimeFormatter;
  */
 public interface EmailStore extends AutoCloseable {
 
-    /** Adds {@code address} with no source label. */
+    /** Adds {@code address} with no source label, captured now. */
     default AddResult add(String address) {
-        return add(address, null);
+        return add(address, null, null);
+    }
+
+    /** Adds {@code address} captured now at {@code source}; see {@link #add(String, String, Instant)}. */
+    default AddResult add(String address, String source) {
+        return add(address, source, null);
     }
 
     /**
      * Adds {@code address}, captured at {@code source} (a label such as {@code "landing-page"}, or
-     * null). Idempotent: a second add of the same identity changes nothing and returns
-     * {@link AddResult#ALREADY_PRESENT}.
+     * null) at {@code capturedAt} (null: now, by the store's clock; a time is given when importing
+     * or delivering a spooled address). Idempotent: a second add of the same identity changes
+     * nothing and returns {@link AddResult#ALREADY_PRESENT}.
      *
      * @throws InvalidEmailException if the address is invalid
      * @throws IllegalArgumentException if the source is longer than 100 characters or has control characters
      */
-    AddResult add(String address, String source);
+    AddResult add(String address, String source, Instant capturedAt);
 
     /** Whether an address with the same identity is stored. */
     boolean contains(String address);
@@ -79,6 +88,32 @@ public interface EmailStore extends AutoCloseable {
     /** Releases connections; idempotent. */
     @Override
     default void close() {
+    }
+
+    /**
+     * The store wired from the environment: Redis from {@code REDIS_URL}, then Upstash from
+     * {@code UPSTASH_REDIS_REST_URL}/{@code UPSTASH_REDIS_REST_TOKEN}, with a durable spool behind
+     * them in the directory named by {@code RATELIMIT_SPOOL_DIR} (default {@code ratelimit-spool}
+     * in the working directory); see {@link #failover}. With neither configured, the addresses are
+     * kept in this JVM's memory, and the log says so.
+     *
+     * @throws IllegalArgumentException if a variable is malformed (naming it, never a secret)
+     */
+    static EmailStore fromEnvironment() {
+        return dev.ratelimit.internal.Environment.emailStore(System::getenv);
+    }
+
+    /**
+     * A store that never loses an address: {@code add} tries each store in order, each behind its
+     * own circuit breaker; when none takes the address it is appended to {@code spoolFile} and
+     * flushed to disk before {@code add} returns {@link AddResult#SPOOLED}. The spool is delivered
+     * in the background, once, as soon as a store accepts writes again — also after a restart, when
+     * a new failover store finds the file. A corrupt or truncated spool line is reported in the log
+     * and skipped. The other operations use the first store that answers ({@code remove} tries all
+     * of them), and throw {@link EmailStoreException} when none does. Closing it closes the stores.
+     */
+    static EmailStore failover(List<EmailStore> stores, Path spoolFile) {
+        return new dev.ratelimit.internal.FailoverEmailStore(stores, spoolFile, java.time.Duration.ofSeconds(1));
     }
 
     /** A store in this JVM's memory, on the system clock; for development and tests. */

@@ -28,9 +28,10 @@ final class InMemoryEmailStore implements EmailStore {
     }
 
     @Override
-    public AddResult add(String address, String source) {
+    public AddResult add(String address, String source, Instant capturedAt) {
         EmailAddress email = EmailAddress.parse(address);
-        long now = clock.nowMicros();
+        long now = capturedAt == null ? clock.nowMicros()
+                : capturedAt.getEpochSecond() * 1_000_000L + capturedAt.getNano() / 1_000;
         EmailRecord record = new EmailRecord(email.address(), source,
                 Instant.ofEpochSecond(now / 1_000_000L, (now % 1_000_000L) * 1_000L));
         synchronized (this) {

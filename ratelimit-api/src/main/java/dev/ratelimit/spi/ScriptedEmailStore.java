@@ -8,6 +8,7 @@ import dev.ratelimit.email.EmailRecord;
 import dev.ratelimit.email.EmailStore;
 import dev.ratelimit.email.EmailStoreException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -39,11 +40,12 @@ public final class ScriptedEmailStore implements EmailStore {
     }
 
     @Override
-    public AddResult add(String address, String source) {
+    public AddResult add(String address, String source, Instant capturedAt) {
         EmailAddress email = EmailAddress.parse(address);
         String checked = EmailRecord.checkSource(source);
-        long added = number(await(Script.EMAIL_ADD,
-                EmailScripts.addArgs(email, checked, clock == null ? -1 : clock.nowMicros())));
+        long micros = capturedAt != null ? capturedAt.getEpochSecond() * 1_000_000L + capturedAt.getNano() / 1_000
+                : clock != null ? clock.nowMicros() : -1;
+        long added = number(await(Script.EMAIL_ADD, EmailScripts.addArgs(email, checked, micros)));
         return added == 1 ? AddResult.ADDED : AddResult.ALREADY_PRESENT;
     }
 

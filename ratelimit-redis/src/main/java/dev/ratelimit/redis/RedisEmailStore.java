@@ -37,8 +37,8 @@ public final class RedisEmailStore implements EmailStore {
     }
 
     @Override
-    public AddResult add(String address, String source) {
-        return scripts.add(address, source);
+    public AddResult add(String address, String source, java.time.Instant capturedAt) {
+        return scripts.add(address, source, capturedAt);
     }
 
     @Override

@@ -29,8 +29,8 @@ public final class UpstashEmailStore implements EmailStore {
     }
 
     @Override
-    public AddResult add(String address, String source) {
-        return scripts.add(address, source);
+    public AddResult add(String address, String source, java.time.Instant capturedAt) {
+        return scripts.add(address, source, capturedAt);
     }
 
     @Override

@@ -1,0 +1,207 @@
+package dev.ratelimit.internal;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import java.util.zip.CRC32;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An append-only file of addresses no store could take. Each line is
+ * {@code 1<TAB>capturedµs<TAB>address<TAB>source<TAB>crc32}, appended and flushed to disk
+ * ({@code fdatasync}) before {@link #append} returns; concurrent appenders share one flush (group
+ * commit). Delivery takes the file aside ({@link #takeForDelivery}) so that appends go on into a
+ * fresh one; a crash during delivery leaves the taken file, which the next start delivers again
+ * (adding is idempotent). A line that fails its checksum (a torn write, a corrupted disk) is
+ * reported and skipped. Not part of the API.
+ */
+public final class EmailSpool {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmailSpool.class);
+
+    /** One spooled address. */
+    public record Entry(String address, String source, Instant capturedAt) {
+    }
+
+    private final Path file;
+    private final Object writeLock = new Object();
+    private final Object flushLock = new Object();
+    private FileChannel channel;
+    private long written;
+    private long flushed;
+    private int takes;
+
+    public EmailSpool(Path file) {
+        this.file = file.toAbsolutePath();
+        try {
+            Files.createDirectories(this.file.getParent());
+            this.channel = open();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the email spool " + this.file, e);
+        }
+    }
+
+    private FileChannel open() throws IOException {
+        return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+    }
+
+    /** Appends {@code entry} and returns once it is on disk. */
+    public void append(Entry entry) {
+        ByteBuffer line = ByteBuffer.wrap(encode(entry).getBytes(StandardCharsets.UTF_8));
+        long mine;
+        FileChannel target;
+        try {
+            synchronized (writeLock) {
+                while (line.hasRemaining()) {
+                    channel.write(line);
+                }
+                mine = ++written;
+                target = channel;
+            }
+            synchronized (flushLock) {
+                if (flushed < mine) {
+                    long upTo;
+                    synchronized (writeLock) {
+                        upTo = written;
+                    }
+                    target.force(false);
+                    flushed = Math.max(flushed, upTo);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the email spool " + file, e);
+        }
+    }
+
+    /**
+     * Moves the current spool aside, if it holds anything, and returns every file awaiting
+     * delivery (left over from a crash, or just taken), oldest first.
+     */
+    public List<Path> takeForDelivery() {
+        try {
+            synchronized (writeLock) {
+                if (channel.size() > 0) {
+                    channel.force(false);
+                    channel.close();
+                    Path taken = file.resolveSibling(file.getFileName() + ".delivering-" + System.currentTimeMillis()
+                            + "-" + (++takes));
+                    Files.move(file, taken, StandardCopyOption.ATOMIC_MOVE);
+                    channel = open();
+                    synchronized (flushLock) {
+                        flushed = written;
+                    }
+                }
+            }
+            try (Stream<Path> siblings = Files.list(file.getParent())) {
+                return siblings.filter(p -> p.getFileName().toString().startsWith(file.getFileName() + ".delivering-"))
+                        .sorted().toList();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot take the email spool " + file + " for delivery", e);
+        }
+    }
+
+    /** Whether anything waits: appended lines or files taken and not yet delivered. */
+    public boolean isEmpty() {
+        try {
+            synchronized (writeLock) {
+                if (channel.size() > 0) {
+                    return false;
+                }
+            }
+            try (Stream<Path> siblings = Files.list(file.getParent())) {
+                return siblings.noneMatch(p -> p.getFileName().toString().startsWith(file.getFileName() + ".delivering-"));
+            }
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Reads a taken file; corrupt or truncated lines are reported and skipped. */
+    public static List<Entry> read(Path taken) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(taken, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the email spool " + taken, e);
+        }
+        List<Entry> entries = new ArrayList<>(lines.size());
+        for (int i = 0; i < lines.size(); i++) {
+            Entry entry = decode(lines.get(i));
+            if (entry == null) {
+                LOG.warn("line {} of the email spool {} is corrupt or truncated and was skipped", i + 1, taken);
+            } else {
+                entries.add(entry);
+            }
+        }
+        return entries;
+    }
+
+    /** Deletes a delivered file. */
+    public static void delivered(Path taken) {
+        try {
+            Files.deleteIfExists(taken);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete the delivered email spool " + taken, e);
+        }
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    public void close() {
+        synchronized (writeLock) {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                LOG.warn("closing the email spool {} failed", file, e);
+            }
+        }
+    }
+
+    static String encode(Entry entry) {
+        long micros = entry.capturedAt().getEpochSecond() * 1_000_000L + entry.capturedAt().getNano() / 1_000;
+        String body = "1\t" + micros + "\t" + entry.address() + "\t" + (entry.source() == null ? "" : entry.source());
+        return body + "\t" + crc(body) + "\n";
+    }
+
+    static Entry decode(String line) {
+        int last = line.lastIndexOf('\t');
+        if (last < 0) {
+            return null;
+        }
+        String body = line.substring(0, last);
+        if (!line.substring(last + 1).equals(crc(body))) {
+            return null;
+        }
+        String[] fields = body.split("\t", -1);
+        if (fields.length != 4 || !fields[0].equals("1")) {
+            return null;
+        }
+        try {
+            long micros = Long.parseLong(fields[1]);
+            return new Entry(fields[2], fields[3].isEmpty() ? null : fields[3],
+                    Instant.ofEpochSecond(micros / 1_000_000L, (micros % 1_000_000L) * 1_000L));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static String crc(String body) {
+        CRC32 crc = new CRC32();
+        crc.update(body.getBytes(StandardCharsets.UTF_8));
+        return Long.toHexString(crc.getValue());
+    }
+}

@@ -1,0 +1,204 @@
+package dev.ratelimit.internal;
+
+import dev.ratelimit.BreakerState;
+import dev.ratelimit.email.AddResult;
+import dev.ratelimit.email.EmailAddress;
+import dev.ratelimit.email.EmailPage;
+import dev.ratelimit.email.EmailRecord;
+import dev.ratelimit.email.EmailStore;
+import dev.ratelimit.email.EmailStoreException;
+import dev.ratelimit.email.InvalidEmailException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** See {@link EmailStore#failover}. Not part of the API. */
+public final class FailoverEmailStore implements EmailStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmailStore.class);
+
+    private final List<EmailStore> stores;
+    private final List<CircuitBreaker> breakers = new ArrayList<>();
+    private final List<QuietLog> failures = new ArrayList<>();
+    private final EmailSpool spool;
+    private final ScheduledExecutorService delivery;
+    private final AtomicBoolean delivering = new AtomicBoolean();
+
+    public FailoverEmailStore(List<EmailStore> stores, Path spoolFile, Duration deliveryInterval) {
+        if (stores.isEmpty()) {
+            throw new IllegalArgumentException("a failover store needs at least one store");
+        }
+        this.stores = List.copyOf(stores);
+        for (EmailStore store : this.stores) {
+            breakers.add(new CircuitBreaker(store.toString(), 3, Duration.ofSeconds(1), System::nanoTime,
+                    (name, from, to) -> {
+                        if (to == BreakerState.OPEN) {
+                            LOG.warn("email store {} failed repeatedly; addresses go to the next store or the spool", name);
+                        } else if (to == BreakerState.CLOSED) {
+                            LOG.info("email store {} accepts writes again", name);
+                        }
+                    }));
+            failures.add(new QuietLog(LOG, Duration.ofSeconds(10)));
+        }
+        this.spool = new EmailSpool(spoolFile);
+        this.delivery = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "ratelimit-email-spool");
+            t.setDaemon(true);
+            return t;
+        });
+        long every = deliveryInterval.toMillis();
+        delivery.scheduleWithFixedDelay(this::deliver, 0, every, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public AddResult add(String address, String source, Instant capturedAt) {
+        EmailAddress email = EmailAddress.parse(address);
+        String checked = EmailRecord.checkSource(source);
+        Instant at = capturedAt != null ? capturedAt : now();
+        AddResult result = tryStores(store -> store.add(email.address(), checked, at));
+        if (result != null) {
+            return result;
+        }
+        spool.append(new EmailSpool.Entry(email.address(), checked, at));
+        return AddResult.SPOOLED;
+    }
+
+    private static Instant now() {
+        Instant now = Instant.now();
+        return now.minusNanos(now.getNano() % 1_000);
+    }
+
+    /** The first answer of a store whose breaker lets it be asked, or null when none answered. */
+    private <T> T tryStores(Function<EmailStore, T> operation) {
+        for (int i = 0; i < stores.size(); i++) {
+            CircuitBreaker breaker = breakers.get(i);
+            if (!breaker.allowsCalls() && !breaker.probeDue()) {
+                continue;
+            }
+            try {
+                T result = operation.apply(stores.get(i));
+                breaker.onSuccess();
+                return result;
+            } catch (InvalidEmailException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                breaker.onFailure();
+                failures.get(i).warn("email store " + stores.get(i) + " failed: " + e.getMessage());
+            }
+        }
+        return null;
+    }
+
+    private <T> T required(String operation, Function<EmailStore, T> call) {
+        T result = tryStores(call);
+        if (result == null) {
+            throw new EmailStoreException("no email store could " + operation, null);
+        }
+        return result;
+    }
+
+    @Override
+    public boolean contains(String address) {
+        EmailAddress email = EmailAddress.parse(address);
+        return required("answer contains", store -> store.contains(email.address()));
+    }
+
+    @Override
+    public boolean remove(String address) {
+        EmailAddress email = EmailAddress.parse(address);
+        boolean removed = false;
+        int reached = 0;
+        for (EmailStore store : stores) {
+            try {
+                removed |= store.remove(email.address());
+                reached++;
+            } catch (RuntimeException e) {
+                LOG.warn("email store {} could not erase an address: {}", store, e.getMessage());
+            }
+        }
+        if (reached == 0) {
+            throw new EmailStoreException("no email store could erase the address", null);
+        }
+        return removed;
+    }
+
+    @Override
+    public long count() {
+        return required("count", EmailStore::count);
+    }
+
+    @Override
+    public EmailPage page(String cursor, int size) {
+        return required("page", store -> store.page(cursor, size));
+    }
+
+    /** Delivers what waits in the spool; runs on the delivery thread, and once more on demand in tests. */
+    void deliver() {
+        if (!delivering.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            if (spool.isEmpty()) {
+                return;
+            }
+            for (Path taken : spool.takeForDelivery()) {
+                List<EmailSpool.Entry> entries = EmailSpool.read(taken);
+                int done = 0;
+                for (EmailSpool.Entry entry : entries) {
+                    if (tryStores(store -> store.add(entry.address(), entry.source(), entry.capturedAt())) == null) {
+                        break;
+                    }
+                    done++;
+                }
+                for (EmailSpool.Entry left : entries.subList(done, entries.size())) {
+                    spool.append(left);
+                }
+                EmailSpool.delivered(taken);
+                if (done > 0) {
+                    LOG.info("delivered {} spooled email addresses{}", done,
+                            done < entries.size() ? "; " + (entries.size() - done) + " wait for the next attempt" : "");
+                }
+                if (done < entries.size()) {
+                    return;
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("delivering the email spool failed; it will be tried again: {}", e.getMessage());
+        } finally {
+            delivering.set(false);
+        }
+    }
+
+    /** Whether the spool holds addresses not yet delivered. */
+    boolean spoolIsEmpty() {
+        return spool.isEmpty();
+    }
+
+    @Override
+    public void close() {
+        delivery.shutdownNow();
+        try {
+            delivery.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        spool.close();
+        for (EmailStore store : stores) {
+            store.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "FailoverEmailStore" + stores + " + spool " + spool.file();
+    }
+}
