@@ -3,6 +3,7 @@ module dev.ratelimit.upstash {
     requires transitive dev.ratelimit;
     requires java.net.http;
     requires com.fasterxml.jackson.core;
+    requires org.slf4j;
 
     exports dev.ratelimit.upstash;
 

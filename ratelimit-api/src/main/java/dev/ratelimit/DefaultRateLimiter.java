@@ -19,8 +19,9 @@ import org.slf4j.LoggerFactory;
  * The limiter: a local block cache, then the backends in order, each behind its circuit breaker,
  * then the failure policy — all within one deadline.
  *
- * <p>A backend with more backends after it gets half of the time left, so that a hanging primary
- * leaves room for its fallbacks; the last gets all of it. A backend whose breaker is open is skipped
+ * <p>The primary gets half of the deadline when it has fallbacks, so that a hanging primary leaves
+ * room for them; each fallback gets the time left (an in-memory fallback answers at once, even with
+ * none left). A backend whose breaker is open is skipped
  * at once; when its open interval has passed, one background probe (a peek, which changes nothing)
  * decides whether it closes, so no caller waits on a backend that is known to be sick.
  */
@@ -174,7 +175,7 @@ final class DefaultRateLimiter implements RateLimiter {
 
     private long budget(int i, long deadline) {
         long remaining = deadline - System.nanoTime();
-        return i < links.length - 1 ? remaining / 2 : remaining;
+        return i == 0 && links.length > 1 ? remaining / 2 : remaining;
     }
 
     private Decision blocked(String key, long permits) {

@@ -149,7 +149,8 @@ public interface RateLimiter extends AutoCloseable {
 
         /**
          * The longest a decision may take, across every backend (default 100 ms); past it the
-         * failure policy answers. A backend with fallbacks after it gets half of the time left.
+         * failure policy answers. With fallbacks, the primary gets half of it and each fallback the
+         * time left.
          *
          * @throws IllegalArgumentException unless between 1 ms and 1 minute
          */

@@ -46,6 +46,7 @@ final class UpstashClient implements ScriptTransport, AutoCloseable {
 
     private static final JsonFactory JSON = new JsonFactory();
     private static final AtomicInteger THREADS = new AtomicInteger();
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(UpstashClient.class);
 
     private final UpstashConfig config;
     private final URI single;
@@ -55,6 +56,7 @@ final class UpstashClient implements ScriptTransport, AutoCloseable {
     private final HttpClient http;
     private final boolean allowKeyLocking;
     private final Map<Script, Script> flagged = new ConcurrentHashMap<>();
+    private final CompletableFuture<Object> ping;
 
     private final Object lock = new Object();
     private final ArrayDeque<Call> queue = new ArrayDeque<>();
@@ -82,6 +84,16 @@ final class UpstashClient implements ScriptTransport, AutoCloseable {
             builder.version(HttpClient.Version.HTTP_1_1);
         }
         this.http = builder.build();
+        // One PING at once: it opens the first connection and loads the HTTP client's classes before
+        // a decision needs them, and a wrong token or URL shows in the log at start-up.
+        ping = execute(List.of("PING"));
+        ping.whenComplete((pong, failure) -> {
+            if (failure != null) {
+                LOG.warn("Upstash at {} did not answer PING: {}", config.describe(), failure.getMessage());
+            } else {
+                LOG.info("Upstash at {} answered PING", config.describe());
+            }
+        });
     }
 
     @Override
@@ -96,6 +108,25 @@ final class UpstashClient implements ScriptTransport, AutoCloseable {
     @Override
     public String describe() {
         return config.describe();
+    }
+
+    /**
+     * Waits for the answer to the PING sent at start-up.
+     *
+     * @throws IllegalStateException naming the failure (never the token) if it did not succeed in time
+     */
+    void awaitConnection(java.time.Duration timeout) {
+        try {
+            ping.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for Upstash", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("Upstash at " + describe() + " did not answer PING: "
+                    + e.getCause().getMessage(), e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("Upstash at " + describe() + " did not answer PING within " + timeout);
+        }
     }
 
     /** Sends one command, batched with whatever else is waiting. */

@@ -53,6 +53,17 @@ public final class UpstashEmailStore implements EmailStore {
         return scripts.page(cursor, size);
     }
 
+    /**
+     * Waits for the answer to the PING the client sends when it is built, for applications that
+     * would rather not start without Upstash.
+     *
+     * @throws IllegalStateException naming the failure (a refused token names
+     *     {@code UPSTASH_REDIS_REST_TOKEN}; the token itself never appears) if it did not succeed in time
+     */
+    public void awaitConnection(java.time.Duration timeout) {
+        client.awaitConnection(timeout);
+    }
+
     @Override
     public void close() {
         client.close();

@@ -53,6 +53,7 @@ class UpstashFaultsTest {
     @Test
     void http5xx_isATransportFailure() throws Exception {
         try (UpstashRateLimitBackend backend = UpstashRateLimitBackend.builder(config().build()).build()) {
+            backend.awaitConnection(Duration.ofSeconds(5));
             upstash.server().failNext(1, 503);
             UpstashException e = failure(backend.evaluate("k", POLICY, 1).toCompletableFuture());
             assertThat(e.kind()).isEqualTo(UpstashException.Kind.TRANSPORT);
@@ -128,6 +129,8 @@ class UpstashFaultsTest {
             UpstashConfig config = UpstashConfig.builder(upstash.server().url(), wrong).build();
             try (UpstashRateLimitBackend backend = UpstashRateLimitBackend.builder(config).build();
                     UpstashEmailStore store = UpstashEmailStore.builder(config).build()) {
+                assertThatThrownBy(() -> backend.awaitConnection(Duration.ofSeconds(5)))
+                        .isInstanceOf(IllegalStateException.class).hasMessageContaining("UPSTASH_REDIS_REST_TOKEN");
                 UpstashException e = failure(backend.evaluate("k", POLICY, 1).toCompletableFuture());
                 assertThat(e.kind()).isEqualTo(UpstashException.Kind.AUTHENTICATION);
                 assertThat(e).hasMessageContaining("UPSTASH_REDIS_REST_TOKEN");
@@ -156,6 +159,7 @@ class UpstashFaultsTest {
     void oneFailedItem_failsOnlyItsCaller() throws Exception {
         upstash.server().latency(Duration.ofMillis(150));
         try (UpstashClient client = new UpstashClient(config().maxConcurrentRequests(1).build(), true)) {
+            client.awaitConnection(Duration.ofSeconds(5));
             String key = "typed-" + UUID.randomUUID();
             client.execute(List.of("SET", key, "not a number")).get(5, TimeUnit.SECONDS);
             long before = upstash.server().requests();
@@ -175,6 +179,7 @@ class UpstashFaultsTest {
     void concurrentCalls_shareRequests() throws Exception {
         upstash.server().latency(Duration.ofMillis(20));
         try (UpstashRateLimitBackend backend = UpstashRateLimitBackend.builder(config().maxConcurrentRequests(4).build()).build()) {
+            backend.awaitConnection(Duration.ofSeconds(5));
             long before = upstash.server().requests();
             List<CompletableFuture<Decision>> decisions = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
@@ -191,6 +196,7 @@ class UpstashFaultsTest {
     @Test
     void batchingOff_sendsEveryCallAlone() throws Exception {
         try (UpstashRateLimitBackend backend = UpstashRateLimitBackend.builder(config().batching(false).build()).build()) {
+            backend.awaitConnection(Duration.ofSeconds(5));
             long before = upstash.server().requests();
             List<CompletableFuture<Decision>> decisions = new ArrayList<>();
             for (int i = 0; i < 50; i++) {
