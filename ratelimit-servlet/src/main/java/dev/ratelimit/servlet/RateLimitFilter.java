@@ -1,0 +1,426 @@
+package dev.ratelimit.servlet;
+
+import dev.ratelimit.Decision;
+import dev.ratelimit.FailurePolicy;
+import dev.ratelimit.Limit;
+import dev.ratelimit.Policy;
+import dev.ratelimit.RateLimiter;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Rate limits HTTP requests: the first rule whose methods and path match decides, through its
+ * {@link RateLimiter}, for the request's key (the client's address by default); requests no rule
+ * matches pass untouched.
+ *
+ * <p>Allowed requests go on with the quota headers ({@link RateLimitHeaders#IETF} by default).
+ * Denied requests get {@code 429 Too Many Requests}, {@code Retry-After} in whole seconds rounded
+ * up, the quota headers and an {@code application/problem+json} body:
+ *
+ * <pre>{@code
+ * {"type":"about:blank","title":"Too Many Requests","status":429,
+ *  "detail":"Rate limit exceeded. Max 5 requests per 60 minutes.","retryAfter":1800}
+ * }</pre>
+ *
+ * <p>The client's address is the peer's, unless the peer is a trusted proxy: then
+ * {@code Forwarded} or {@code X-Forwarded-For} is read right to left and the first address that is
+ * not a trusted proxy is the client. IPv6 clients are keyed by their /64 (configurable); an
+ * IPv4-mapped IPv6 address is its IPv4 address; ports and zone ids are ignored, and so are
+ * malformed header values. When a limiter's backends fail, its failure policy answers: the filter
+ * never turns a backend failure into an error page.
+ *
+ * <p>Configure it with {@link #builder()} (and register the instance with
+ * {@code ServletContext.addFilter}), or in {@code web.xml} with init-params; see
+ * {@link #init(FilterConfig)}. No container-specific code; thread-safe.
+ */
+public final class RateLimitFilter implements Filter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RateLimitFilter.class);
+
+    private volatile Settings settings;
+    private final AtomicLong dryRunDenials = new AtomicLong();
+    private volatile long dryRunLoggedAt = System.nanoTime() - 2_000_000_000L;
+
+    private record Settings(List<Rule> rules, ClientIp clientIp, List<Cidr> exempt, int ipv6Prefix,
+            KeyResolver keys, boolean dryRun, RateLimitHeaders headers, String problemType,
+            List<RateLimiter> owned) {
+    }
+
+    /** A filter to be configured by {@code web.xml} init-params in {@link #init(FilterConfig)}. */
+    public RateLimitFilter() {
+    }
+
+    private RateLimitFilter(Settings settings) {
+        this.settings = settings;
+    }
+
+    /** A builder for a filter configured in code. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Reads the init-params, unless the filter was built with {@link #builder()}:
+     * <ul>
+     *   <li>{@code rules} (required): one rule per line or separated by {@code ;}, in the syntax
+     *       {@code [name:] METHODS PATH = LIMIT[, LIMIT…]} — for example
+     *       {@code POST /api/generate = 5/1h} or {@code GET /api/* = 100/1m sliding, 10/1s token-bucket burst 20};
+     *   <li>{@code backend}: {@code memory} (default) or {@code environment}
+     *       ({@code RateLimiter.fromEnvironment}: Redis, Upstash, then memory);
+     *   <li>{@code failure-policy}: {@code fail-open} (default) or {@code fail-closed};
+     *   <li>{@code trusted-proxies}, {@code exempt}: comma-separated CIDRs;
+     *   <li>{@code ipv6-prefix}: bits of an IPv6 address that identify a client (default 64);
+     *   <li>{@code key}: {@code ip} (default), {@code header:NAME} or {@code principal};
+     *   <li>{@code dry-run}: {@code true} to decide, log and add headers without ever blocking;
+     *   <li>{@code headers}: {@code ietf} (default), {@code legacy} or {@code none}.
+     * </ul>
+     *
+     * @throws ServletException naming the init-param that is wrong
+     */
+    @Override
+    public void init(FilterConfig config) throws ServletException {
+        if (settings != null) {
+            return;
+        }
+        try {
+            settings = fromInitParams(config);
+        } catch (IllegalArgumentException e) {
+            throw new ServletException("RateLimitFilter '" + config.getFilterName() + "': " + e.getMessage(), e);
+        }
+        LOG.info("RateLimitFilter '{}': {}", config.getFilterName(), settings.rules());
+    }
+
+    private static Settings fromInitParams(FilterConfig config) {
+        Set<String> known = Set.of("rules", "backend", "failure-policy", "trusted-proxies", "exempt", "ipv6-prefix",
+                "key", "dry-run", "headers");
+        for (String name : Collections.list(config.getInitParameterNames())) {
+            if (!known.contains(name)) {
+                throw new IllegalArgumentException("unknown init-param '" + name + "'; known: " + known);
+            }
+        }
+        String rules = config.getInitParameter("rules");
+        if (rules == null || rules.isBlank()) {
+            throw new IllegalArgumentException("the init-param 'rules' is required, such as POST /api/generate = 5/1h");
+        }
+        FailurePolicy failurePolicy = switch (param(config, "failure-policy", "fail-open")) {
+            case "fail-open" -> FailurePolicy.FAIL_OPEN;
+            case "fail-closed" -> FailurePolicy.FAIL_CLOSED;
+            default -> throw new IllegalArgumentException("init-param 'failure-policy' is fail-open or fail-closed");
+        };
+        Function<Policy, RateLimiter> limiters = switch (param(config, "backend", "memory")) {
+            case "memory" -> policy -> RateLimiter.builder().policy(policy).failurePolicy(failurePolicy).build();
+            case "environment" -> policy -> RateLimiter.fromEnvironment(policy);
+            default -> throw new IllegalArgumentException("init-param 'backend' is memory or environment");
+        };
+        Builder b = builder().limiters(limiters);
+        for (RuleSpec rule : RuleSpec.parseAll(rules)) {
+            b.rule(rule);
+        }
+        b.trustedProxies(split(config.getInitParameter("trusted-proxies")));
+        b.exempt(split(config.getInitParameter("exempt")));
+        try {
+            b.ipv6Prefix(Integer.parseInt(param(config, "ipv6-prefix", "64")));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("init-param 'ipv6-prefix' is a number of bits, such as 64");
+        }
+        String key = param(config, "key", "ip");
+        if (key.equals("ip")) {
+            b.keyResolver(KeyResolver.clientIp());
+        } else if (key.equals("principal")) {
+            b.keyResolver(KeyResolver.principal());
+        } else if (key.startsWith("header:") && key.length() > 7) {
+            b.keyResolver(KeyResolver.header(key.substring(7)));
+        } else {
+            throw new IllegalArgumentException("init-param 'key' is ip, principal or header:NAME");
+        }
+        b.dryRun(Boolean.parseBoolean(param(config, "dry-run", "false")));
+        b.headers(switch (param(config, "headers", "ietf")) {
+            case "ietf" -> RateLimitHeaders.IETF;
+            case "legacy" -> RateLimitHeaders.LEGACY;
+            case "none" -> RateLimitHeaders.NONE;
+            default -> throw new IllegalArgumentException("init-param 'headers' is ietf, legacy or none");
+        });
+        return b.settings();
+    }
+
+    private static String param(FilterConfig config, String name, String fallback) {
+        String value = config.getInitParameter(name);
+        return value == null || value.isBlank() ? fallback : value.strip().toLowerCase(Locale.ROOT);
+    }
+
+    private static String[] split(String value) {
+        return value == null || value.isBlank() ? new String[0] : value.strip().split("[,\\s]+");
+    }
+
+    @Override
+    public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain) throws IOException, ServletException {
+        Settings s = settings;
+        if (s == null || !(req instanceof HttpServletRequest request) || !(res instanceof HttpServletResponse response)) {
+            chain.doFilter(req, res);
+            return;
+        }
+        String path = request.getServletPath();
+        String pathInfo = request.getPathInfo();
+        if (pathInfo != null) {
+            path = path + pathInfo;
+        }
+        String method = request.getMethod();
+        Rule rule = null;
+        for (Rule candidate : s.rules) {
+            if (candidate.matches(method, path)) {
+                rule = candidate;
+                break;
+            }
+        }
+        if (rule == null) {
+            chain.doFilter(request, response);
+            return;
+        }
+        byte[] client = s.clientIp.resolve(request);
+        if (client != null && Cidr.anyContains(s.exempt, client)) {
+            chain.doFilter(request, response);
+            return;
+        }
+        String address = client == null ? "unknown" : IpAddress.key(client, s.ipv6Prefix);
+        String key = s.keys.key(request, address);
+        if (key == null || key.isEmpty()) {
+            key = address;
+        }
+        Decision decision = rule.limiter.tryAcquire(key);
+        Policy policy = rule.limiter.policy();
+        s.headers.write(response, policy, decision);
+        if (decision.allowed()) {
+            chain.doFilter(request, response);
+        } else if (s.dryRun) {
+            dryRunDenied(rule, key);
+            chain.doFilter(request, response);
+        } else {
+            deny(response, decision, s.problemType);
+        }
+    }
+
+    private void dryRunDenied(Rule rule, String key) {
+        long count = dryRunDenials.incrementAndGet();
+        long now = System.nanoTime();
+        if (now - dryRunLoggedAt > 1_000_000_000L) {
+            dryRunLoggedAt = now;
+            dryRunDenials.set(0);
+            LOG.info("dry run: {} would have denied {} ({} such requests since the last line)", rule, key, count);
+        }
+    }
+
+    private static void deny(HttpServletResponse response, Decision decision, String problemType) throws IOException {
+        long retry = RateLimitHeaders.seconds(decision.retryAfter());
+        response.setStatus(429);
+        response.setHeader("Retry-After", Long.toString(retry));
+        response.setContentType("application/problem+json");
+        response.setCharacterEncoding("UTF-8");
+        byte[] body = ("{\"type\":\"" + problemType + "\",\"title\":\"Too Many Requests\",\"status\":429,\"detail\":\""
+                + detail(decision) + "\",\"retryAfter\":" + retry + "}").getBytes(StandardCharsets.UTF_8);
+        response.setContentLength(body.length);
+        response.getOutputStream().write(body);
+    }
+
+    /** "Rate limit exceeded. Max 5 requests per 60 minutes." for the limit that denied longest. */
+    static String detail(Decision decision) {
+        Decision denying = decision;
+        for (Decision limit : decision.perLimit()) {
+            if (!limit.allowed() && limit.retryAfter().compareTo(denying.retryAfter()) >= 0) {
+                denying = limit;
+            }
+        }
+        Limit limit = denying.governingLimit();
+        long permits = limit.algorithm() == Limit.Algorithm.TOKEN_BUCKET ? limit.capacity() : limit.permits();
+        return "Rate limit exceeded. Max " + permits + (permits == 1 ? " request" : " requests") + " per "
+                + window(limit.window()) + ".";
+    }
+
+    /** 60 minutes for an hour, as people say it; seconds, minutes, hours or days otherwise. */
+    static String window(Duration window) {
+        long seconds = window.getSeconds();
+        if (window.getNano() != 0 || seconds == 0) {
+            long millis = window.toMillis();
+            return millis + (millis == 1 ? " millisecond" : " milliseconds");
+        }
+        if (seconds % 86_400 == 0 && seconds > 86_400) {
+            return unit(seconds / 86_400, "day");
+        }
+        if (seconds % 3_600 == 0 && seconds > 3_600) {
+            return unit(seconds / 3_600, "hour");
+        }
+        if (seconds % 60 == 0) {
+            return unit(seconds / 60, "minute");
+        }
+        return unit(seconds, "second");
+    }
+
+    private static String unit(long n, String name) {
+        return n + " " + name + (n == 1 ? "" : "s");
+    }
+
+    /** Closes the limiters the filter created from rule specifications. */
+    @Override
+    public void destroy() {
+        Settings s = settings;
+        if (s != null) {
+            s.owned.forEach(RateLimiter::close);
+        }
+    }
+
+    @Override
+    public String toString() {
+        Settings s = settings;
+        return "RateLimitFilter" + (s == null ? "[not configured]" : s.rules + (s.dryRun ? " (dry run)" : ""));
+    }
+
+    /** Configures a {@link RateLimitFilter}. */
+    public static final class Builder {
+        private final List<Rule> rules = new ArrayList<>();
+        private final List<RateLimiter> owned = new ArrayList<>();
+        private Function<Policy, RateLimiter> limiters = RateLimiter::inMemory;
+        private List<Cidr> trustedProxies = List.of();
+        private List<Cidr> exempt = List.of();
+        private int ipv6Prefix = 64;
+        private KeyResolver keys = KeyResolver.clientIp();
+        private boolean dryRun;
+        private RateLimitHeaders headers = RateLimitHeaders.IETF;
+        private String problemType = "about:blank";
+
+        private Builder() {
+        }
+
+        /**
+         * Adds a rule; rules are tried in the order added and the first match decides.
+         *
+         * @param methods comma-separated HTTP methods, or {@code *} for all
+         * @param pattern {@code /exact}, {@code /prefix/*}, {@code *.suffix} or {@code /*}
+         * @param limiter decides for the requests that match; the caller keeps ownership
+         */
+        public Builder rule(String methods, String pattern, RateLimiter limiter) {
+            Objects.requireNonNull(limiter, "limiter");
+            Set<String> set = methods.strip().equals("*") ? Set.of()
+                    : Set.of(methods.strip().toUpperCase(Locale.ROOT).split("\\s*,\\s*"));
+            rules.add(new Rule(set, pattern, limiter));
+            return this;
+        }
+
+        /**
+         * Adds a rule written as in {@code web.xml}, such as {@code POST /api/generate = 5/1h}; its
+         * limiter comes from {@link #limiters} and is closed with the filter.
+         *
+         * @throws IllegalArgumentException saying what in the rule cannot be read
+         */
+        public Builder rule(String spec) {
+            return rule(RuleSpec.parse(spec));
+        }
+
+        private Builder rule(RuleSpec spec) {
+            RateLimiter limiter = limiters.apply(spec.policy());
+            owned.add(limiter);
+            rules.add(new Rule(spec.methods(), spec.pattern(), limiter));
+            return this;
+        }
+
+        /**
+         * How limiters are made for rules given as text (default: in memory); for example
+         * {@code RateLimiter::fromEnvironment}. Set it before those rules.
+         */
+        public Builder limiters(Function<Policy, RateLimiter> factory) {
+            this.limiters = Objects.requireNonNull(factory, "factory");
+            return this;
+        }
+
+        /** The proxies whose forwarding headers are believed, as CIDRs ({@code 10.0.0.0/8}, {@code fd00::/8}). */
+        public Builder trustedProxies(String... cidrs) {
+            this.trustedProxies = parse(cidrs);
+            return this;
+        }
+
+        /** Clients that are never limited, as CIDRs (health checks, your office). */
+        public Builder exempt(String... cidrs) {
+            this.exempt = parse(cidrs);
+            return this;
+        }
+
+        /** How many leading bits of an IPv6 address identify one client (default 64). */
+        public Builder ipv6Prefix(int bits) {
+            if (bits < 1 || bits > 128) {
+                throw new IllegalArgumentException("ipv6Prefix must be between 1 and 128; got " + bits);
+            }
+            this.ipv6Prefix = bits;
+            return this;
+        }
+
+        /** Who a request counts against (default: the client's address). */
+        public Builder keyResolver(KeyResolver keys) {
+            this.keys = Objects.requireNonNull(keys, "keys");
+            return this;
+        }
+
+        /** Decide, log and add headers, but never block: for rolling a limit out safely. */
+        public Builder dryRun(boolean dryRun) {
+            this.dryRun = dryRun;
+            return this;
+        }
+
+        /** The quota headers (default {@link RateLimitHeaders#IETF}). */
+        public Builder headers(RateLimitHeaders headers) {
+            this.headers = Objects.requireNonNull(headers, "headers");
+            return this;
+        }
+
+        /** The {@code type} URI of the 429 problem body (default {@code about:blank}). */
+        public Builder problemType(String uri) {
+            Objects.requireNonNull(uri, "uri");
+            if (!uri.matches("[A-Za-z][A-Za-z0-9+.-]*:[^\"\\\\\\s]*")) {
+                throw new IllegalArgumentException("problemType must be an absolute URI; got \"" + uri + "\"");
+            }
+            this.problemType = uri;
+            return this;
+        }
+
+        /**
+         * Builds the filter.
+         *
+         * @throws IllegalStateException if there is no rule
+         */
+        public RateLimitFilter build() {
+            return new RateLimitFilter(settings());
+        }
+
+        private Settings settings() {
+            if (rules.isEmpty()) {
+                throw new IllegalStateException("a RateLimitFilter needs at least one rule");
+            }
+            return new Settings(List.copyOf(rules), new ClientIp(trustedProxies), exempt, ipv6Prefix, keys, dryRun,
+                    headers, problemType, List.copyOf(owned));
+        }
+
+        private static List<Cidr> parse(String... cidrs) {
+            List<Cidr> out = new ArrayList<>();
+            for (String cidr : cidrs) {
+                out.addAll(Cidr.parseList(cidr));
+            }
+            return List.copyOf(out);
+        }
+    }
+}

@@ -1,0 +1,8 @@
+/** A jakarta servlet filter that rate limits requests with {@code dev.ratelimit}. */
+module dev.ratelimit.servlet {
+    requires transitive dev.ratelimit;
+    requires transitive jakarta.servlet;
+    requires org.slf4j;
+
+    exports dev.ratelimit.servlet;
+}

@@ -1,0 +1,107 @@
+package dev.ratelimit.servlet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ratelimit.Limit;
+import java.time.Duration;
+import java.util.Set;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+class AddressesAndRulesTest {
+
+    @ParameterizedTest
+    @CsvSource({
+        "203.0.113.7, 203.0.113.7",
+        "203.0.113.7:8080, 203.0.113.7",
+        "::ffff:203.0.113.7, 203.0.113.7",
+        "[::ffff:203.0.113.7]:443, 203.0.113.7",
+        "2001:db8::1, 2001:db8:0:0:0:0:0:0/64",
+        "[2001:db8:1:2:3:4:5:6]:4711, 2001:db8:1:2:0:0:0:0/64",
+        "fe80::1%eth0, fe80:0:0:0:0:0:0:0/64",
+        "::1, 0:0:0:0:0:0:0:0/64",
+        "1:2:3:4:5:6:1.2.3.4, 1:2:3:4:0:0:0:0/64",
+    })
+    void literals_parseToTheirKey(String literal, String key) {
+        assertThat(IpAddress.key(IpAddress.parse(literal), 64)).isEqualTo(key);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "localhost", "example.com", "1.2.3", "01.2.3.4", "256.1.1.1", "1.2.3.4.5", "::g",
+        "1:2:3:4:5:6:7:8:9", "1::2::3", "[::1", "1.2.3.4:port", "unknown", "_hidden", "12345::"})
+    void nonLiterals_areRejected_withoutAnyLookup(String text) {
+        assertThat(IpAddress.parse(text)).isNull();
+    }
+
+    @Test
+    void ipv6Prefix_isConfigurable() {
+        byte[] address = IpAddress.parse("2001:db8:aaaa:bbbb:cccc::1");
+        assertThat(IpAddress.key(address, 48)).isEqualTo("2001:db8:aaaa:0:0:0:0:0/48");
+        assertThat(IpAddress.key(address, 128)).isEqualTo("2001:db8:aaaa:bbbb:cccc:0:0:1/128");
+    }
+
+    @Test
+    void cidrs_containTheirAddresses() {
+        assertThat(Cidr.parse("10.0.0.0/8").contains(IpAddress.parse("10.200.3.4"))).isTrue();
+        assertThat(Cidr.parse("10.0.0.0/8").contains(IpAddress.parse("11.0.0.1"))).isFalse();
+        assertThat(Cidr.parse("192.168.1.128/25").contains(IpAddress.parse("192.168.1.200"))).isTrue();
+        assertThat(Cidr.parse("192.168.1.128/25").contains(IpAddress.parse("192.168.1.100"))).isFalse();
+        assertThat(Cidr.parse("fd00::/8").contains(IpAddress.parse("fd12:3456::1"))).isTrue();
+        assertThat(Cidr.parse("fd00::/8").contains(IpAddress.parse("10.0.0.1"))).isFalse();
+        assertThat(Cidr.parse("127.0.0.1").contains(IpAddress.parse("127.0.0.1"))).isTrue();
+        assertThat(Cidr.parse("::ffff:10.0.0.0/104").contains(IpAddress.parse("10.9.9.9"))).isTrue();
+        assertThatThrownBy(() -> Cidr.parse("10.0.0.0/33")).hasMessageContaining("0 to 32");
+        assertThatThrownBy(() -> Cidr.parse("intranet")).hasMessageContaining("not an IP network");
+    }
+
+    @Test
+    void ruleSpecs_readAsWritten() {
+        RuleSpec generate = RuleSpec.parse("POST /api/generate = 5/1h");
+        assertThat(generate.methods()).containsExactly("POST");
+        assertThat(generate.pattern()).isEqualTo("/api/generate");
+        assertThat(generate.policy().name()).isEqualTo("api-generate");
+        assertThat(generate.policy().limits()).containsExactly(Limit.perHour(5));
+
+        RuleSpec search = RuleSpec.parse("search: get, post /api/search/* = 100/1m sliding, 10/PT1S token-bucket burst 20");
+        assertThat(search.methods()).containsExactlyInAnyOrder("GET", "POST");
+        assertThat(search.policy().name()).isEqualTo("search");
+        assertThat(search.policy().limits()).containsExactly(Limit.perMinute(100).slidingWindow(),
+                Limit.of(10, Duration.ofSeconds(1)).tokenBucket().burst(20));
+
+        assertThat(RuleSpec.parse("* *.json = 1/500ms").methods()).isEmpty();
+        assertThat(RuleSpec.parse("* /* = 1/1d").policy().name()).isEqualTo("all");
+        assertThat(RuleSpec.parseAll("GET /a = 1/1s; POST /b = 2/2s\n# note\n")).hasSize(2);
+    }
+
+    @Test
+    void badRuleSpecs_sayWhatIsWrong() {
+        assertThatThrownBy(() -> RuleSpec.parse("/api/generate 5 per hour")).hasMessageContaining("expected [name:] METHODS PATH = LIMIT");
+        assertThatThrownBy(() -> RuleSpec.parse("POST /api = five/1h")).hasMessageContaining("cannot read the limit \"five/1h\"");
+        assertThatThrownBy(() -> RuleSpec.parse("POST /api = 5/1 fortnight")).hasMessageContaining("cannot read the limit");
+        assertThatThrownBy(() -> RuleSpec.parse("POST /api = 5/1w")).hasMessageContaining("cannot read the window \"1w\"");
+        assertThatThrownBy(() -> new Rule(Set.of(), "api/*", null)).hasMessageContaining("/exact, /prefix/*");
+    }
+
+    @Test
+    void rules_matchTheirPaths() {
+        assertThat(new Rule(Set.of("POST"), "/api/*", null).matches("POST", "/api")).isTrue();
+        assertThat(new Rule(Set.of("POST"), "/api/*", null).matches("POST", "/api/x/y")).isTrue();
+        assertThat(new Rule(Set.of("POST"), "/api/*", null).matches("POST", "/apix")).isFalse();
+        assertThat(new Rule(Set.of("POST"), "/api/*", null).matches("GET", "/api/x")).isFalse();
+        assertThat(new Rule(Set.of(), "*.json", null).matches("GET", "/a/b.json")).isTrue();
+        assertThat(new Rule(Set.of(), "/exact", null).matches("PUT", "/exact/")).isFalse();
+    }
+
+    @Test
+    void problemDetail_namesTheWindowAsPeopleSayIt() {
+        assertThat(RateLimitFilter.window(Duration.ofHours(1))).isEqualTo("60 minutes");
+        assertThat(RateLimitFilter.window(Duration.ofMinutes(1))).isEqualTo("1 minute");
+        assertThat(RateLimitFilter.window(Duration.ofSeconds(10))).isEqualTo("10 seconds");
+        assertThat(RateLimitFilter.window(Duration.ofDays(1))).isEqualTo("24 hours");
+        assertThat(RateLimitFilter.window(Duration.ofDays(7))).isEqualTo("7 days");
+        assertThat(RateLimitFilter.window(Duration.ofMillis(500))).isEqualTo("500 milliseconds");
+    }
+}

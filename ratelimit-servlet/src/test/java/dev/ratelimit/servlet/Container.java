@@ -1,0 +1,35 @@
+package dev.ratelimit.servlet;
+
+import jakarta.servlet.Filter;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.Map;
+
+/** A real servlet container serving {@code /app/*} with a trivial servlet behind a filter. */
+interface Container extends AutoCloseable {
+
+    /** Starts with the filter instance registered through {@code ServletContext.addFilter}. */
+    Container start(Filter filter) throws Exception;
+
+    /** Starts with {@link RateLimitFilter} declared by class name and init-params, as web.xml does. */
+    Container startWithInitParams(Map<String, String> initParams) throws Exception;
+
+    /** The port it listens on. */
+    int port();
+
+    @Override
+    void close() throws Exception;
+
+    /** Answers every request with 200 and "ok <path>". */
+    final class Ok extends HttpServlet {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+            response.setContentType("text/plain");
+            response.getWriter().write("ok " + request.getPathInfo());
+        }
+    }
+}

@@ -1,0 +1,9 @@
+package dev.ratelimit.servlet;
+
+class TomcatFilterTest extends FilterInContainerTest {
+
+    @Override
+    Container container() {
+        return new TomcatContainer();
+    }
+}
