@@ -110,6 +110,23 @@ public final class UpstashCompatibleServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs a server for local development until the process ends: arguments are the Redis URL, the
+     * token to accept, and optionally the port (default 8079).
+     */
+    public static void main(String[] args) throws InterruptedException {
+        if (args.length < 2) {
+            System.err.println("usage: UpstashCompatibleServer REDIS_URL TOKEN [PORT]");
+            System.exit(2);
+        }
+        UpstashCompatibleServer server = start(args[0], args[1], args.length > 2 ? Integer.parseInt(args[2]) : 8079);
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close));
+        System.out.println("Upstash-compatible REST server on " + server.url() + " in front of the Redis at "
+                + args[0].replaceAll("//[^@/]*@", "//***@") + "; set UPSTASH_REDIS_REST_URL=" + server.url()
+                + " and UPSTASH_REDIS_REST_TOKEN to the token you chose");
+        Thread.currentThread().join();
+    }
+
     /** The base URL, such as {@code http://127.0.0.1:41234}: the value for {@code UPSTASH_REDIS_REST_URL}. */
     public String url() {
         return "http://127.0.0.1:" + http.getAddress().getPort();

@@ -1,0 +1,191 @@
+package dev.ratelimit.examples;
+
+import dev.ratelimit.Decision;
+import dev.ratelimit.RateLimiter;
+import dev.ratelimit.email.AddResult;
+import dev.ratelimit.email.EmailStore;
+import dev.ratelimit.email.EmailStoreException;
+import dev.ratelimit.email.InvalidEmailException;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.UUID;
+
+/** The demo's endpoints; each a small servlet. */
+final class DemoEndpoints {
+
+    static final int MAX_BODY = 64 * 1024;
+    static final int MAX_TEXT = 20_000;
+
+    private DemoEndpoints() {
+    }
+
+    /** {@code POST /api/generate {"text": "…"}}: the text as a thread. */
+    static final class Generate extends HttpServlet {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
+            String text;
+            try {
+                text = Json.field(request, "text", MAX_BODY);
+            } catch (Json.BadRequest e) {
+                Json.problem(response, 400, "Bad Request", e.getMessage());
+                return;
+            }
+            if (text.isBlank()) {
+                Json.problem(response, 400, "Bad Request", "the text is empty");
+                return;
+            }
+            if (text.length() > MAX_TEXT) {
+                Json.problem(response, 400, "Bad Request", "the text is longer than " + MAX_TEXT + " characters");
+                return;
+            }
+            List<String> posts = ThreadSplitter.split(text);
+            Json.send(response, 200, json -> {
+                json.writeStartObject();
+                json.writeNumberField("count", posts.size());
+                json.writeArrayFieldStart("posts");
+                for (String post : posts) {
+                    json.writeString(post);
+                }
+                json.writeEndArray();
+                json.writeEndObject();
+            });
+        }
+    }
+
+    /** {@code POST /api/capture-email {"email": "…"}}: 201 added, 200 known, 202 spooled, 400 invalid. */
+    static final class CaptureEmail extends HttpServlet {
+        private static final long serialVersionUID = 1L;
+        private final transient EmailStore emails;
+
+        CaptureEmail(EmailStore emails) {
+            this.emails = emails;
+        }
+
+        @Override
+        protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
+            String email;
+            try {
+                email = Json.field(request, "email", 4 * 1024);
+            } catch (Json.BadRequest e) {
+                Json.problem(response, 400, "Bad Request", e.getMessage());
+                return;
+            }
+            AddResult result;
+            try {
+                result = emails.add(email, "landing-page");
+            } catch (InvalidEmailException e) {
+                Json.problem(response, 400, "Invalid email address", e.reason());
+                return;
+            } catch (EmailStoreException e) {
+                Json.problem(response, 503, "Service Unavailable", "the address could not be stored; please try again");
+                return;
+            }
+            int status = switch (result) {
+                case ADDED -> 201;
+                case ALREADY_PRESENT -> 200;
+                case SPOOLED -> 202;
+            };
+            Json.send(response, status, json -> {
+                json.writeStartObject();
+                json.writeStringField("status", result.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+                json.writeEndObject();
+            });
+        }
+    }
+
+    /**
+     * {@code GET /test-redis}: a write (a decision that consumes), a read (a peek) and a delete (a
+     * reset) of a fresh key through the configured backends, with who answered and how long each took.
+     */
+    static final class TestBackend extends HttpServlet {
+        private static final long serialVersionUID = 1L;
+        private final transient RateLimiter limiter;
+        private final List<String> chain;
+
+        TestBackend(RateLimiter limiter, List<String> chain) {
+            this.limiter = limiter;
+            this.chain = List.copyOf(chain);
+        }
+
+        @Override
+        protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+            String key = "test-redis:" + UUID.randomUUID();
+            long t0 = System.nanoTime();
+            Decision write = limiter.tryAcquire(key);
+            long t1 = System.nanoTime();
+            Decision read = limiter.peek(key);
+            long t2 = System.nanoTime();
+            String deleted = "ok";
+            try {
+                limiter.reset(key);
+            } catch (IllegalStateException e) {
+                deleted = "failed: " + e.getMessage();
+            }
+            long t3 = System.nanoTime();
+            String answeredBy = switch (write.source()) {
+                case BACKEND -> chain.get(0);
+                case FALLBACK -> write.fallback();
+                default -> write.source().name();
+            };
+            boolean roundTrip = write.allowed() && read.remaining() == write.remaining() && deleted.equals("ok");
+            String result = deleted;
+            Json.send(response, 200, json -> {
+                json.writeStartObject();
+                json.writeStringField("configured", String.join(" -> ", chain));
+                json.writeStringField("answeredBy", answeredBy);
+                json.writeStringField("source", write.source().name());
+                json.writeBooleanField("roundTrip", roundTrip);
+                json.writeNumberField("writeMillis", (t1 - t0) / 1e6);
+                json.writeNumberField("readMillis", (t2 - t1) / 1e6);
+                json.writeNumberField("deleteMillis", (t3 - t2) / 1e6);
+                json.writeStringField("delete", result);
+                json.writeEndObject();
+            });
+        }
+    }
+
+    /** {@code GET /health}. */
+    static final class Health extends HttpServlet {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+            Json.send(response, 200, json -> {
+                json.writeStartObject();
+                json.writeStringField("status", "ok");
+                json.writeEndObject();
+            });
+        }
+    }
+
+    /** {@code GET /}: the page; anything else is 404. */
+    static final class Page extends HttpServlet {
+        private static final long serialVersionUID = 1L;
+        private final byte[] html;
+
+        Page() throws IOException {
+            try (InputStream in = Page.class.getResourceAsStream("index.html")) {
+                html = in.readAllBytes();
+            }
+        }
+
+        @Override
+        protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+            String path = request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
+            if (!path.isEmpty() && !path.equals("/") && !path.equals("/index.html")) {
+                Json.problem(response, 404, "Not Found", "no page at " + path.replaceAll("[^\\x20-\\x7e]", "?"));
+                return;
+            }
+            response.setContentType("text/html");
+            response.setCharacterEncoding("UTF-8");
+            response.setContentLength(html.length);
+            response.getOutputStream().write(html);
+        }
+    }
+}
