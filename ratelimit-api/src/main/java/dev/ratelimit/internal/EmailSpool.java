@@ -3,6 +3,7 @@ package dev.ratelimit.internal;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,6 +13,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import java.util.zip.CRC32;
 import org.slf4j.Logger;
@@ -37,9 +39,9 @@ public final class EmailSpool {
     private final Path file;
     private final Object writeLock = new Object();
     private final Object flushLock = new Object();
+    private final AtomicLong written = new AtomicLong();
+    private final AtomicLong flushed = new AtomicLong();
     private FileChannel channel;
-    private long written;
-    private long flushed;
     private int takes;
 
     public EmailSpool(Path file) {
@@ -56,7 +58,11 @@ public final class EmailSpool {
         return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
     }
 
-    /** Appends {@code entry} and returns once it is on disk. */
+    /**
+     * Appends {@code entry} and returns once it is on disk. The two locks are never held together:
+     * {@code writeLock} orders the writes (and a rotation), {@code flushLock} lets one thread's
+     * flush cover every line written before it.
+     */
     public void append(Entry entry) {
         ByteBuffer line = ByteBuffer.wrap(encode(entry).getBytes(StandardCharsets.UTF_8));
         long mine;
@@ -66,17 +72,23 @@ public final class EmailSpool {
                 while (line.hasRemaining()) {
                     channel.write(line);
                 }
-                mine = ++written;
+                mine = written.incrementAndGet();
                 target = channel;
             }
             synchronized (flushLock) {
-                if (flushed < mine) {
-                    long upTo;
-                    synchronized (writeLock) {
-                        upTo = written;
+                if (flushed.get() < mine) {
+                    long upTo = written.get();
+                    try {
+                        target.force(false);
+                    } catch (ClosedChannelException rotated) {
+                        // takeForDelivery flushed this file before closing it; wait for it to finish.
+                        synchronized (writeLock) {
+                            if (flushed.get() < mine) {
+                                throw rotated;
+                            }
+                        }
                     }
-                    target.force(false);
-                    flushed = Math.max(flushed, upTo);
+                    flushed.accumulateAndGet(upTo, Math::max);
                 }
             }
         } catch (IOException e) {
@@ -93,14 +105,12 @@ public final class EmailSpool {
             synchronized (writeLock) {
                 if (channel.size() > 0) {
                     channel.force(false);
+                    flushed.accumulateAndGet(written.get(), Math::max);
                     channel.close();
                     Path taken = file.resolveSibling(file.getFileName() + ".delivering-" + System.currentTimeMillis()
                             + "-" + (++takes));
                     Files.move(file, taken, StandardCopyOption.ATOMIC_MOVE);
                     channel = open();
-                    synchronized (flushLock) {
-                        flushed = written;
-                    }
                 }
             }
             try (Stream<Path> siblings = Files.list(file.getParent())) {

@@ -39,6 +39,10 @@ public final class Script {
     /** One page of addresses in capture order. */
     public static final Script EMAIL_PAGE = load("email_page", Reply.ARRAY, "lib", "email_page");
 
+    /** Every script, for transports that load them ahead of the first call. */
+    public static final java.util.List<Script> ALL = java.util.List.of(RATE_LIMIT, RESET, EMAIL_ADD, EMAIL_REMOVE,
+            EMAIL_CONTAINS, EMAIL_COUNT, EMAIL_PAGE);
+
     private final String name;
     private final Reply reply;
     private final String source;

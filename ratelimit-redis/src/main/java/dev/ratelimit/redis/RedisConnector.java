@@ -214,6 +214,10 @@ final class RedisConnector implements ScriptTransport, AutoCloseable {
         } else {
             commands = ((StatefulRedisConnection<String, String>) c).async();
         }
+        // Loading the scripts now spares the first calls a NOSCRIPT and a second round trip.
+        for (Script script : Script.ALL) {
+            commands.scriptLoad(script.source());
+        }
         if (attempts > 0) {
             LOG.info("{} connected to Redis at {} after {} failed attempts", purpose, config.maskedUrl(), attempts);
         } else {

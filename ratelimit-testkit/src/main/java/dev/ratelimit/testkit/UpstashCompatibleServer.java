@@ -346,11 +346,13 @@ public final class UpstashCompatibleServer implements AutoCloseable {
         }
         String name = command.get(0).toUpperCase(Locale.ROOT);
         List<String> args = new ArrayList<>(command.subList(1, command.size()));
-        if (name.equals("EVAL") && !args.isEmpty() && args.get(0).startsWith("#!lua")) {
-            String original = args.get(0);
+        int source = name.equals("EVAL") ? 0 : name.equals("SCRIPT") && args.size() == 2
+                && args.get(0).equalsIgnoreCase("LOAD") ? 1 : -1;
+        if (source >= 0 && args.size() > source && args.get(source).startsWith("#!lua")) {
+            String original = args.get(source);
             String stripped = original.substring(original.indexOf('\n') + 1);
             strippedShas.put(sha1(original), sha1(stripped));
-            args.set(0, stripped);
+            args.set(source, stripped);
         } else if (name.equals("EVALSHA") && !args.isEmpty()) {
             args.set(0, strippedShas.getOrDefault(args.get(0).toLowerCase(Locale.ROOT), args.get(0)));
         }

@@ -56,7 +56,7 @@ final class UpstashClient implements ScriptTransport, AutoCloseable {
     private final HttpClient http;
     private final boolean allowKeyLocking;
     private final Map<Script, Script> flagged = new ConcurrentHashMap<>();
-    private final CompletableFuture<Object> ping;
+    private final CompletableFuture<Void> ready;
 
     private final Object lock = new Object();
     private final ArrayDeque<Call> queue = new ArrayDeque<>();
@@ -84,25 +84,34 @@ final class UpstashClient implements ScriptTransport, AutoCloseable {
             builder.version(HttpClient.Version.HTTP_1_1);
         }
         this.http = builder.build();
-        // One PING at once: it opens the first connection and loads the HTTP client's classes before
-        // a decision needs them, and a wrong token or URL shows in the log at start-up.
-        ping = execute(List.of("PING"));
-        ping.whenComplete((pong, failure) -> {
+        // Loading the scripts at once opens the first connection, warms the HTTP client and spares
+        // the first decisions a NOSCRIPT round trip; a wrong token or URL shows in the log at start-up.
+        List<CompletableFuture<Object>> loads = new ArrayList<>();
+        for (Script script : Script.ALL) {
+            loads.add(execute(List.of("SCRIPT", "LOAD", sent(script).source())));
+        }
+        ready = CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new));
+        ready.whenComplete((loaded, failure) -> {
             if (failure != null) {
-                LOG.warn("Upstash at {} did not answer PING: {}", config.describe(), failure.getMessage());
+                LOG.warn("Upstash at {} did not take the scripts: {}", config.describe(),
+                        (failure.getCause() == null ? failure : failure.getCause()).getMessage());
             } else {
-                LOG.info("Upstash at {} answered PING", config.describe());
+                LOG.info("Upstash at {} answered; scripts loaded", config.describe());
             }
         });
     }
 
     @Override
     public CompletableFuture<Object> eval(Script script, String[] keys, String[] args) {
-        Script sent = allowKeyLocking ? flagged.computeIfAbsent(script, s -> s.withFlags("allow-key-locking")) : script;
+        Script sent = sent(script);
         CompletableFuture<Object> sha = execute(command("EVALSHA", sent.sha1(), keys, args));
         return sha.exceptionallyCompose(failure -> Script.isNoScript(failure)
                 ? execute(command("EVAL", sent.source(), keys, args))
                 : CompletableFuture.failedFuture(failure));
+    }
+
+    private Script sent(Script script) {
+        return allowKeyLocking ? flagged.computeIfAbsent(script, s -> s.withFlags("allow-key-locking")) : script;
     }
 
     @Override
@@ -111,21 +120,22 @@ final class UpstashClient implements ScriptTransport, AutoCloseable {
     }
 
     /**
-     * Waits for the answer to the PING sent at start-up.
+     * Waits until the scripts sent at start-up are loaded.
      *
      * @throws IllegalStateException naming the failure (never the token) if it did not succeed in time
      */
     void awaitConnection(java.time.Duration timeout) {
         try {
-            ping.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            ready.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for Upstash", e);
         } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException("Upstash at " + describe() + " did not answer PING: "
-                    + e.getCause().getMessage(), e.getCause());
+            Throwable cause = e.getCause() != null && e.getCause().getCause() instanceof UpstashException
+                    ? e.getCause().getCause() : e.getCause();
+            throw new IllegalStateException("Upstash at " + describe() + " did not answer: " + cause.getMessage(), cause);
         } catch (java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("Upstash at " + describe() + " did not answer PING within " + timeout);
+            throw new IllegalStateException("Upstash at " + describe() + " did not answer within " + timeout);
         }
     }
 

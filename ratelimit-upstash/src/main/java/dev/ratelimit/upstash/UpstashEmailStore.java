@@ -54,8 +54,8 @@ public final class UpstashEmailStore implements EmailStore {
     }
 
     /**
-     * Waits for the answer to the PING the client sends when it is built, for applications that
-     * would rather not start without Upstash.
+     * Waits until the client, which loads the scripts when it is built, has its answer: for
+     * applications that would rather not start without Upstash.
      *
      * @throws IllegalStateException naming the failure (a refused token names
      *     {@code UPSTASH_REDIS_REST_TOKEN}; the token itself never appears) if it did not succeed in time
