@@ -22,12 +22,13 @@ final class BlockCache {
         this.nextPurgeNanos = System.nanoTime();
     }
 
-    /** The local denial for this request, or null when the backends must decide. */
-    Decision denied(String key, long permits, long nowMicros) {
+    /** The local denial for this request, or null when the backends must decide; reads the clock only for a known key. */
+    Decision denied(String key, long permits, Clock clock) {
         Block block = blocks.get(key);
         if (block == null) {
             return null;
         }
+        long nowMicros = clock.nowMicros();
         if (nowMicros >= block.untilMicros) {
             blocks.remove(key, block);
             return null;

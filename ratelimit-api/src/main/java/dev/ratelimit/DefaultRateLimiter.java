@@ -95,7 +95,10 @@ final class DefaultRateLimiter implements RateLimiter {
         if (blocked != null) {
             return blocked;
         }
-        long deadline = System.nanoTime() + deadlineNanos;
+        // The deadline starts when a backend first makes the caller wait: asking a backend only
+        // starts its work, and the in-memory backend answers before any clock would be read.
+        long deadline = 0;
+        boolean started = false;
         Throwable last = null;
         for (int i = 0; i < links.length; i++) {
             Link link = links[i];
@@ -103,16 +106,24 @@ final class DefaultRateLimiter implements RateLimiter {
                 probeIfDue(link);
                 continue;
             }
-            long budget = budget(i, deadline);
             Decision decision;
             try {
-                CompletableFuture<Decision> pending = link.backend.evaluate(key, policy, permits).toCompletableFuture();
-                if (pending.isDone()) {
-                    decision = pending.join();
-                } else if (budget > 0) {
-                    decision = pending.get(budget, TimeUnit.NANOSECONDS);
-                } else {
-                    continue;
+                decision = link.backend.decideNow(key, policy, permits);
+                if (decision == null) {
+                    CompletableFuture<Decision> pending = link.backend.evaluate(key, policy, permits).toCompletableFuture();
+                    if (pending.isDone()) {
+                        decision = pending.join();
+                    } else {
+                        if (!started) {
+                            deadline = System.nanoTime() + deadlineNanos;
+                            started = true;
+                        }
+                        long budget = budget(i, deadline);
+                        if (budget <= 0) {
+                            continue;
+                        }
+                        decision = pending.get(budget, TimeUnit.NANOSECONDS);
+                    }
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -135,10 +146,11 @@ final class DefaultRateLimiter implements RateLimiter {
         if (blocked != null) {
             return CompletableFuture.completedFuture(notify(key, blocked));
         }
-        return attempt(key, permits, 0, System.nanoTime() + deadlineNanos, null)
-                .thenApply(decision -> notify(key, decision));
+        CompletableFuture<Decision> decision = attempt(key, permits, 0, System.nanoTime() + deadlineNanos, null);
+        return listener == RateLimitListener.NONE ? decision : decision.thenApply(d -> notify(key, d));
     }
 
+    /** Asks backend {@code i} and, if it fails or misses its budget, the ones after it; never fails. */
     private CompletableFuture<Decision> attempt(String key, long permits, int i, long deadline, Throwable last) {
         if (i == links.length) {
             return CompletableFuture.completedFuture(failed(permits, last));
@@ -148,29 +160,48 @@ final class DefaultRateLimiter implements RateLimiter {
             probeIfDue(link);
             return attempt(key, permits, i + 1, deadline, last);
         }
-        long budget = budget(i, deadline);
         CompletableFuture<Decision> pending;
         try {
+            Decision now = link.backend.decideNow(key, policy, permits);
+            if (now != null) {
+                link.breaker.onSuccess();
+                return CompletableFuture.completedFuture(answered(key, permits, i, now));
+            }
             pending = link.backend.evaluate(key, policy, permits).toCompletableFuture();
         } catch (RuntimeException e) {
             failed(link, i, e);
             return attempt(key, permits, i + 1, deadline, e);
         }
+        CompletableFuture<Decision> call = pending;
         if (!pending.isDone()) {
+            long budget = budget(i, deadline);
             if (budget <= 0) {
                 return attempt(key, permits, i + 1, deadline, last);
             }
-            pending = pending.copy().orTimeout(budget, TimeUnit.NANOSECONDS);
+            // The backend's own future is left alone; this one may also fail at the deadline.
+            call = new CompletableFuture<>();
+            CompletableFuture<Decision> guarded = call;
+            pending.whenComplete((decision, failure) -> {
+                if (failure == null) {
+                    guarded.complete(decision);
+                } else {
+                    guarded.completeExceptionally(failure);
+                }
+            });
+            Deadlines.watch(guarded, System.nanoTime() + budget);
         }
-        return pending.handle((decision, failure) -> {
+        CompletableFuture<Decision> result = new CompletableFuture<>();
+        call.whenComplete((decision, failure) -> {
             if (failure == null) {
                 link.breaker.onSuccess();
-                return CompletableFuture.completedFuture(answered(key, permits, i, decision));
+                result.complete(answered(key, permits, i, decision));
+            } else {
+                Throwable cause = unwrap(failure);
+                failed(link, i, cause);
+                attempt(key, permits, i + 1, deadline, cause).whenComplete((next, never) -> result.complete(next));
             }
-            Throwable cause = unwrap(failure);
-            failed(link, i, cause);
-            return attempt(key, permits, i + 1, deadline, cause);
-        }).thenCompose(next -> next);
+        });
+        return result;
     }
 
     private long budget(int i, long deadline) {
@@ -179,7 +210,7 @@ final class DefaultRateLimiter implements RateLimiter {
     }
 
     private Decision blocked(String key, long permits) {
-        return blockCache != null && permits > 0 ? blockCache.denied(key, permits, clock.nowMicros()) : null;
+        return blockCache != null && permits > 0 ? blockCache.denied(key, permits, clock) : null;
     }
 
     private Decision answered(String key, long permits, int i, Decision decision) {

@@ -45,6 +45,11 @@ final class InMemoryBackend implements RateLimitBackend {
         return CompletableFuture.completedFuture(decide(key, policy, permits));
     }
 
+    @Override
+    public Decision decideNow(String key, Policy policy, long permits) {
+        return decide(key, policy, permits);
+    }
+
     Decision decide(String key, Policy policy, long permits) {
         String k = Keys.bounded(key);
         policy.checkPermits(permits);

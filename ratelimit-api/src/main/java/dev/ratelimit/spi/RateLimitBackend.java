@@ -31,6 +31,15 @@ public interface RateLimitBackend extends AutoCloseable {
      */
     CompletionStage<Decision> evaluate(String key, Policy policy, long permits);
 
+    /**
+     * The decision, if this backend can make it at once without blocking — an in-memory backend
+     * can — else {@code null}, and the caller uses {@link #evaluate}. Spares the hot path a
+     * future; the default returns {@code null}.
+     */
+    default Decision decideNow(String key, Policy policy, long permits) {
+        return null;
+    }
+
     /** Forgets everything {@code policy} has counted for {@code key}. */
     CompletionStage<Void> reset(String key, Policy policy);
 

@@ -1,6 +1,7 @@
 -- Shared helpers. Lua numbers are doubles: integers below 2^53 are exact, but a quotient is
 -- rounded, so floor division is corrected by one step; integers are formatted with %d, never
--- tostring (which switches to exponent notation).
+-- tostring (which switches to exponent notation). Everything here runs on every call, so the
+-- scripts define plain local functions and keep state in locals rather than tables.
 local function idiv(a, b)
   local q = math.floor(a / b)
   local r = a - q * b
@@ -25,5 +26,3 @@ local function clock(arg)
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000000 + tonumber(t[2])
 end
-
-local algorithms = {}

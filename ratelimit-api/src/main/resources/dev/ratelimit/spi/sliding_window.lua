@@ -18,44 +18,34 @@ local function sliding_until_at_most(k, c, p, e, w)
   return w - e + nxt
 end
 
-algorithms['s'] = {
-  load = function(value, now, q, w)
-    local i = idiv(now, w)
-    local c, p = 0, 0
-    if value then
-      local si, sc, sp = string.match(value, '^(%d+):(%d+):(%d+)$')
-      if si then
-        si = tonumber(si)
-        if si == i then
-          c, p = tonumber(sc), tonumber(sp)
-        elseif si == i - 1 then
-          p = tonumber(sc)
-        end
+local function sliding_window(value, now, n, q, w, consume)
+  local i = idiv(now, w)
+  local c, p = 0, 0
+  if value then
+    local si, sc, sp = string.match(value, '^(%d+):(%d+):(%d+)$')
+    if si then
+      si = tonumber(si)
+      if si == i then
+        c, p = tonumber(sc), tonumber(sp)
+      elseif si == i - 1 then
+        p = tonumber(sc)
       end
     end
-    local e = now - i * w
-    return { now = now, q = q, w = w, i = i, e = e, c = c, p = p, s = c + idiv(p * (w - e), w) }
-  end,
-
-  allows = function(st, n)
-    return st.s + n <= st.q
-  end,
-
-  settle = function(st, n, consume)
-    local ok = st.s + n <= st.q
-    local after = st.c
-    local value
-    local used = st.s
-    if consume then used = used + n end
-    if consume and n > 0 then
-      after = st.c + n
-      value = int(st.i) .. ':' .. int(after) .. ':' .. int(st.p)
-    end
-    local remaining = st.q - used
-    if remaining < 0 then remaining = 0 end
-    local retry = 0
-    if not ok then retry = sliding_until_at_most(st.q - n, st.c, st.p, st.e, st.w) end
-    return ok, remaining, sliding_until_at_most(0, after, st.p, st.e, st.w), retry, value,
-        (st.i + 2) * st.w - st.now
   end
-}
+  local e = now - i * w
+  local s = c + idiv(p * (w - e), w)
+  local ok = s + n <= q
+  if consume == nil then consume = ok end
+  local after, stored = c, nil
+  local used = s
+  if consume then used = used + n end
+  if consume and n > 0 then
+    after = c + n
+    stored = int(i) .. ':' .. int(after) .. ':' .. int(p)
+  end
+  local remaining = q - used
+  if remaining < 0 then remaining = 0 end
+  local retry = 0
+  if not ok then retry = sliding_until_at_most(q - n, c, p, e, w) end
+  return ok, remaining, sliding_until_at_most(0, after, p, e, w), retry, stored, (i + 2) * w - now
+end

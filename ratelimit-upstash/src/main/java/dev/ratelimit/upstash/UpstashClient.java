@@ -226,6 +226,10 @@ final class UpstashClient implements ScriptTransport, AutoCloseable {
     }
 
     private void done(List<Call> batch, HttpResponse<byte[]> response, Throwable failure) {
+        // Free the slot before completing the callers: one that calls again at once must find it free.
+        synchronized (lock) {
+            inFlight--;
+        }
         try {
             if (failure != null) {
                 failAll(batch, transport(failure));
@@ -236,9 +240,6 @@ final class UpstashClient implements ScriptTransport, AutoCloseable {
             failAll(batch, new UpstashException(UpstashException.Kind.TRANSPORT,
                     "unexpected answer from " + describe() + ": " + e.getMessage(), e));
         } finally {
-            synchronized (lock) {
-                inFlight--;
-            }
             pump();
         }
     }

@@ -1,0 +1,276 @@
+package dev.ratelimit.benchmarks;
+
+import dev.ratelimit.Decision;
+import dev.ratelimit.Limit;
+import dev.ratelimit.Policy;
+import dev.ratelimit.RateLimiter;
+import dev.ratelimit.redis.RedisConfig;
+import dev.ratelimit.redis.RedisRateLimitBackend;
+import dev.ratelimit.spi.RateLimitScript;
+import dev.ratelimit.spi.Script;
+import dev.ratelimit.testkit.RedisServer;
+import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.BucketConfiguration;
+import io.github.bucket4j.distributed.AsyncBucketProxy;
+import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
+import io.github.bucket4j.distributed.proxy.AsyncProxyManager;
+import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.metrics.CommandLatencyRecorder;
+import io.lettuce.core.protocol.ProtocolKeyword;
+import io.lettuce.core.resource.DefaultClientResources;
+import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Our Redis backend against Bucket4j's Lettuce backend and against the physical reference — a bare
+ * Lettuce async loop of {@code EVALSHA} of our own token-bucket script — on one redis-server,
+ * at 1, 16, 64 and 256 concurrent callers, on one hot key and on 100,000 keys. Also Redis commands
+ * per decision (our scripts' {@code EVALSHA}s counted by the server's {@code INFO commandstats};
+ * Bucket4j's counted as its client sends them) and Redis memory per key.
+ *
+ * <p>Every limiter is a token bucket of ten million per 366 days, so every request is admitted and
+ * does the full work of an admission on a key that persists. Connection timeouts are 1 s for all. Callers are asynchronous
+ * chains, each with one request in flight.
+ *
+ * <p>Arguments (optional): seconds per run (default 4).
+ */
+public final class RedisLoadHarness {
+
+    /**
+     * Ten million per 366 days: never exhausted during a run, and an emission interval (3.2 s) long
+     * enough that a key's state outlives the gap between its requests — keys are updated in place,
+     * as for real callers, rather than expiring and being created again.
+     */
+    private static final long LOTS = 10_000_000L;
+    private static final Duration PERIOD = Duration.ofDays(366);
+    private static final Policy POLICY = Policy.of("bench", Limit.of(LOTS, PERIOD).tokenBucket());
+    private static final int SPREAD = 100_000;
+    private static final int[] CALLERS = {1, 16, 64, 256};
+
+    private RedisLoadHarness() {
+    }
+
+    /** Counts the commands a Lettuce client sends, by type. */
+    static final class CommandCounter implements CommandLatencyRecorder {
+        final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
+
+        @Override
+        public void recordCommandLatency(SocketAddress local, SocketAddress remote, ProtocolKeyword type, long first, long done) {
+            counts.computeIfAbsent(type.toString(), k -> new LongAdder()).increment();
+        }
+
+        long total() {
+            return counts.values().stream().mapToLong(LongAdder::sum).sum();
+        }
+
+        void reset() {
+            counts.clear();
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        Duration measure = Duration.ofSeconds(args.length > 0 ? Long.parseLong(args[0]) : 4);
+        Duration warmup = Duration.ofSeconds(2);
+        String[] spread = new String[SPREAD];
+        for (int i = 0; i < SPREAD; i++) {
+            spread[i] = "k-" + i;
+        }
+        List<String> rows = new ArrayList<>();
+        Map<String, Double> rates = new TreeMap<>();
+        try (RedisServer server = RedisServer.start("--maxmemory-policy", "noeviction")) {
+            RedisClient adminClient = RedisClient.create(RedisURI.create("127.0.0.1", server.port()));
+            StatefulRedisConnection<String, String> adminConnection = adminClient.connect();
+            RedisCommands<String, String> admin = adminConnection.sync();
+
+            // Ours: the limiter's async API on the Redis backend, server clock.
+            RedisRateLimitBackend ours = RedisRateLimitBackend.builder(RedisConfig.fromUrl(server.url())).build();
+            ours.awaitConnection(Duration.ofSeconds(10));
+            RateLimiter limiter = RateLimiter.builder().policy(POLICY).backend(ours).deadline(Duration.ofSeconds(10))
+                    .blockCache(0).build();
+
+            // The reference: the same script, keys and arguments built once, sent by a bare Lettuce loop.
+            RedisClient rawClient = client(server, null);
+            StatefulRedisConnection<String, String> rawConnection = rawClient.connect(StringCodec.UTF8);
+            RedisAsyncCommands<String, String> raw = rawConnection.async();
+            raw.scriptLoad(Script.RATE_LIMIT.source()).get();
+            RateLimitScript script = RateLimitScript.of(POLICY);
+            String[] rawArgs = script.args(1, -1, 0);
+            String[] hotKeys = script.keys("raw", "hot");
+            String[][] spreadKeys = new String[SPREAD][];
+            for (int i = 0; i < SPREAD; i++) {
+                spreadKeys[i] = script.keys("raw", spread[i]);
+            }
+
+            // Bucket4j: its Lettuce compare-and-swap proxy manager, async, with its own counted client.
+            CommandCounter bucket4jCommands = new CommandCounter();
+            RedisClient bucket4jClient = client(server, bucket4jCommands);
+            StatefulRedisConnection<byte[], byte[]> bucket4jConnection = bucket4jClient.connect(ByteArrayCodec.INSTANCE);
+            AsyncProxyManager<byte[]> bucket4j = Bucket4jLettuce.casBasedBuilder(bucket4jConnection)
+                    .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(10)))
+                    .build().asAsync();
+            BucketConfiguration configuration = BucketConfiguration.builder().addLimit(Bandwidth.simple(LOTS, PERIOD)).build();
+            AsyncBucketProxy hotBucket = bucket4j.builder().build("b4j:hot".getBytes(StandardCharsets.UTF_8), configuration);
+            AsyncBucketProxy[] spreadBuckets = new AsyncBucketProxy[SPREAD];
+            for (int i = 0; i < SPREAD; i++) {
+                spreadBuckets[i] = bucket4j.builder().build(("b4j:" + spread[i]).getBytes(StandardCharsets.UTF_8), configuration);
+            }
+
+            Load.header("Redis commands per decision").forEach(rows::add);
+            for (boolean hot : new boolean[] {true, false}) {
+                for (int callers : CALLERS) {
+                    String where = (hot ? "one hot key" : "100,000 keys") + ", " + callers + (callers == 1 ? " caller" : " callers");
+
+                    admin.configResetstat();
+                    Load.Result r = AsyncLoad.run(callers, warmup, measure, (caller, seq) -> limiter
+                            .tryAcquireAsync(hot ? "hot" : spread[(int) ((seq * 7_919 + caller * 104_729L) % SPREAD)], 1)
+                            .thenAccept(RedisLoadHarness::requireBackend));
+                    double perDecision = (evalCalls(admin)) / (double) r.allCalls();
+                    report(rows, rates, "ratelimit, " + where, r, perDecision);
+
+                    admin.configResetstat();
+                    r = AsyncLoad.run(callers, warmup, measure, (caller, seq) -> raw.evalsha(Script.RATE_LIMIT.sha1(),
+                            ScriptOutputType.MULTI, hot ? hotKeys : spreadKeys[(int) ((seq * 7_919 + caller * 104_729L) % SPREAD)],
+                            rawArgs));
+                    report(rows, rates, "raw EVALSHA loop, " + where, r, evalCalls(admin) / (double) r.allCalls());
+
+                    bucket4jCommands.reset();
+                    r = AsyncLoad.run(callers, warmup, measure, (caller, seq) -> (hot ? hotBucket
+                            : spreadBuckets[(int) ((seq * 7_919 + caller * 104_729L) % SPREAD)]).tryConsume(1)
+                            .thenAccept(RedisLoadHarness::requireTrue));
+                    report(rows, rates, "Bucket4j Lettuce (CAS), " + where, r, bucket4jCommands.total() / (double) r.allCalls());
+                }
+            }
+
+            System.out.println();
+            System.out.println("Redis memory per key (100,000 keys each; INFO memory used_memory delta, and MEMORY USAGE of one key):");
+            System.out.println();
+            System.out.println("| keys of | bytes per key (used_memory delta) | MEMORY USAGE of one key |");
+            System.out.println("| --- | ---: | ---: |");
+            admin.flushall();
+            memory(admin, "ratelimit token bucket", "rl:{k-1}:bench:0",
+                    i -> limiter.tryAcquireAsync(spread[i], 1).toCompletableFuture());
+            memory(admin, "raw EVALSHA (same script and layout)", hotKeys[0].replace("{hot}", "{k-1}"),
+                    i -> raw.evalsha(Script.RATE_LIMIT.sha1(), ScriptOutputType.MULTI, spreadKeys[i], rawArgs)
+                            .toCompletableFuture());
+            memory(admin, "Bucket4j Lettuce", "b4j:k-1", i -> spreadBuckets[i].tryConsume(1));
+
+            limiter.close();
+            ours.close();
+            rawConnection.close();
+            rawClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            bucket4jConnection.close();
+            bucket4jClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            adminConnection.close();
+            adminClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+        System.out.println();
+        rows.forEach(System.out::println);
+        System.out.println();
+        for (String where : new String[] {"one hot key", "100,000 keys"}) {
+            for (int callers : CALLERS) {
+                String suffix = ", " + where + ", " + callers + (callers == 1 ? " caller" : " callers");
+                double ours = rates.get("ratelimit" + suffix);
+                System.out.printf(Locale.ROOT, "%s: ratelimit = %.1f%% of the raw EVALSHA loop, %.1fx Bucket4j%n",
+                        suffix.substring(2), 100 * ours / rates.get("raw EVALSHA loop" + suffix),
+                        ours / rates.get("Bucket4j Lettuce (CAS)" + suffix));
+            }
+        }
+    }
+
+    private static RedisClient client(RedisServer server, CommandLatencyRecorder recorder) {
+        DefaultClientResources.Builder resources = DefaultClientResources.builder();
+        if (recorder != null) {
+            resources.commandLatencyRecorder(recorder);
+        }
+        RedisClient client = RedisClient.create(resources.build(), RedisURI.create("127.0.0.1", server.port()));
+        client.setOptions(ClientOptions.builder()
+                .socketOptions(SocketOptions.builder().connectTimeout(Duration.ofSeconds(1)).build())
+                .timeoutOptions(TimeoutOptions.enabled(Duration.ofSeconds(1)))
+                .build());
+        return client;
+    }
+
+    private static void requireBackend(Decision d) {
+        if (d.source() != Decision.Source.BACKEND || !d.allowed()) {
+            throw new IllegalStateException("unexpected decision " + d);
+        }
+    }
+
+    private static void requireTrue(Boolean consumed) {
+        if (!consumed) {
+            throw new IllegalStateException("Bucket4j refused a token");
+        }
+    }
+
+    private static long evalCalls(RedisCommands<String, String> admin) {
+        long calls = 0;
+        for (String line : admin.info("commandstats").split("\r?\n")) {
+            if (line.startsWith("cmdstat_evalsha:") || line.startsWith("cmdstat_eval:")) {
+                String rest = line.substring(line.indexOf("calls=") + 6);
+                calls += Long.parseLong(rest.substring(0, rest.indexOf(',')));
+            }
+        }
+        return calls;
+    }
+
+    private static void report(List<String> rows, Map<String, Double> rates, String name, Load.Result r, double perDecision) {
+        String row = Load.row(name, r, String.format(Locale.ROOT, "%.2f", perDecision));
+        System.out.println(row);
+        rows.add(row);
+        rates.put(name, r.perSecond());
+    }
+
+    /** Creates the state of key number {@code i}. */
+    private interface Fill {
+        CompletableFuture<?> key(int i);
+    }
+
+    private static void memory(RedisCommands<String, String> admin, String name, String sampleKey, Fill fill) throws Exception {
+        long before = usedMemory(admin);
+        List<CompletableFuture<?>> window = new ArrayList<>();
+        for (int i = 0; i < SPREAD; i++) {
+            window.add(fill.key(i));
+            if (window.size() == 1_000 || i == SPREAD - 1) {
+                for (CompletableFuture<?> f : window) {
+                    f.get(30, TimeUnit.SECONDS);
+                }
+                window.clear();
+            }
+        }
+        long after = usedMemory(admin);
+        Long sample = admin.memoryUsage(sampleKey);
+        System.out.printf(Locale.ROOT, "| %s | %.1f | %s |%n", name, (after - before) / (double) SPREAD,
+                sample == null ? "(no key " + sampleKey + ")" : sample + " B (`" + sampleKey + "`)");
+        admin.flushall();
+    }
+
+    private static long usedMemory(RedisCommands<String, String> admin) {
+        for (String line : admin.info("memory").split("\r?\n")) {
+            if (line.startsWith("used_memory:")) {
+                return Long.parseLong(line.substring("used_memory:".length()).strip());
+            }
+        }
+        throw new IllegalStateException("no used_memory in INFO memory");
+    }
+}
