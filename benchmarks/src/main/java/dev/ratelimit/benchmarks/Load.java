@@ -3,7 +3,11 @@ package dev.ratelimit.benchmarks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -19,8 +23,7 @@ final class Load {
         void call(int caller, long sequence) throws Exception;
     }
 
-    /** What one run measured. */
-    /** {@code allCalls} includes the warm-up; the rest covers the measured time only. */
+    /** What one run measured: {@code allCalls} includes the warm-up; the rest covers the measured time only. */
     record Result(int callers, long calls, long allCalls, long errors, double seconds, long[] sortedNanos) {
 
         double perSecond() {
@@ -101,16 +104,78 @@ final class Load {
     }
 
     static String row(String name, Result r, String extra) {
-        return String.format(java.util.Locale.ROOT, "| %s | %d | %,.0f | %.2f | %.2f | %.2f | %d |%s", name, r.callers(),
+        return String.format(Locale.ROOT, "| %s | %d | %,.0f | %.2f | %.2f | %.2f | %d |%s", name, r.callers(),
                 r.perSecond(), r.percentileMillis(50), r.percentileMillis(99), r.maxMillis(), r.errors(),
                 extra == null ? "" : " " + extra + " |");
     }
 
-    static List<String> header(String extraColumn) {
-        List<String> lines = new ArrayList<>();
-        lines.add("| run | callers | decisions/s | p50 ms | p99 ms | max ms | errors |"
-                + (extraColumn == null ? "" : " " + extraColumn + " |"));
-        lines.add("| --- | ---: | ---: | ---: | ---: | ---: | ---: |" + (extraColumn == null ? "" : " ---: |"));
-        return lines;
+    /** The table's header, with {@code extraColumns} after the common ones (each row supplies their cells). */
+    static List<String> header(String... extraColumns) {
+        StringBuilder names = new StringBuilder("| run | callers | decisions/s | p50 ms | p99 ms | max ms | errors |");
+        StringBuilder rule = new StringBuilder("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        for (String column : extraColumns) {
+            names.append(' ').append(column).append(" |");
+            rule.append(" ---: |");
+        }
+        return List.of(names.toString(), rule.toString());
+    }
+
+    /**
+     * The same runs repeated in alternating rounds, so that a noisy moment on a shared machine hits
+     * one round of one run rather than all of it; each run is reported by its median round.
+     */
+    static final class Rounds {
+        private record Row(double perSecond, String text) {
+        }
+
+        private final Map<String, List<Row>> runs = new LinkedHashMap<>();
+
+        /** Records one round of the run {@code name}, printing its row at once. */
+        void add(int round, String name, Result r, String extra) {
+            String text = row(name, r, extra);
+            System.out.println("round " + (round + 1) + ": " + text);
+            runs.computeIfAbsent(name, k -> new ArrayList<>()).add(new Row(r.perSecond(), text));
+        }
+
+        /** The median round's row of every run, in the order the runs were first added. */
+        List<String> medianRows() {
+            List<String> rows = new ArrayList<>();
+            runs.values().forEach(rounds -> rows.add(median(rounds).text()));
+            return rows;
+        }
+
+        /** The median round's calls per second of the run {@code name}. */
+        double medianPerSecond(String name) {
+            return median(runs.get(name)).perSecond();
+        }
+
+        /**
+         * The ratio of two runs' calls per second, round by round — runs of one round ran seconds
+         * apart, so a slow phase of the machine tends to hit both — sorted ascending.
+         */
+        double[] pairedRatios(String numerator, String denominator) {
+            List<Row> a = runs.get(numerator);
+            List<Row> b = runs.get(denominator);
+            double[] ratios = new double[Math.min(a.size(), b.size())];
+            for (int i = 0; i < ratios.length; i++) {
+                ratios[i] = a.get(i).perSecond() / b.get(i).perSecond();
+            }
+            Arrays.sort(ratios);
+            return ratios;
+        }
+
+        /** "median (lowest–highest)" of sorted ratios, as a percentage or as a factor. */
+        static String describe(double[] sorted, boolean percent) {
+            double median = sorted[sorted.length / 2];
+            return percent
+                    ? String.format(Locale.ROOT, "%.0f%% (%.0f–%.0f%%)", 100 * median, 100 * sorted[0], 100 * sorted[sorted.length - 1])
+                    : String.format(Locale.ROOT, "%.1f× (%.1f–%.1f×)", median, sorted[0], sorted[sorted.length - 1]);
+        }
+
+        private static Row median(List<Row> rounds) {
+            List<Row> sorted = new ArrayList<>(rounds);
+            sorted.sort(Comparator.comparingDouble(Row::perSecond));
+            return sorted.get(sorted.size() / 2);
+        }
     }
 }

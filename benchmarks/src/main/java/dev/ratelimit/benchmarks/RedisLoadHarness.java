@@ -36,7 +36,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -50,10 +49,14 @@ import java.util.concurrent.atomic.LongAdder;
  * Bucket4j's counted as its client sends them) and Redis memory per key.
  *
  * <p>Every limiter is a token bucket of ten million per 366 days, so every request is admitted and
- * does the full work of an admission on a key that persists. Connection timeouts are 1 s for all. Callers are asynchronous
- * chains, each with one request in flight.
+ * does the full work of an admission on a key that persists. Connection timeouts are 1 s for all.
+ * Callers are asynchronous chains, each with one request in flight.
  *
- * <p>Arguments (optional): seconds per run (default 4).
+ * <p>The runs alternate for a number of rounds and each is reported by its median round, which
+ * keeps a noisy moment on a shared machine from favouring one of them.
+ *
+ * <p>Arguments (optional): seconds to measure per run (default 1, after 1 s of warm-up), rounds
+ * (default 5).
  */
 public final class RedisLoadHarness {
 
@@ -90,14 +93,14 @@ public final class RedisLoadHarness {
     }
 
     public static void main(String[] args) throws Exception {
-        Duration measure = Duration.ofSeconds(args.length > 0 ? Long.parseLong(args[0]) : 4);
-        Duration warmup = Duration.ofSeconds(2);
+        Duration measure = Duration.ofSeconds(args.length > 0 ? Long.parseLong(args[0]) : 1);
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+        Duration warmup = Duration.ofSeconds(1);
         String[] spread = new String[SPREAD];
         for (int i = 0; i < SPREAD; i++) {
             spread[i] = "k-" + i;
         }
-        List<String> rows = new ArrayList<>();
-        Map<String, Double> rates = new TreeMap<>();
+        Load.Rounds results = new Load.Rounds();
         try (RedisServer server = RedisServer.start("--maxmemory-policy", "noeviction")) {
             RedisClient adminClient = RedisClient.create(RedisURI.create("127.0.0.1", server.port()));
             StatefulRedisConnection<String, String> adminConnection = adminClient.connect();
@@ -136,29 +139,30 @@ public final class RedisLoadHarness {
                 spreadBuckets[i] = bucket4j.builder().build(("b4j:" + spread[i]).getBytes(StandardCharsets.UTF_8), configuration);
             }
 
-            Load.header("Redis commands per decision").forEach(rows::add);
-            for (boolean hot : new boolean[] {true, false}) {
-                for (int callers : CALLERS) {
-                    String where = (hot ? "one hot key" : "100,000 keys") + ", " + callers + (callers == 1 ? " caller" : " callers");
+            for (int round = 0; round < rounds; round++) {
+                for (boolean hot : new boolean[] {true, false}) {
+                    for (int callers : CALLERS) {
+                        String where = where(hot, callers);
 
-                    admin.configResetstat();
-                    Load.Result r = AsyncLoad.run(callers, warmup, measure, (caller, seq) -> limiter
-                            .tryAcquireAsync(hot ? "hot" : spread[(int) ((seq * 7_919 + caller * 104_729L) % SPREAD)], 1)
-                            .thenAccept(RedisLoadHarness::requireBackend));
-                    double perDecision = (evalCalls(admin)) / (double) r.allCalls();
-                    report(rows, rates, "ratelimit, " + where, r, perDecision);
+                        admin.configResetstat();
+                        Load.Result r = AsyncLoad.run(callers, warmup, measure, (caller, seq) -> limiter
+                                .tryAcquireAsync(hot ? "hot" : spread[pick(caller, seq)], 1)
+                                .thenAccept(RedisLoadHarness::requireBackend));
+                        results.add(round, "ratelimit, " + where, r, perDecision(evalCalls(admin), admin, r));
 
-                    admin.configResetstat();
-                    r = AsyncLoad.run(callers, warmup, measure, (caller, seq) -> raw.evalsha(Script.RATE_LIMIT.sha1(),
-                            ScriptOutputType.MULTI, hot ? hotKeys : spreadKeys[(int) ((seq * 7_919 + caller * 104_729L) % SPREAD)],
-                            rawArgs));
-                    report(rows, rates, "raw EVALSHA loop, " + where, r, evalCalls(admin) / (double) r.allCalls());
+                        admin.configResetstat();
+                        r = AsyncLoad.run(callers, warmup, measure, (caller, seq) -> raw.evalsha(Script.RATE_LIMIT.sha1(),
+                                ScriptOutputType.MULTI, hot ? hotKeys : spreadKeys[pick(caller, seq)], rawArgs));
+                        results.add(round, "raw EVALSHA loop, " + where, r, perDecision(evalCalls(admin), admin, r));
 
-                    bucket4jCommands.reset();
-                    r = AsyncLoad.run(callers, warmup, measure, (caller, seq) -> (hot ? hotBucket
-                            : spreadBuckets[(int) ((seq * 7_919 + caller * 104_729L) % SPREAD)]).tryConsume(1)
-                            .thenAccept(RedisLoadHarness::requireTrue));
-                    report(rows, rates, "Bucket4j Lettuce (CAS), " + where, r, bucket4jCommands.total() / (double) r.allCalls());
+                        admin.configResetstat();
+                        bucket4jCommands.reset();
+                        r = AsyncLoad.run(callers, warmup, measure, (caller, seq) -> (hot ? hotBucket
+                                : spreadBuckets[pick(caller, seq)]).tryConsume(1)
+                                .thenAccept(RedisLoadHarness::requireTrue));
+                        results.add(round, "Bucket4j Lettuce (CAS), " + where, r,
+                                perDecision(bucket4jCommands.total(), admin, r));
+                    }
                 }
             }
 
@@ -185,17 +189,48 @@ public final class RedisLoadHarness {
             adminClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         }
         System.out.println();
-        rows.forEach(System.out::println);
+        System.out.println("Median of " + rounds + " alternating rounds, " + measure.toSeconds() + " s each:");
         System.out.println();
-        for (String where : new String[] {"one hot key", "100,000 keys"}) {
+        Load.header("Redis commands per decision", "Redis CPU µs per decision").forEach(System.out::println);
+        results.medianRows().forEach(System.out::println);
+        System.out.println();
+        System.out.println("Ratios, each round's runs paired (median, then lowest and highest of the rounds):");
+        System.out.println();
+        System.out.println("| keys, callers | ratelimit / raw EVALSHA loop | ratelimit / Bucket4j |");
+        System.out.println("| --- | ---: | ---: |");
+        for (boolean hot : new boolean[] {true, false}) {
             for (int callers : CALLERS) {
-                String suffix = ", " + where + ", " + callers + (callers == 1 ? " caller" : " callers");
-                double ours = rates.get("ratelimit" + suffix);
-                System.out.printf(Locale.ROOT, "%s: ratelimit = %.1f%% of the raw EVALSHA loop, %.1fx Bucket4j%n",
-                        suffix.substring(2), 100 * ours / rates.get("raw EVALSHA loop" + suffix),
-                        ours / rates.get("Bucket4j Lettuce (CAS)" + suffix));
+                String where = where(hot, callers);
+                System.out.printf(Locale.ROOT, "| %s | %s | %s |%n", where,
+                        Load.Rounds.describe(results.pairedRatios("ratelimit, " + where, "raw EVALSHA loop, " + where), true),
+                        Load.Rounds.describe(results.pairedRatios("ratelimit, " + where, "Bucket4j Lettuce (CAS), " + where), false));
             }
         }
+    }
+
+    private static String where(boolean hot, int callers) {
+        return (hot ? "one hot key" : "100,000 keys") + ", " + callers + (callers == 1 ? " caller" : " callers");
+    }
+
+    /** The spread key of a caller's request: a fixed permutation, so every key is visited. */
+    private static int pick(int caller, long sequence) {
+        return (int) ((sequence * 7_919 + caller * 104_729L) % SPREAD);
+    }
+
+    /**
+     * Commands per decision, and the microseconds Redis spent executing commands per decision (the
+     * sum of {@code INFO commandstats}' {@code usec} over every command since the last reset).
+     */
+    private static String perDecision(long commands, RedisCommands<String, String> admin, Load.Result r) {
+        long micros = 0;
+        for (String line : admin.info("commandstats").split("\r?\n")) {
+            int at = line.indexOf(",usec=");
+            if (line.startsWith("cmdstat_") && !line.startsWith("cmdstat_info:") && at > 0) {
+                String rest = line.substring(at + 6);
+                micros += Long.parseLong(rest.substring(0, rest.indexOf(',')));
+            }
+        }
+        return String.format(Locale.ROOT, "%.2f | %.1f", commands / (double) r.allCalls(), micros / (double) r.allCalls());
     }
 
     private static RedisClient client(RedisServer server, CommandLatencyRecorder recorder) {
@@ -232,13 +267,6 @@ public final class RedisLoadHarness {
             }
         }
         return calls;
-    }
-
-    private static void report(List<String> rows, Map<String, Double> rates, String name, Load.Result r, double perDecision) {
-        String row = Load.row(name, r, String.format(Locale.ROOT, "%.2f", perDecision));
-        System.out.println(row);
-        rows.add(row);
-        rates.put(name, r.perSecond());
     }
 
     /** Creates the state of key number {@code i}. */

@@ -9,17 +9,12 @@ import dev.ratelimit.testkit.UpstashCompatibleServer;
 import dev.ratelimit.upstash.UpstashConfig;
 import dev.ratelimit.upstash.UpstashRateLimitBackend;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * Upstash auto-batching, on versus off, in one run: decisions per second with 64 concurrent callers
  * and the latency of a lone caller, through the testkit's Upstash-compatible server in front of a
- * real redis-server on this machine. The configurations alternate for three rounds and the median
+ * real redis-server on this machine. The configurations alternate for five rounds and the median
  * round of each is reported, which keeps a noisy machine from favouring either.
  *
  * <p>Arguments (optional): seconds to measure per run (default 5).
@@ -27,7 +22,7 @@ import java.util.Map;
 public final class UpstashBatchingHarness {
 
     private static final Policy POLICY = Policy.of("bench", Limit.perHour(1_000_000_000L));
-    private static final int ROUNDS = 3;
+    private static final int ROUNDS = 5;
 
     private UpstashBatchingHarness() {
     }
@@ -35,7 +30,7 @@ public final class UpstashBatchingHarness {
     public static void main(String[] args) throws Exception {
         Duration measure = Duration.ofSeconds(args.length > 0 ? Long.parseLong(args[0]) : 5);
         Duration warmup = Duration.ofSeconds(2);
-        Map<String, List<String[]>> rounds = new LinkedHashMap<>();
+        Load.Rounds rounds = new Load.Rounds();
         try (RedisServer redis = RedisServer.start();
                 UpstashCompatibleServer server = UpstashCompatibleServer.start(redis.url(), "bench-token")) {
             for (int round = 0; round < ROUNDS; round++) {
@@ -56,10 +51,7 @@ public final class UpstashBatchingHarness {
                                 }
                             });
                             double perRequest = (double) r.allCalls() / Math.max(1, server.requests() - requestsBefore);
-                            String row = Load.row(name, r, String.format(Locale.ROOT, "%.1f", perRequest));
-                            System.out.println("round " + (round + 1) + ": " + row);
-                            rounds.computeIfAbsent(name, k -> new ArrayList<>())
-                                    .add(new String[] {Double.toString(r.perSecond()), row});
+                            rounds.add(round, name, r, String.format(Locale.ROOT, "%.1f", perRequest));
                         }
                     }
                 }
@@ -69,15 +61,12 @@ public final class UpstashBatchingHarness {
         System.out.println("Median of " + ROUNDS + " alternating rounds, " + measure.toSeconds() + " s each:");
         System.out.println();
         Load.header("decisions per HTTP request").forEach(System.out::println);
-        Map<String, Double> medians = new LinkedHashMap<>();
-        rounds.forEach((name, runs) -> {
-            runs.sort(Comparator.comparingDouble(r -> Double.parseDouble(r[0])));
-            String[] median = runs.get(runs.size() / 2);
-            medians.put(name, Double.parseDouble(median[0]));
-            System.out.println(median[1]);
-        });
+        rounds.medianRows().forEach(System.out::println);
         System.out.println();
-        System.out.printf(Locale.ROOT, "64 callers: batching on / off = %.1fx%n",
-                medians.get("batching on, 64 callers") / medians.get("batching off, 64 callers"));
+        System.out.println("Batching on / off, decisions/s, each round's runs paired (median, lowest–highest):");
+        System.out.println("64 callers: " + Load.Rounds.describe(
+                rounds.pairedRatios("batching on, 64 callers", "batching off, 64 callers"), false));
+        System.out.println("1 caller:   " + Load.Rounds.describe(
+                rounds.pairedRatios("batching on, 1 caller", "batching off, 1 caller"), true));
     }
 }

@@ -19,7 +19,7 @@ final class Algorithms {
 
     /**
      * Decides a request for {@code permits} at {@code now} and, when every limit allows it and
-     * {@code permits > 0}, consumes from all of them. The caller holds the state's lock.
+     * {@code permits > 0}, consumes from all of them, in {@code state}: the caller's own copy.
      */
     static Decision apply(Policy policy, long[] state, long now, long permits) {
         var limits = policy.limits();

@@ -3,6 +3,9 @@ package dev.ratelimit.spi;
 import dev.ratelimit.Clock;
 import dev.ratelimit.Decision;
 import dev.ratelimit.Policy;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -11,20 +14,29 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The in-memory backend: {@link Algorithms} on one small state array per (policy, key), each
- * guarded by its own monitor, in a map whose size never exceeds {@code maxKeys}.
+ * The in-memory backend: {@link Algorithms} on one small state array per (policy, key), in a map
+ * whose size never exceeds {@code maxKeys}.
  *
- * <p>Tracked entries also sit in a queue that every insertion advances by two places, dropping
- * entries whose state has expired and sending live ones to the back; at the cap, an insertion
- * evicts an expired entry from the next few, else the one at the front. An entry is removed only
- * under its own monitor and marked {@code removed}, so a decision never lands on an entry that is
- * no longer in the map: it retries on the live one.
+ * <p>A key's state is never written in place. A decision reads the current array, decides on a
+ * copy and installs the copy with one compare-and-set, retrying on the new state if another thread
+ * won; a decision that changes nothing (a denial, a peek) installs nothing, so a flood of denied
+ * requests on one key only reads. The whole array is swapped at once, so a multi-limit policy is
+ * checked and consumed atomically, and no key ever waits on another or holds a lock.
+ *
+ * <p>The array's last slot holds the time its state stops mattering. Tracked entries also sit in
+ * a queue that every insertion advances by two places, dropping entries whose state has expired
+ * and sending live ones to the back; at the cap, an insertion evicts an expired entry from the
+ * next few, else the one at the front. Removing an entry swaps its state for {@link #REMOVED}
+ * first, so a decision never lands on an entry that is no longer in the map: it retries on the
+ * live one.
  */
 final class InMemoryBackend implements RateLimitBackend {
 
     static final int DEFAULT_MAX_KEYS = 100_000;
     private static final int SWEEP_STEPS = 2;
     private static final int EVICTION_SCAN = 8;
+    /** The state of an entry that has left the map. */
+    private static final long[] REMOVED = new long[0];
 
     private final Clock clock;
     private final int maxKeys;
@@ -59,16 +71,20 @@ final class InMemoryBackend implements RateLimitBackend {
             Entry entry = table.get(k);
             if (entry == null) {
                 if (permits == 0) {
-                    return Algorithms.apply(policy, new long[Algorithms.SLOTS * policy.limits().size()], now, 0);
+                    return Algorithms.apply(policy, fresh(policy), now, 0);
                 }
                 entry = insert(table, k, policy, now);
             }
-            synchronized (entry) {
-                if (!entry.removed) {
-                    Decision decision = Algorithms.apply(policy, entry.state, now, permits);
-                    entry.expiresAt = Algorithms.expiresAt(policy, entry.state);
-                    return decision;
-                }
+            long[] current = entry.state;
+            if (current == REMOVED) {
+                table.remove(k, entry);   // help the remover; the next look-up finds the live entry
+                continue;
+            }
+            long[] next = current.clone();
+            Decision decision = Algorithms.apply(policy, next, now, permits);
+            next[next.length - 1] = Algorithms.expiresAt(policy, next);
+            if (Arrays.equals(current, next) || entry.replace(current, next)) {
+                return decision;
             }
         }
     }
@@ -78,11 +94,7 @@ final class InMemoryBackend implements RateLimitBackend {
         Objects.requireNonNull(policy, "policy");
         Entry entry = table(policy).get(Keys.bounded(key));
         if (entry != null) {
-            synchronized (entry) {
-                if (!entry.removed) {
-                    remove(entry);
-                }
-            }
+            remove(entry);
         }
         return CompletableFuture.completedFuture(null);
     }
@@ -105,7 +117,9 @@ final class InMemoryBackend implements RateLimitBackend {
     private Entry insert(ConcurrentHashMap<String, Entry> table, String key, Policy policy, long now) {
         sweep(now);
         reserve(now);
-        Entry fresh = new Entry(table, key, Algorithms.SLOTS * policy.limits().size());
+        long[] state = fresh(policy);
+        state[state.length - 1] = Long.MAX_VALUE;   // not swept before its first decision
+        Entry fresh = new Entry(table, key, state);
         Entry existing = table.putIfAbsent(key, fresh);
         if (existing != null) {
             size.decrementAndGet();
@@ -164,31 +178,48 @@ final class InMemoryBackend implements RateLimitBackend {
             Thread.onSpinWait();
             return;
         }
-        synchronized (oldest) {
-            if (!oldest.removed) {
-                remove(oldest);
-            }
-        }
+        remove(oldest);
     }
 
     /** Returns true when the entry is gone from the map (it expired now, or was removed before). */
     private boolean dropIfExpired(Entry entry, long now) {
-        synchronized (entry) {
-            if (entry.removed) {
+        for (;;) {
+            long[] state = entry.state;
+            if (state == REMOVED) {
                 return true;
             }
-            if (entry.expiresAt <= now) {
-                remove(entry);
+            if (state[state.length - 1] > now) {
+                return false;
+            }
+            if (entry.replace(state, REMOVED)) {
+                unlink(entry);
                 return true;
             }
-            return false;
         }
     }
 
     private void remove(Entry entry) {
-        entry.removed = true;
+        for (;;) {
+            long[] state = entry.state;
+            if (state == REMOVED) {
+                return;
+            }
+            if (entry.replace(state, REMOVED)) {
+                unlink(entry);
+                return;
+            }
+        }
+    }
+
+    /** Called once per entry, by the thread that swapped its state for {@link #REMOVED}. */
+    private void unlink(Entry entry) {
         entry.table.remove(entry.key, entry);
         size.decrementAndGet();
+    }
+
+    /** A fresh state for {@code policy}: its limits' slots, then the expiry slot. */
+    private static long[] fresh(Policy policy) {
+        return new long[Algorithms.SLOTS * policy.limits().size() + 1];
     }
 
     @Override
@@ -197,16 +228,28 @@ final class InMemoryBackend implements RateLimitBackend {
     }
 
     private static final class Entry {
+        private static final VarHandle STATE;
+
+        static {
+            try {
+                STATE = MethodHandles.lookup().findVarHandle(Entry.class, "state", long[].class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
         final ConcurrentHashMap<String, Entry> table;
         final String key;
-        final long[] state;
-        long expiresAt = Long.MAX_VALUE;
-        boolean removed;
+        volatile long[] state;
 
-        Entry(ConcurrentHashMap<String, Entry> table, String key, int slots) {
+        Entry(ConcurrentHashMap<String, Entry> table, String key, long[] state) {
             this.table = table;
             this.key = key;
-            this.state = new long[slots];
+            this.state = state;
+        }
+
+        boolean replace(long[] expected, long[] next) {
+            return STATE.compareAndSet(this, expected, next);
         }
     }
 }

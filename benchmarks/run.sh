@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs the whole benchmark suite in a bounded time (about 10 minutes on 2 cores) and keeps each
+# part's output in benchmarks/target/results/. Every part starts its own redis-server (or uses the
+# binary the testkit resolves), so nothing else needs to be running. See docs/PERFORMANCE.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mvn -B -q -pl benchmarks -am package -DskipTests
+jar=benchmarks/target/benchmarks.jar
+out=benchmarks/target/results
+mkdir -p "$out"
+
+run() {
+  local name=$1; shift
+  echo "== $name: $*"
+  "$@" 2>&1 | tee "$out/$name.txt"
+}
+
+run jmh-1-thread  java -jar "$jar" InMemoryBenchmark -t 1 -rf json -rff "$out/jmh-1-thread.json"
+run jmh-2-threads java -jar "$jar" InMemoryBenchmark -t 2 -rf json -rff "$out/jmh-2-threads.json"
+run redis         java -cp "$jar" dev.ratelimit.benchmarks.RedisLoadHarness
+run upstash       java -cp "$jar" dev.ratelimit.benchmarks.UpstashBatchingHarness 5
+run filter        java -cp "$jar" dev.ratelimit.benchmarks.FilterOverheadHarness 3
+run faults        java -cp "$jar" dev.ratelimit.benchmarks.FaultPhasesHarness
+
+echo "== results in $out"
