@@ -21,7 +21,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * copy and installs the copy with one compare-and-set, retrying on the new state if another thread
  * won; a decision that changes nothing (a denial, a peek) installs nothing, so a flood of denied
  * requests on one key only reads. The whole array is swapped at once, so a multi-limit policy is
- * checked and consumed atomically, and no key ever waits on another or holds a lock.
+ * checked and consumed atomically, and no key ever waits on another or holds a lock. Each attempt
+ * reads the clock after the state, so a decision overtaken by a later one retries at a later time
+ * rather than rewinding the key to an earlier window.
  *
  * <p>The array's last slot holds the time its state stops mattering. Tracked entries also sit in
  * a queue that every insertion advances by two places, dropping entries whose state has expired
@@ -65,21 +67,23 @@ final class InMemoryBackend implements RateLimitBackend {
     Decision decide(String key, Policy policy, long permits) {
         String k = Keys.bounded(key);
         policy.checkPermits(permits);
-        long now = clock.nowMicros();
         ConcurrentHashMap<String, Entry> table = table(policy);
         for (;;) {
             Entry entry = table.get(k);
             if (entry == null) {
                 if (permits == 0) {
-                    return Algorithms.apply(policy, fresh(policy), now, 0);
+                    return Algorithms.apply(policy, fresh(policy), clock.nowMicros(), 0);
                 }
-                entry = insert(table, k, policy, now);
+                entry = insert(table, k, policy, clock.nowMicros());
             }
             long[] current = entry.state;
             if (current == REMOVED) {
                 table.remove(k, entry);   // help the remover; the next look-up finds the live entry
                 continue;
             }
+            // The time is read after the state, so it is never older than the time of the decision
+            // that installed this state: a decision never moves a key back to an earlier window.
+            long now = clock.nowMicros();
             long[] next = current.clone();
             Decision decision = Algorithms.apply(policy, next, now, permits);
             next[next.length - 1] = Algorithms.expiresAt(policy, next);
