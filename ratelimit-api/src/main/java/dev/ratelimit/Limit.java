@@ -102,17 +102,25 @@ public final class Limit {
 
     /** This limit counted as a fixed window. */
     public Limit fixedWindow() {
-        return new Limit(permits, windowMicros, Algorithm.FIXED_WINDOW, permits);
+        return with(Algorithm.FIXED_WINDOW);
     }
 
     /** This limit counted as a two-counter sliding window. */
     public Limit slidingWindow() {
-        return new Limit(permits, windowMicros, Algorithm.SLIDING_WINDOW, permits);
+        return with(Algorithm.SLIDING_WINDOW);
     }
 
     /** This limit as a token bucket refilled at {@code permits} per window, holding {@code permits} tokens. */
     public Limit tokenBucket() {
-        return new Limit(permits, windowMicros, Algorithm.TOKEN_BUCKET, permits);
+        return with(Algorithm.TOKEN_BUCKET);
+    }
+
+    /**
+     * This limit counted by {@code algorithm}, as {@link #fixedWindow()}, {@link #slidingWindow()}
+     * or {@link #tokenBucket()} (a token bucket holding {@code permits} tokens).
+     */
+    public Limit with(Algorithm algorithm) {
+        return new Limit(permits, windowMicros, Objects.requireNonNull(algorithm, "algorithm"), permits);
     }
 
     /**

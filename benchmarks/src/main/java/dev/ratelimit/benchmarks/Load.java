@@ -144,11 +144,6 @@ final class Load {
             return rows;
         }
 
-        /** The median round's calls per second of the run {@code name}. */
-        double medianPerSecond(String name) {
-            return median(runs.get(name)).perSecond();
-        }
-
         /**
          * The ratio of two runs' calls per second, round by round — runs of one round ran seconds
          * apart, so a slow phase of the machine tends to hit both — sorted ascending.

@@ -3,6 +3,7 @@ package dev.ratelimit.spi;
 import dev.ratelimit.Decision;
 import dev.ratelimit.Limit;
 import dev.ratelimit.Policy;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -85,6 +86,19 @@ public final class RateLimitScript {
                     + "whitespace or control characters; got \"" + prefix.replaceAll("\\p{Cntrl}", "?") + "\"");
         }
         return prefix;
+    }
+
+    /**
+     * Checks an extra key lifetime (a backend builder's {@code ttlGrace}): not negative.
+     *
+     * @throws IllegalArgumentException naming the value
+     */
+    public static Duration checkGrace(Duration grace) {
+        Objects.requireNonNull(grace, "grace");
+        if (grace.isNegative()) {
+            throw new IllegalArgumentException("ttlGrace must not be negative; got " + grace);
+        }
+        return grace;
     }
 
     /** The policy these calls decide. */

@@ -18,9 +18,10 @@ import java.util.concurrent.TimeoutException;
 /**
  * An email store that runs the email scripts (layout in {@link EmailScripts}) through a
  * {@link ScriptTransport}: the shared body of the Redis and Upstash stores. A failure of the
- * server, or no answer within the wait, throws {@link EmailStoreException}. Thread-safe.
+ * server, or no answer within the wait, throws {@link EmailStoreException}. The Redis and Upstash
+ * stores extend it with their connection's life cycle. Thread-safe.
  */
-public final class ScriptedEmailStore implements EmailStore {
+public class ScriptedEmailStore implements EmailStore {
 
     private final ScriptTransport transport;
     private final String[] keys;

@@ -3,15 +3,17 @@ package dev.ratelimit.spi;
 import dev.ratelimit.Clock;
 import dev.ratelimit.Decision;
 import dev.ratelimit.Policy;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 
 /**
  * A rate-limit backend that runs {@link Script#RATE_LIMIT} through a {@link ScriptTransport}: the
- * shared body of the Redis and Upstash backends. Thread-safe.
+ * shared body of the Redis and Upstash backends, which extend it with their connection's
+ * life cycle. Thread-safe.
  */
-public final class ScriptedRateLimitBackend implements RateLimitBackend {
+public class ScriptedRateLimitBackend implements RateLimitBackend {
 
     private final String name;
     private final ScriptTransport transport;
@@ -23,15 +25,17 @@ public final class ScriptedRateLimitBackend implements RateLimitBackend {
      * @param name the backend's name, such as {@code "redis"}
      * @param prefix the first part of every key (see {@link RateLimitScript#checkPrefix})
      * @param clock the clock to decide at, or {@code null} for the server's {@code TIME}
-     * @param graceMillis extra key lifetime, see {@link RateLimitScript#args}
+     * @param grace extra lifetime of every key beyond the moment its state stops mattering (see
+     *     {@link RateLimitScript#args}), or {@code null} for the default: none on the server's
+     *     clock, 1 s with an explicit clock, whose time the server's expiry does not follow
      */
     public ScriptedRateLimitBackend(String name, ScriptTransport transport, String prefix, Clock clock,
-            long graceMillis) {
+            Duration grace) {
         this.name = Objects.requireNonNull(name, "name");
         this.transport = Objects.requireNonNull(transport, "transport");
         this.prefix = RateLimitScript.checkPrefix(prefix);
         this.clock = clock;
-        this.graceMillis = graceMillis;
+        this.graceMillis = grace != null ? RateLimitScript.checkGrace(grace).toMillis() : clock == null ? 0 : 1_000;
     }
 
     @Override
@@ -61,7 +65,6 @@ public final class ScriptedRateLimitBackend implements RateLimitBackend {
         throw new IllegalStateException("expected an array reply, got "
                 + (reply == null ? "nil" : reply.getClass().getSimpleName()));
     }
-
 
     @Override
     public String toString() {

@@ -1,9 +1,6 @@
 package dev.ratelimit.redis;
 
 import dev.ratelimit.Clock;
-import dev.ratelimit.email.AddResult;
-import dev.ratelimit.email.EmailPage;
-import dev.ratelimit.email.EmailStore;
 import dev.ratelimit.email.EmailStoreException;
 import dev.ratelimit.spi.EmailScripts;
 import dev.ratelimit.spi.RateLimitScript;
@@ -20,45 +17,18 @@ import java.util.Objects;
  * one second; the failover store from the environment wiring turns that into a spooled address.
  * Thread-safe.
  */
-public final class RedisEmailStore implements EmailStore {
+public final class RedisEmailStore extends ScriptedEmailStore {
 
     private final RedisConnector connector;
-    private final ScriptedEmailStore scripts;
 
-    private RedisEmailStore(Builder b) {
-        this.connector = new RedisConnector(b.config, "RedisEmailStore");
-        this.scripts = new ScriptedEmailStore(connector, b.prefix, b.clock,
-                b.config.commandTimeout().plusSeconds(1));
+    private RedisEmailStore(Builder b, RedisConnector connector) {
+        super(connector, b.prefix, b.clock, b.config.commandTimeout().plusSeconds(1));
+        this.connector = connector;
     }
 
     /** A builder for a store on {@code config}. */
     public static Builder builder(RedisConfig config) {
         return new Builder(config);
-    }
-
-    @Override
-    public AddResult add(String address, String source, java.time.Instant capturedAt) {
-        return scripts.add(address, source, capturedAt);
-    }
-
-    @Override
-    public boolean contains(String address) {
-        return scripts.contains(address);
-    }
-
-    @Override
-    public boolean remove(String address) {
-        return scripts.remove(address);
-    }
-
-    @Override
-    public long count() {
-        return scripts.count();
-    }
-
-    @Override
-    public EmailPage page(String cursor, int size) {
-        return scripts.page(cursor, size);
     }
 
     /** Waits until the connection is open; see {@link RedisRateLimitBackend#awaitConnection}. */
@@ -100,7 +70,7 @@ public final class RedisEmailStore implements EmailStore {
 
         /** Builds the store and starts connecting in the background. */
         public RedisEmailStore build() {
-            return new RedisEmailStore(this);
+            return new RedisEmailStore(this, new RedisConnector(config, "RedisEmailStore"));
         }
     }
 }

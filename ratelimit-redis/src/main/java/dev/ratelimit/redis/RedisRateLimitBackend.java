@@ -1,14 +1,10 @@
 package dev.ratelimit.redis;
 
 import dev.ratelimit.Clock;
-import dev.ratelimit.Decision;
-import dev.ratelimit.Policy;
-import dev.ratelimit.spi.RateLimitBackend;
 import dev.ratelimit.spi.RateLimitScript;
 import dev.ratelimit.spi.ScriptedRateLimitBackend;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.CompletionStage;
 
 /**
  * The Redis backend: one atomic Lua script round trip ({@code EVALSHA}, falling back to
@@ -29,35 +25,18 @@ import java.util.concurrent.CompletionStage;
  * (so the limiter's failure policy answers) until Redis is reachable. Thread-safe;
  * {@link #close()} releases the connection and every thread.
  */
-public final class RedisRateLimitBackend implements RateLimitBackend {
+public final class RedisRateLimitBackend extends ScriptedRateLimitBackend {
 
     private final RedisConnector connector;
-    private final ScriptedRateLimitBackend scripts;
 
-    private RedisRateLimitBackend(Builder b) {
-        this.connector = new RedisConnector(b.config, "RedisRateLimitBackend");
-        long grace = b.grace != null ? b.grace.toMillis() : b.clock == null ? 0 : 1_000;
-        this.scripts = new ScriptedRateLimitBackend("redis", connector, b.prefix, b.clock, grace);
+    private RedisRateLimitBackend(Builder b, RedisConnector connector) {
+        super("redis", connector, b.prefix, b.clock, b.grace);
+        this.connector = connector;
     }
 
     /** A builder for a backend on {@code config}. */
     public static Builder builder(RedisConfig config) {
         return new Builder(config);
-    }
-
-    @Override
-    public CompletionStage<Decision> evaluate(String key, Policy policy, long permits) {
-        return scripts.evaluate(key, policy, permits);
-    }
-
-    @Override
-    public CompletionStage<Void> reset(String key, Policy policy) {
-        return scripts.reset(key, policy);
-    }
-
-    @Override
-    public String name() {
-        return "redis";
     }
 
     /**
@@ -114,17 +93,13 @@ public final class RedisRateLimitBackend implements RateLimitBackend {
          * follow).
          */
         public Builder ttlGrace(Duration grace) {
-            Objects.requireNonNull(grace, "grace");
-            if (grace.isNegative()) {
-                throw new IllegalArgumentException("ttlGrace must not be negative; got " + grace);
-            }
-            this.grace = grace;
+            this.grace = RateLimitScript.checkGrace(grace);
             return this;
         }
 
         /** Builds the backend and starts connecting in the background. */
         public RedisRateLimitBackend build() {
-            return new RedisRateLimitBackend(this);
+            return new RedisRateLimitBackend(this, new RedisConnector(config, "RedisRateLimitBackend"));
         }
     }
 }

@@ -14,7 +14,12 @@ class RedisBackendContractTest extends RateLimitBackendContract {
 
     @Override
     protected RateLimitBackend createBackend(Clock clock) {
-        RedisRateLimitBackend backend = RedisRateLimitBackend.builder(RedisConfig.fromUrl(redis.url()))
+        return connected(redis.url(), clock);
+    }
+
+    /** A backend at {@code clock}'s time on the server at {@code url}, connected. */
+    static RedisRateLimitBackend connected(String url, Clock clock) {
+        RedisRateLimitBackend backend = RedisRateLimitBackend.builder(RedisConfig.fromUrl(url))
                 .clock(clock)
                 // The test clock stands still while real time passes; keys must outlive the test.
                 .ttlGrace(Duration.ofHours(1))

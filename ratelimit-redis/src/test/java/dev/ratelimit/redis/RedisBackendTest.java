@@ -94,6 +94,20 @@ class RedisBackendTest {
         }
     }
 
+    /**
+     * Asks for {@code key} every 20 ms until Redis, starting up, answers, for at most 10 s; returns
+     * the last decision.
+     */
+    private static Decision untilFromRedis(RateLimiter limiter, String key) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        Decision d = limiter.tryAcquire(key);
+        while (d.source() != Decision.Source.BACKEND && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            d = limiter.tryAcquire(key);
+        }
+        return d;
+    }
+
     @Test
     void startedWhileRedisIsDown_usesRedisOnceItIsUp() throws Exception {
         RedisServer server = RedisServer.start();
@@ -109,12 +123,7 @@ class RedisBackendTest {
                     assertThat(System.nanoTime() - start).as("fails fast while down").isLessThan(Duration.ofMillis(500).toNanos());
                 }
                 server.restart();
-                long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-                Decision d = limiter.tryAcquire("k");
-                while (d.source() != Decision.Source.BACKEND && System.nanoTime() < deadline) {
-                    Thread.sleep(20);
-                    d = limiter.tryAcquire("k");
-                }
+                Decision d = untilFromRedis(limiter, "k");
                 assertThat(d.source()).as("decided by Redis within 10 s of its start").isEqualTo(Decision.Source.BACKEND);
                 assertThat(d.remaining()).isEqualTo(99);
             }
@@ -134,12 +143,7 @@ class RedisBackendTest {
             Decision down = limiter.tryAcquire("k");
             assertThat(down.source()).isEqualTo(Decision.Source.FAIL_CLOSED);
             server.restart();
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            Decision d = limiter.tryAcquire("k");
-            while (d.source() != Decision.Source.BACKEND && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-                d = limiter.tryAcquire("k");
-            }
+            Decision d = untilFromRedis(limiter, "k");
             assertThat(d.source()).isEqualTo(Decision.Source.BACKEND);
         } finally {
             server.close();

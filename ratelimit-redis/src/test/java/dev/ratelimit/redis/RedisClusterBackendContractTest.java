@@ -4,7 +4,6 @@ import dev.ratelimit.Clock;
 import dev.ratelimit.spi.RateLimitBackend;
 import dev.ratelimit.testkit.RateLimitBackendContract;
 import dev.ratelimit.testkit.RedisExtension;
-import java.time.Duration;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 class RedisClusterBackendContractTest extends RateLimitBackendContract {
@@ -14,16 +13,6 @@ class RedisClusterBackendContractTest extends RateLimitBackendContract {
 
     @Override
     protected RateLimitBackend createBackend(Clock clock) {
-        RedisRateLimitBackend backend = RedisRateLimitBackend.builder(RedisConfig.fromUrl(cluster.url()))
-                .clock(clock)
-                .ttlGrace(Duration.ofHours(1))
-                .build();
-        try {
-            backend.awaitConnection(Duration.ofSeconds(10));
-        } catch (RuntimeException e) {
-            backend.close();
-            throw e;
-        }
-        return backend;
+        return RedisBackendContractTest.connected(cluster.url(), clock);
     }
 }

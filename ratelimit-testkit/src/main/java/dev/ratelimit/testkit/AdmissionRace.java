@@ -80,12 +80,7 @@ public final class AdmissionRace {
         @SuppressWarnings("unchecked")
         Function<String[], RateLimitBackend> factory = (Function<String[], RateLimitBackend>)
                 Class.forName(args[0]).getDeclaredConstructor().newInstance();
-        Limit limit = Limit.perHour(100);
-        limit = switch (Limit.Algorithm.valueOf(args[1])) {
-            case FIXED_WINDOW -> limit;
-            case SLIDING_WINDOW -> limit.slidingWindow();
-            case TOKEN_BUCKET -> limit.tokenBucket();
-        };
+        Limit limit = Limit.perHour(100).with(Limit.Algorithm.valueOf(args[1]));
         String key = args[2];
         int threads = Integer.parseInt(args[3]);
         int attempts = Integer.parseInt(args[4]);

@@ -91,12 +91,7 @@ public abstract class RateLimitBackendContract {
     }
 
     static Limit limit(Algorithm algorithm, long permits, Duration window) {
-        Limit limit = Limit.of(permits, window);
-        return switch (algorithm) {
-            case FIXED_WINDOW -> limit;
-            case SLIDING_WINDOW -> limit.slidingWindow();
-            case TOKEN_BUCKET -> limit.tokenBucket();
-        };
+        return Limit.of(permits, window).with(algorithm);
     }
 
     static Policy policy(Algorithm algorithm, long permits, Duration window) {

@@ -1,11 +1,9 @@
 package dev.ratelimit.upstash;
 
 import dev.ratelimit.Clock;
-import dev.ratelimit.email.AddResult;
-import dev.ratelimit.email.EmailPage;
-import dev.ratelimit.email.EmailStore;
 import dev.ratelimit.spi.RateLimitScript;
 import dev.ratelimit.spi.ScriptedEmailStore;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -13,44 +11,18 @@ import java.util.Objects;
  * writes auto-batched. A failure throws {@code EmailStoreException} after at most the request
  * timeout plus one second. Thread-safe.
  */
-public final class UpstashEmailStore implements EmailStore {
+public final class UpstashEmailStore extends ScriptedEmailStore {
 
     private final UpstashClient client;
-    private final ScriptedEmailStore scripts;
 
-    private UpstashEmailStore(Builder b) {
-        this.client = new UpstashClient(b.config, b.allowKeyLocking);
-        this.scripts = new ScriptedEmailStore(client, b.prefix, b.clock, b.config.requestTimeout().plusSeconds(1));
+    private UpstashEmailStore(Builder b, UpstashClient client) {
+        super(client, b.prefix, b.clock, b.config.requestTimeout().plusSeconds(1));
+        this.client = client;
     }
 
     /** A builder for a store on {@code config}. */
     public static Builder builder(UpstashConfig config) {
         return new Builder(config);
-    }
-
-    @Override
-    public AddResult add(String address, String source, java.time.Instant capturedAt) {
-        return scripts.add(address, source, capturedAt);
-    }
-
-    @Override
-    public boolean contains(String address) {
-        return scripts.contains(address);
-    }
-
-    @Override
-    public boolean remove(String address) {
-        return scripts.remove(address);
-    }
-
-    @Override
-    public long count() {
-        return scripts.count();
-    }
-
-    @Override
-    public EmailPage page(String cursor, int size) {
-        return scripts.page(cursor, size);
     }
 
     /**
@@ -60,7 +32,7 @@ public final class UpstashEmailStore implements EmailStore {
      * @throws IllegalStateException naming the failure (a refused token names
      *     {@code UPSTASH_REDIS_REST_TOKEN}; the token itself never appears) if it did not succeed in time
      */
-    public void awaitConnection(java.time.Duration timeout) {
+    public void awaitConnection(Duration timeout) {
         client.awaitConnection(timeout);
     }
 
@@ -105,7 +77,7 @@ public final class UpstashEmailStore implements EmailStore {
 
         /** Builds the store. */
         public UpstashEmailStore build() {
-            return new UpstashEmailStore(this);
+            return new UpstashEmailStore(this, new UpstashClient(config, allowKeyLocking));
         }
     }
 }

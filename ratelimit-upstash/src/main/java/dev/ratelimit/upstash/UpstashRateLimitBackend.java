@@ -1,14 +1,10 @@
 package dev.ratelimit.upstash;
 
 import dev.ratelimit.Clock;
-import dev.ratelimit.Decision;
-import dev.ratelimit.Policy;
-import dev.ratelimit.spi.RateLimitBackend;
 import dev.ratelimit.spi.RateLimitScript;
 import dev.ratelimit.spi.ScriptedRateLimitBackend;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.CompletionStage;
 
 /**
  * The Upstash REST backend: the same Lua scripts as the Redis backend, sent over HTTPS with
@@ -24,35 +20,18 @@ import java.util.concurrent.CompletionStage;
  * Thread-safe. {@link #close()} stops the client's worker threads; on Java 17 the JDK's HTTP
  * client keeps its selector thread until it is garbage-collected.
  */
-public final class UpstashRateLimitBackend implements RateLimitBackend {
+public final class UpstashRateLimitBackend extends ScriptedRateLimitBackend {
 
     private final UpstashClient client;
-    private final ScriptedRateLimitBackend scripts;
 
-    private UpstashRateLimitBackend(Builder b) {
-        this.client = new UpstashClient(b.config, b.allowKeyLocking);
-        long grace = b.grace != null ? b.grace.toMillis() : b.clock == null ? 0 : 1_000;
-        this.scripts = new ScriptedRateLimitBackend("upstash", client, b.prefix, b.clock, grace);
+    private UpstashRateLimitBackend(Builder b, UpstashClient client) {
+        super("upstash", client, b.prefix, b.clock, b.grace);
+        this.client = client;
     }
 
     /** A builder for a backend on {@code config}. */
     public static Builder builder(UpstashConfig config) {
         return new Builder(config);
-    }
-
-    @Override
-    public CompletionStage<Decision> evaluate(String key, Policy policy, long permits) {
-        return scripts.evaluate(key, policy, permits);
-    }
-
-    @Override
-    public CompletionStage<Void> reset(String key, Policy policy) {
-        return scripts.reset(key, policy);
-    }
-
-    @Override
-    public String name() {
-        return "upstash";
     }
 
     /**
@@ -62,7 +41,7 @@ public final class UpstashRateLimitBackend implements RateLimitBackend {
      * @throws IllegalStateException naming the failure (a refused token names
      *     {@code UPSTASH_REDIS_REST_TOKEN}; the token itself never appears) if it did not succeed in time
      */
-    public void awaitConnection(java.time.Duration timeout) {
+    public void awaitConnection(Duration timeout) {
         client.awaitConnection(timeout);
     }
 
@@ -102,11 +81,7 @@ public final class UpstashRateLimitBackend implements RateLimitBackend {
 
         /** Extra key lifetime; as {@code RedisRateLimitBackend.Builder.ttlGrace}. */
         public Builder ttlGrace(Duration grace) {
-            Objects.requireNonNull(grace, "grace");
-            if (grace.isNegative()) {
-                throw new IllegalArgumentException("ttlGrace must not be negative; got " + grace);
-            }
-            this.grace = grace;
+            this.grace = RateLimitScript.checkGrace(grace);
             return this;
         }
 
@@ -122,7 +97,7 @@ public final class UpstashRateLimitBackend implements RateLimitBackend {
 
         /** Builds the backend. */
         public UpstashRateLimitBackend build() {
-            return new UpstashRateLimitBackend(this);
+            return new UpstashRateLimitBackend(this, new UpstashClient(config, allowKeyLocking));
         }
     }
 }
