@@ -12,6 +12,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,9 +73,13 @@ final class DefaultRateLimiter implements RateLimiter {
         }
         chain.addAll(b.fallbacks);
         this.links = new Link[chain.size()];
+        // A configured clock (a TestClock in users' tests) also times the breakers' open intervals;
+        // the default is the monotonic System.nanoTime.
+        Clock configured = b.clock;
+        LongSupplier breakerNanos = configured == null ? System::nanoTime : () -> configured.nowMicros() * 1_000;
         for (int i = 0; i < links.length; i++) {
             links[i] = new Link(chain.get(i), new CircuitBreaker(chain.get(i).name(), b.failureThreshold, b.openFor,
-                    System::nanoTime, this::breakerChanged));
+                    breakerNanos, this::breakerChanged));
         }
         this.blockCache = b.blockCacheKeys > 0 ? new BlockCache(b.blockCacheKeys) : null;
     }

@@ -139,8 +139,10 @@ public interface RateLimiter extends AutoCloseable {
         }
 
         /**
-         * The limiter's clock (default: the system clock): the clock of the local block cache and of
-         * the default in-memory backend.
+         * The limiter's clock (default: the system clock): the clock of the local block cache, of
+         * the default in-memory backend, and of the circuit breakers' open intervals — so a test
+         * with a {@code TestClock} advances it to let a breaker probe (without it, the intervals
+         * run on {@code System.nanoTime}).
          */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
