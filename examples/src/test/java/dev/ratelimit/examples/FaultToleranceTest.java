@@ -54,6 +54,15 @@ class FaultToleranceTest {
         return backend;
     }
 
+    /** 32 threads deciding every millisecond: a phase "start" of 1 s, then 1 s of "steady". */
+    private static FaultDrill steadyLoad(RateLimiter limiter) throws InterruptedException {
+        FaultDrill drill = new FaultDrill(limiter, 32, 1000, Duration.ofMillis(1));
+        drill.run(Duration.ofSeconds(1));
+        drill.phase("steady");
+        drill.run(Duration.ofSeconds(1));
+        return drill;
+    }
+
     private static void assertEveryPhase(FaultDrill drill, List<FaultDrill.Phase> phases) {
         phases.forEach(System.out::println);
         assertThat(drill.exceptions()).isEmpty();
@@ -76,10 +85,7 @@ class FaultToleranceTest {
                 RateLimitBackend memory = RateLimitBackend.inMemory();
                 RateLimiter limiter = RateLimiter.builder().policy(POLICY).backend(redis).fallback(memory)
                         .deadline(DEADLINE).listener(watch).build()) {
-            FaultDrill drill = new FaultDrill(limiter, 32, 1000, Duration.ofMillis(1));
-            drill.run(Duration.ofSeconds(1));
-            drill.phase("steady");
-            drill.run(Duration.ofSeconds(1));
+            FaultDrill drill = steadyLoad(limiter);
             drill.phase("kill -9");
             server.kill();
             assertThat(watch.opened.await(5, TimeUnit.SECONDS)).as("breaker opened").isTrue();
@@ -108,10 +114,7 @@ class FaultToleranceTest {
                 RateLimitBackend memory = RateLimitBackend.inMemory();
                 RateLimiter limiter = RateLimiter.builder().policy(POLICY).backend(redis).fallback(memory)
                         .deadline(DEADLINE).listener(watch).build()) {
-            FaultDrill drill = new FaultDrill(limiter, 32, 1000, Duration.ofMillis(1));
-            drill.run(Duration.ofSeconds(1));
-            drill.phase("steady");
-            drill.run(Duration.ofSeconds(1));
+            FaultDrill drill = steadyLoad(limiter);
             drill.phase("SIGSTOP");
             server.pause();
             try {
@@ -142,10 +145,7 @@ class FaultToleranceTest {
                 RateLimitBackend memory = RateLimitBackend.inMemory();
                 RateLimiter limiter = RateLimiter.builder().policy(POLICY).backend(redis).fallback(rest).fallback(memory)
                         .deadline(DEADLINE).listener(watch).build()) {
-            FaultDrill drill = new FaultDrill(limiter, 32, 1000, Duration.ofMillis(1));
-            drill.run(Duration.ofSeconds(1));
-            drill.phase("steady");
-            drill.run(Duration.ofSeconds(1));
+            FaultDrill drill = steadyLoad(limiter);
             drill.phase("redis killed");
             server.kill();
             drill.awaitSource("redis killed", "FALLBACK:upstash", Duration.ofSeconds(5));
