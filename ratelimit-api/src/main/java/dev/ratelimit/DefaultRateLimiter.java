@@ -1,8 +1,5 @@
 package dev.ratelimit;
 
-import dev.ratelimit.internal.CircuitBreaker;
-import dev.ratelimit.internal.QuietLog;
-import dev.ratelimit.spi.RateLimitBackend;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,10 +61,19 @@ final class DefaultRateLimiter implements RateLimiter {
         this.failClosedRetryMicros = b.openFor.toNanos() / 1_000;
         this.owned = new ArrayList<>();
         List<RateLimitBackend> chain = new ArrayList<>();
-        if (b.backend == null) {
-            RateLimitBackend memory = RateLimitBackend.inMemory(clock, 100_000);
-            chain.add(memory);
-            owned.add(memory);
+        if (b.environment != null) {
+            List<Environment.Lease> leases = Environment.connect(b.environment);
+            owned.addAll(leases);
+            if (b.awaitConnection != null) {
+                Environment.await(leases, b.awaitConnection);
+            }
+            for (Environment.Lease lease : leases) {
+                chain.add(RateLimitBackend.scripted(lease.transport).build());
+            }
+            chain.add(RateLimitBackend.inMemory(clock, InMemoryBackend.DEFAULT_MAX_KEYS));
+            Environment.logLimiter(policy, leases);
+        } else if (b.backend == null) {
+            chain.add(RateLimitBackend.inMemory(clock, InMemoryBackend.DEFAULT_MAX_KEYS));
         } else {
             chain.add(b.backend);
         }
@@ -113,7 +119,8 @@ final class DefaultRateLimiter implements RateLimiter {
             }
             Decision decision;
             try {
-                decision = consume ? link.backend.decideNow(key, policy, permits) : null;
+                decision = consume && link.backend instanceof InMemoryBackend memory ? memory.decide(key, policy, permits)
+                        : null;
                 if (decision == null) {
                     CompletableFuture<Decision> pending = (consume ? link.backend.evaluate(key, policy, permits)
                             : link.backend.peek(key, policy, permits)).toCompletableFuture();
@@ -168,7 +175,7 @@ final class DefaultRateLimiter implements RateLimiter {
         }
         CompletableFuture<Decision> pending;
         try {
-            Decision now = link.backend.decideNow(key, policy, permits);
+            Decision now = link.backend instanceof InMemoryBackend memory ? memory.decide(key, policy, permits) : null;
             if (now != null) {
                 link.breaker.onSuccess();
                 return CompletableFuture.completedFuture(answered(key, permits, i, now));

@@ -8,17 +8,18 @@ package dev.ratelimit;
  * calls) and must be quick and thread-safe. An exception thrown by a listener is caught and
  * logged; it never reaches the caller of the limiter.
  */
-public class RateLimitListener {
+public interface RateLimitListener {
 
     /** A listener that ignores every event. */
-    public static final RateLimitListener NONE = new RateLimitListener();
+    RateLimitListener NONE = new RateLimitListener() {
+    };
 
     /** A request was allowed (including fail-open answers; see {@link Decision#source()}). */
-    public void onAllowed(String key, Decision decision) {
+    default void onAllowed(String key, Decision decision) {
     }
 
     /** A request was denied. */
-    public void onDenied(String key, Decision decision) {
+    default void onDenied(String key, Decision decision) {
     }
 
     /**
@@ -28,7 +29,7 @@ public class RateLimitListener {
      * @param backend the backend's name
      * @param failure what went wrong (a {@link java.util.concurrent.TimeoutException} for a missed deadline)
      */
-    public void onBackendFailure(String backend, Throwable failure) {
+    default void onBackendFailure(String backend, Throwable failure) {
     }
 
     /**
@@ -37,10 +38,10 @@ public class RateLimitListener {
      *
      * @param fallback the name of the backend that answered
      */
-    public void onFallback(String key, String fallback) {
+    default void onFallback(String key, String fallback) {
     }
 
     /** A backend's circuit breaker changed state. */
-    public void onBreakerStateChange(String backend, BreakerState from, BreakerState to) {
+    default void onBreakerStateChange(String backend, BreakerState from, BreakerState to) {
     }
 }

@@ -1,6 +1,5 @@
 package dev.ratelimit;
 
-import dev.ratelimit.spi.RateLimitBackend;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
@@ -99,12 +98,15 @@ public interface RateLimiter extends AutoCloseable {
      * each present backend a fallback for the ones before it, behind its own circuit breaker. The
      * backends come from the modules on the class path ({@code ratelimit-redis},
      * {@code ratelimit-upstash}); it logs which it uses, with secrets masked, and starts even when
-     * every remote backend is down. The limiter owns and closes them.
+     * every remote backend is down. Every limiter and email store wired from the environment in
+     * one JVM shares one connection per server, closed with the last of them. For the other
+     * options (deadline, failure policy, listener, waiting for the first connection) use
+     * {@code builder().policy(policy).fromEnvironment()}.
      *
      * @throws IllegalArgumentException if a variable is malformed (naming it, never a secret)
      */
     static RateLimiter fromEnvironment(Policy policy) {
-        return dev.ratelimit.internal.Environment.limiter(builder().policy(policy), System::getenv);
+        return builder().policy(policy).fromEnvironment().build();
     }
 
     /** A builder; only the policy is required. */
@@ -112,11 +114,17 @@ public interface RateLimiter extends AutoCloseable {
         return new Builder();
     }
 
-    /** Configures a {@link RateLimiter}. Not thread-safe; {@link #build()} copies what it needs. */
+    /**
+     * Configures a {@link RateLimiter}. Every option may be set once ({@link #fallback} adds one
+     * each time); {@link #build()} copies what it needs and creates every resource. Not
+     * thread-safe.
+     */
     final class Builder {
         Policy policy;
         RateLimitBackend backend;
         final java.util.List<RateLimitBackend> fallbacks = new java.util.ArrayList<>();
+        java.util.function.UnaryOperator<String> environment;
+        Duration awaitConnection;
         Clock clock;
         Duration deadline = Duration.ofMillis(100);
         FailurePolicy failurePolicy = FailurePolicy.FAIL_OPEN;
@@ -124,12 +132,14 @@ public interface RateLimiter extends AutoCloseable {
         int failureThreshold = 3;
         Duration openFor = Duration.ofSeconds(1);
         int blockCacheKeys = 10_000;
+        private final Options set = new Options("RateLimiter.builder()");
 
         Builder() {
         }
 
         /** The policy to enforce (required). */
         public Builder policy(Policy policy) {
+            set.once("policy");
             this.policy = Objects.requireNonNull(policy, "policy");
             return this;
         }
@@ -139,6 +149,7 @@ public interface RateLimiter extends AutoCloseable {
          * the limiter closes with itself; a backend given here is closed by whoever created it.
          */
         public Builder backend(RateLimitBackend backend) {
+            set.once("backend");
             this.backend = Objects.requireNonNull(backend, "backend");
             return this;
         }
@@ -155,12 +166,44 @@ public interface RateLimiter extends AutoCloseable {
         }
 
         /**
+         * Takes the backends from the environment, as {@link RateLimiter#fromEnvironment(Policy)}
+         * describes, instead of {@link #backend} and {@link #fallback}; the limiter closes them.
+         */
+        public Builder fromEnvironment() {
+            return environment(System::getenv);
+        }
+
+        /** {@link #fromEnvironment()} with the variables of {@code env}, for tests. */
+        Builder environment(java.util.function.UnaryOperator<String> env) {
+            set.once("fromEnvironment");
+            this.environment = Objects.requireNonNull(env, "env");
+            return this;
+        }
+
+        /**
+         * With {@link #fromEnvironment()}: {@link #build()} waits, at most {@code timeout}, until
+         * every configured server has answered. A server that has not answered by then is named in
+         * the log and the limiter starts without it, as it would without waiting. Without this
+         * option, decisions made while a server is still connecting wait for it within their
+         * deadline.
+         *
+         * @throws IllegalArgumentException unless between 1 ms and 10 minutes
+         */
+        public Builder awaitConnection(Duration timeout) {
+            set.once("awaitConnection");
+            this.awaitConnection = Durations.between(timeout, "awaitConnection", Duration.ofMillis(1),
+                    Duration.ofMinutes(10));
+            return this;
+        }
+
+        /**
          * The limiter's clock (default: the system clock): the clock of the local block cache, of
          * the default in-memory backend, and of the circuit breakers' open intervals — so a test
          * with a {@code TestClock} advances it to let a breaker probe (without it, the intervals
          * run on {@code System.nanoTime}).
          */
         public Builder clock(Clock clock) {
+            set.once("clock");
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }
@@ -173,16 +216,14 @@ public interface RateLimiter extends AutoCloseable {
          * @throws IllegalArgumentException unless between 1 ms and 1 minute
          */
         public Builder deadline(Duration deadline) {
-            Objects.requireNonNull(deadline, "deadline");
-            if (deadline.compareTo(Duration.ofMillis(1)) < 0 || deadline.compareTo(Duration.ofMinutes(1)) > 0) {
-                throw new IllegalArgumentException("deadline must be between 1 ms and 1 minute; got " + deadline);
-            }
-            this.deadline = deadline;
+            set.once("deadline");
+            this.deadline = Durations.between(deadline, "deadline", Duration.ofMillis(1), Duration.ofMinutes(1));
             return this;
         }
 
         /** What to answer when no backend can (default {@link FailurePolicy#FAIL_OPEN}). */
         public Builder failurePolicy(FailurePolicy failurePolicy) {
+            set.once("failurePolicy");
             this.failurePolicy = Objects.requireNonNull(failurePolicy, "failurePolicy");
             return this;
         }
@@ -194,15 +235,12 @@ public interface RateLimiter extends AutoCloseable {
          * probe closes it or opens it again.
          */
         public Builder circuitBreaker(int failures, Duration openFor) {
+            set.once("circuitBreaker");
             if (failures < 1) {
                 throw new IllegalArgumentException("failures must be at least 1; got " + failures);
             }
-            Objects.requireNonNull(openFor, "openFor");
-            if (openFor.compareTo(Duration.ofMillis(1)) < 0 || openFor.compareTo(Duration.ofMinutes(10)) > 0) {
-                throw new IllegalArgumentException("openFor must be between 1 ms and 10 minutes; got " + openFor);
-            }
             this.failureThreshold = failures;
-            this.openFor = openFor;
+            this.openFor = Durations.between(openFor, "openFor", Duration.ofMillis(1), Duration.ofMinutes(10));
             return this;
         }
 
@@ -211,6 +249,7 @@ public interface RateLimiter extends AutoCloseable {
          * {@code t} is denied locally, without a backend call, until {@code t}.
          */
         public Builder blockCache(int maxKeys) {
+            set.once("blockCache");
             if (maxKeys < 0) {
                 throw new IllegalArgumentException("blockCache size must be >= 0; got " + maxKeys);
             }
@@ -220,18 +259,29 @@ public interface RateLimiter extends AutoCloseable {
 
         /** Receives the limiter's events (default: none). */
         public Builder listener(RateLimitListener listener) {
+            set.once("listener");
             this.listener = Objects.requireNonNull(listener, "listener");
             return this;
         }
 
         /**
-         * Builds the limiter.
+         * Builds the limiter; with {@link #fromEnvironment()}, connects to the configured servers.
          *
-         * @throws IllegalStateException if no policy was set
+         * @throws IllegalStateException if no policy was set, or backends were given both by
+         *     {@link #backend}/{@link #fallback} and by {@link #fromEnvironment()}
+         * @throws IllegalArgumentException if an environment variable is malformed (naming it,
+         *     never a secret)
          */
         public RateLimiter build() {
             if (policy == null) {
                 throw new IllegalStateException("a RateLimiter needs a policy: call policy(...)");
+            }
+            if (environment != null && (backend != null || !fallbacks.isEmpty())) {
+                throw new IllegalStateException("fromEnvironment() chooses the backends: do not also call backend(...) "
+                        + "or fallback(...)");
+            }
+            if (awaitConnection != null && environment == null) {
+                throw new IllegalStateException("awaitConnection(...) goes with fromEnvironment()");
             }
             return new DefaultRateLimiter(this);
         }

@@ -3,7 +3,6 @@ package dev.ratelimit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.ratelimit.spi.RateLimitBackend;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -6,8 +6,8 @@ import dev.ratelimit.Policy;
 import dev.ratelimit.RateLimitListener;
 import dev.ratelimit.RateLimiter;
 import dev.ratelimit.redis.RedisConfig;
-import dev.ratelimit.redis.RedisRateLimitBackend;
-import dev.ratelimit.spi.RateLimitBackend;
+import dev.ratelimit.redis.RedisConnection;
+import dev.ratelimit.RateLimitBackend;
 import dev.ratelimit.testkit.FaultDrill;
 import dev.ratelimit.testkit.RedisServer;
 import java.time.Duration;
@@ -42,10 +42,10 @@ public final class FaultPhasesHarness {
             }
         };
         try (RedisServer server = RedisServer.start();
-                RedisRateLimitBackend redis = RedisRateLimitBackend.builder(RedisConfig.fromUrl(server.url())).build();
+                RedisConnection redis = RedisConnection.open(RedisConfig.fromUrl(server.url()));
                 RateLimitBackend memory = RateLimitBackend.inMemory();
                 RateLimiter limiter = RateLimiter.builder().policy(Policy.of("drill", Limit.perHour(1_000_000)))
-                        .backend(redis).fallback(memory).deadline(Duration.ofMillis(100)).listener(watch).build()) {
+                        .backend(redis.rateLimitBackend()).fallback(memory).deadline(Duration.ofMillis(100)).listener(watch).build()) {
             redis.awaitConnection(Duration.ofSeconds(10));
             FaultDrill drill = new FaultDrill(limiter, 32, 1000, Duration.ofMillis(1));
             drill.run(Duration.ofSeconds(3));

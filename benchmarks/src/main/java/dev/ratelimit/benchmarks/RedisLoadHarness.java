@@ -5,8 +5,8 @@ import dev.ratelimit.Limit;
 import dev.ratelimit.Policy;
 import dev.ratelimit.RateLimiter;
 import dev.ratelimit.redis.RedisConfig;
-import dev.ratelimit.redis.RedisRateLimitBackend;
-import dev.ratelimit.spi.RateLimitScript;
+import dev.ratelimit.redis.RedisConnection;
+import dev.ratelimit.RateLimitBackend;
 import dev.ratelimit.spi.Script;
 import dev.ratelimit.testkit.RedisServer;
 import io.github.bucket4j.Bandwidth;
@@ -107,22 +107,25 @@ public final class RedisLoadHarness {
             RedisCommands<String, String> admin = adminConnection.sync();
 
             // Ours: the limiter's async API on the Redis backend, server clock.
-            RedisRateLimitBackend ours = RedisRateLimitBackend.builder(RedisConfig.fromUrl(server.url())).build();
+            RedisConnection ours = RedisConnection.open(RedisConfig.fromUrl(server.url()));
             ours.awaitConnection(Duration.ofSeconds(10));
-            RateLimiter limiter = RateLimiter.builder().policy(POLICY).backend(ours).deadline(Duration.ofSeconds(10))
+            RateLimiter limiter = RateLimiter.builder().policy(POLICY).backend(ours.rateLimitBackend()).deadline(Duration.ofSeconds(10))
                     .blockCache(0).build();
 
             // The reference: the same script, keys and arguments built once, sent by a bare Lettuce loop.
             RedisClient rawClient = client(server, null);
             StatefulRedisConnection<String, String> rawConnection = rawClient.connect(StringCodec.UTF8);
             RedisAsyncCommands<String, String> raw = rawConnection.async();
-            raw.scriptLoad(Script.RATE_LIMIT.source()).get();
-            RateLimitScript script = RateLimitScript.of(POLICY);
-            String[] rawArgs = script.args(1, -1, 0);
-            String[] hotKeys = script.keys("raw", "hot");
+            RecordingTransport recorder = new RecordingTransport(ours);
+            RateLimitBackend.scripted(recorder).keyPrefix("raw").build().evaluate("hot", POLICY, 1).toCompletableFuture().get();
+            RecordingTransport.Call call = recorder.last();
+            Script script = call.script();
+            raw.scriptLoad(script.source()).get();
+            String[] rawArgs = call.args();
+            String[] hotKeys = call.keys();
             String[][] spreadKeys = new String[SPREAD][];
             for (int i = 0; i < SPREAD; i++) {
-                spreadKeys[i] = script.keys("raw", spread[i]);
+                spreadKeys[i] = new String[] {hotKeys[0].replace("{hot}", "{" + spread[i] + "}")};
             }
 
             // Bucket4j: its Lettuce compare-and-swap proxy manager, async, with its own counted client.
@@ -151,7 +154,7 @@ public final class RedisLoadHarness {
                         results.add(round, "ratelimit, " + where, r, perDecision(evalCalls(admin), admin, r));
 
                         admin.configResetstat();
-                        r = AsyncLoad.run(callers, warmup, measure, (caller, seq) -> raw.evalsha(Script.RATE_LIMIT.sha1(),
+                        r = AsyncLoad.run(callers, warmup, measure, (caller, seq) -> raw.evalsha(script.sha1(),
                                 ScriptOutputType.MULTI, hot ? hotKeys : spreadKeys[pick(caller, seq)], rawArgs));
                         results.add(round, "raw EVALSHA loop, " + where, r, perDecision(evalCalls(admin), admin, r));
 
@@ -175,7 +178,7 @@ public final class RedisLoadHarness {
             memory(admin, "ratelimit token bucket", "rl:{k-1}:bench:0",
                     i -> limiter.tryAcquireAsync(spread[i], 1).toCompletableFuture());
             memory(admin, "raw EVALSHA (same script and layout)", hotKeys[0].replace("{hot}", "{k-1}"),
-                    i -> raw.evalsha(Script.RATE_LIMIT.sha1(), ScriptOutputType.MULTI, spreadKeys[i], rawArgs)
+                    i -> raw.evalsha(script.sha1(), ScriptOutputType.MULTI, spreadKeys[i], rawArgs)
                             .toCompletableFuture());
             memory(admin, "Bucket4j Lettuce", "b4j:k-1", i -> spreadBuckets[i].tryConsume(1));
 

@@ -7,7 +7,7 @@ import dev.ratelimit.RateLimiter;
 import dev.ratelimit.testkit.RedisServer;
 import dev.ratelimit.testkit.UpstashCompatibleServer;
 import dev.ratelimit.upstash.UpstashConfig;
-import dev.ratelimit.upstash.UpstashRateLimitBackend;
+import dev.ratelimit.upstash.UpstashConnection;
 import java.time.Duration;
 import java.util.Locale;
 
@@ -40,8 +40,8 @@ public final class UpstashBatchingHarness {
                                 + (callers == 1 ? " caller" : " callers");
                         UpstashConfig config = UpstashConfig.builder(server.url(), server.token())
                                 .batching(batching).build();
-                        try (UpstashRateLimitBackend backend = UpstashRateLimitBackend.builder(config).build();
-                                RateLimiter limiter = RateLimiter.builder().policy(POLICY).backend(backend)
+                        try (UpstashConnection backend = UpstashConnection.open(config);
+                                RateLimiter limiter = RateLimiter.builder().policy(POLICY).backend(backend.rateLimitBackend())
                                         .deadline(Duration.ofSeconds(10)).build()) {
                             long requestsBefore = server.requests();
                             Load.Result r = Load.run(callers, warmup, measure, (caller, seq) -> {

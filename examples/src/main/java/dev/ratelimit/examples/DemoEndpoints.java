@@ -3,7 +3,7 @@ package dev.ratelimit.examples;
 import dev.ratelimit.Decision;
 import dev.ratelimit.RateLimiter;
 import dev.ratelimit.email.AddResult;
-import dev.ratelimit.email.EmailStore;
+import dev.ratelimit.EmailStore;
 import dev.ratelimit.email.EmailStoreException;
 import dev.ratelimit.email.InvalidEmailException;
 import jakarta.servlet.http.HttpServlet;

@@ -3,7 +3,7 @@ package dev.ratelimit.examples;
 import dev.ratelimit.Limit;
 import dev.ratelimit.Policy;
 import dev.ratelimit.RateLimiter;
-import dev.ratelimit.email.EmailStore;
+import dev.ratelimit.EmailStore;
 import dev.ratelimit.servlet.RateLimitFilter;
 import jakarta.servlet.DispatcherType;
 import java.util.ArrayList;

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ratelimit.email.AddResult;
 import dev.ratelimit.email.EmailPage;
 import dev.ratelimit.email.EmailRecord;
-import dev.ratelimit.email.EmailStore;
+import dev.ratelimit.EmailStore;
 import dev.ratelimit.redis.RedisConfig;
-import dev.ratelimit.redis.RedisEmailStore;
+import dev.ratelimit.redis.RedisConnection;
 import dev.ratelimit.testkit.RedisServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,9 +38,12 @@ class EmailDurabilityTest {
         return RedisServer.start("--appendonly", "yes", "--appendfsync", "always");
     }
 
-    private static EmailStore failover(RedisServer redis, Path spool) {
-        RedisEmailStore store = RedisEmailStore.builder(RedisConfig.fromUrl(redis.url())).build();
-        return EmailStore.failover(List.of(store), spool);
+    private static RedisConnection connect(RedisServer redis) {
+        return RedisConnection.open(RedisConfig.fromUrl(redis.url()));
+    }
+
+    private static EmailStore failover(RedisConnection redis, Path spool) {
+        return EmailStore.failover(List.of(redis.emailStore()), spool);
     }
 
     private static Set<String> everyAddress(EmailStore store) {
@@ -76,7 +79,8 @@ class EmailDurabilityTest {
 
     @Test
     void tenThousandConcurrentCaptures_acrossAKillAndRestart_areAllThereOnce() throws Exception {
-        try (RedisServer redis = durableRedis(); EmailStore store = failover(redis, spoolDir.resolve("emails.spool"))) {
+        try (RedisServer redis = durableRedis(); RedisConnection connection = connect(redis);
+                EmailStore store = failover(connection, spoolDir.resolve("emails.spool"))) {
             awaitCount(store, 0, Duration.ofSeconds(10));
             int total = 10_000;
             AtomicInteger next = new AtomicInteger();
@@ -134,7 +138,7 @@ class EmailDurabilityTest {
             assertThat(Files.readAllLines(spool)).hasSize(200);
 
             redis.restart();
-            try (EmailStore store = failover(redis, spool)) {
+            try (RedisConnection connection = connect(redis); EmailStore store = failover(connection, spool)) {
                 awaitCount(store, 200, Duration.ofSeconds(30));
                 Set<String> stored = everyAddress(store);
                 for (int i = 0; i < 200; i++) {
@@ -149,7 +153,7 @@ class EmailDurabilityTest {
         Path spool = spoolDir.resolve("emails.spool");
         try (RedisServer redis = durableRedis()) {
             redis.kill();
-            try (EmailStore store = failover(redis, spool)) {
+            try (RedisConnection connection = connect(redis); EmailStore store = failover(connection, spool)) {
                 assertThat(store.add("first@example.com")).isEqualTo(AddResult.SPOOLED);
                 assertThat(store.add("second@example.com")).isEqualTo(AddResult.SPOOLED);
             }
@@ -159,7 +163,7 @@ class EmailDurabilityTest {
             Files.write(spool, lines);
             Files.writeString(spool, Files.readString(spool) + torn.substring(0, torn.length() / 2));
             redis.restart();
-            try (EmailStore store = failover(redis, spool)) {
+            try (RedisConnection connection = connect(redis); EmailStore store = failover(connection, spool)) {
                 awaitCount(store, 2, Duration.ofSeconds(30));
                 assertThat(everyAddress(store)).containsExactlyInAnyOrder("first@example.com", "second@example.com");
             }

@@ -8,13 +8,13 @@ import dev.ratelimit.Policy;
 import dev.ratelimit.RateLimitListener;
 import dev.ratelimit.RateLimiter;
 import dev.ratelimit.redis.RedisConfig;
-import dev.ratelimit.redis.RedisRateLimitBackend;
-import dev.ratelimit.spi.RateLimitBackend;
+import dev.ratelimit.redis.RedisConnection;
+import dev.ratelimit.RateLimitBackend;
 import dev.ratelimit.testkit.FaultDrill;
 import dev.ratelimit.testkit.RedisServer;
 import dev.ratelimit.testkit.UpstashExtension;
 import dev.ratelimit.upstash.UpstashConfig;
-import dev.ratelimit.upstash.UpstashRateLimitBackend;
+import dev.ratelimit.upstash.UpstashConnection;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -37,7 +37,7 @@ class FaultToleranceTest {
     private static final Policy POLICY = Policy.of("drill", Limit.perHour(1_000_000));
 
     /** Counts down when the primary's breaker opens. */
-    private static final class BreakerWatch extends RateLimitListener {
+    private static final class BreakerWatch implements RateLimitListener {
         volatile CountDownLatch opened = new CountDownLatch(1);
 
         @Override
@@ -48,10 +48,10 @@ class FaultToleranceTest {
         }
     }
 
-    private static RedisRateLimitBackend redis(RedisServer server) {
-        RedisRateLimitBackend backend = RedisRateLimitBackend.builder(RedisConfig.fromUrl(server.url())).build();
-        backend.awaitConnection(Duration.ofSeconds(10));
-        return backend;
+    private static RedisConnection redis(RedisServer server) {
+        RedisConnection connection = RedisConnection.open(RedisConfig.fromUrl(server.url()));
+        connection.awaitConnection(Duration.ofSeconds(10));
+        return connection;
     }
 
     /** 32 threads deciding every millisecond: a phase "start" of 1 s, then 1 s of "steady". */
@@ -81,9 +81,9 @@ class FaultToleranceTest {
     void killAndRestart_underLoad() throws Exception {
         BreakerWatch watch = new BreakerWatch();
         try (RedisServer server = RedisServer.start();
-                RedisRateLimitBackend redis = redis(server);
+                RedisConnection redis = redis(server);
                 RateLimitBackend memory = RateLimitBackend.inMemory();
-                RateLimiter limiter = RateLimiter.builder().policy(POLICY).backend(redis).fallback(memory)
+                RateLimiter limiter = RateLimiter.builder().policy(POLICY).backend(redis.rateLimitBackend()).fallback(memory)
                         .deadline(DEADLINE).listener(watch).build()) {
             FaultDrill drill = steadyLoad(limiter);
             drill.phase("kill -9");
@@ -110,9 +110,9 @@ class FaultToleranceTest {
     void pauseAndResume_underLoad() throws Exception {
         BreakerWatch watch = new BreakerWatch();
         try (RedisServer server = RedisServer.start();
-                RedisRateLimitBackend redis = redis(server);
+                RedisConnection redis = redis(server);
                 RateLimitBackend memory = RateLimitBackend.inMemory();
-                RateLimiter limiter = RateLimiter.builder().policy(POLICY).backend(redis).fallback(memory)
+                RateLimiter limiter = RateLimiter.builder().policy(POLICY).backend(redis.rateLimitBackend()).fallback(memory)
                         .deadline(DEADLINE).listener(watch).build()) {
             FaultDrill drill = steadyLoad(limiter);
             drill.phase("SIGSTOP");
@@ -140,10 +140,10 @@ class FaultToleranceTest {
         BreakerWatch watch = new BreakerWatch();
         UpstashConfig config = UpstashConfig.builder(upstash.server().url(), upstash.server().token()).build();
         try (RedisServer server = RedisServer.start();
-                RedisRateLimitBackend redis = redis(server);
-                UpstashRateLimitBackend rest = UpstashRateLimitBackend.builder(config).build();
+                RedisConnection redis = redis(server);
+                UpstashConnection rest = UpstashConnection.open(config);
                 RateLimitBackend memory = RateLimitBackend.inMemory();
-                RateLimiter limiter = RateLimiter.builder().policy(POLICY).backend(redis).fallback(rest).fallback(memory)
+                RateLimiter limiter = RateLimiter.builder().policy(POLICY).backend(redis.rateLimitBackend()).fallback(rest.rateLimitBackend()).fallback(memory)
                         .deadline(DEADLINE).listener(watch).build()) {
             FaultDrill drill = steadyLoad(limiter);
             drill.phase("redis killed");

@@ -7,11 +7,11 @@ import dev.ratelimit.Limit;
 import dev.ratelimit.Policy;
 import dev.ratelimit.TestClock;
 import dev.ratelimit.redis.RedisConfig;
-import dev.ratelimit.redis.RedisRateLimitBackend;
-import dev.ratelimit.spi.RateLimitBackend;
+import dev.ratelimit.redis.RedisConnection;
+import dev.ratelimit.RateLimitBackend;
 import dev.ratelimit.testkit.UpstashExtension;
 import dev.ratelimit.upstash.UpstashConfig;
-import dev.ratelimit.upstash.UpstashRateLimitBackend;
+import dev.ratelimit.upstash.UpstashConnection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -37,12 +37,14 @@ class SameDecisionsAcrossBackendsTest {
                 Policy.of("bucket", Limit.of(5, Duration.ofSeconds(7)).tokenBucket().burst(8)),
                 Policy.of("mixed", Limit.perMinute(20).slidingWindow(), Limit.of(3, Duration.ofSeconds(2)).tokenBucket()));
         try (RateLimitBackend memory = RateLimitBackend.inMemory(clock, 10_000);
-                RedisRateLimitBackend redis = RedisRateLimitBackend.builder(RedisConfig.fromUrl(upstash.redis().url()))
-                        .keyPrefix("redis-" + run).clock(clock).ttlGrace(Duration.ofHours(1)).build();
-                UpstashRateLimitBackend rest = UpstashRateLimitBackend.builder(
-                        UpstashConfig.builder(upstash.server().url(), upstash.server().token()).build())
-                        .keyPrefix("upstash-" + run).clock(clock).ttlGrace(Duration.ofHours(1)).build()) {
-            redis.awaitConnection(Duration.ofSeconds(10));
+                RedisConnection redisConnection = RedisConnection.open(RedisConfig.fromUrl(upstash.redis().url()));
+                UpstashConnection upstashConnection = UpstashConnection.open(
+                        UpstashConfig.builder(upstash.server().url(), upstash.server().token()).build())) {
+            redisConnection.awaitConnection(Duration.ofSeconds(10));
+            RateLimitBackend redis = RateLimitBackend.scripted(redisConnection)
+                    .keyPrefix("redis-" + run).clock(clock).ttlGrace(Duration.ofHours(1)).build();
+            RateLimitBackend rest = RateLimitBackend.scripted(upstashConnection)
+                    .keyPrefix("upstash-" + run).clock(clock).ttlGrace(Duration.ofHours(1)).build();
             SplittableRandom random = new SplittableRandom(20261126);
             for (int step = 0; step < 1500; step++) {
                 clock.advanceMicros(random.nextInt(4) == 0 ? random.nextLong(40_000_000L) : random.nextLong(200_000L));

@@ -1,9 +1,9 @@
 package dev.ratelimit.examples;
 
 import dev.ratelimit.email.AddResult;
-import dev.ratelimit.email.EmailStore;
+import dev.ratelimit.EmailStore;
 import dev.ratelimit.redis.RedisConfig;
-import dev.ratelimit.redis.RedisEmailStore;
+import dev.ratelimit.redis.RedisConnection;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -22,7 +22,7 @@ public final class SpoolingWorker {
 
     public static void main(String[] args) {
         EmailStore store = EmailStore.failover(
-                List.of(RedisEmailStore.builder(RedisConfig.fromUrl(args[0])).build()), Path.of(args[1]));
+                List.of(RedisConnection.open(RedisConfig.fromUrl(args[0])).emailStore()), Path.of(args[1]));
         int count = Integer.parseInt(args[2]);
         int spooled = 0;
         for (int i = 0; i < count; i++) {

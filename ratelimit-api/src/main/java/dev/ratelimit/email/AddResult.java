@@ -1,6 +1,7 @@
 package dev.ratelimit.email;
 
-/** What {@link EmailStore#add} did with an address. */
+
+/** What {@link dev.ratelimit.EmailStore#add} did with an address. */
 public enum AddResult {
     /** Stored now, for the first time. */
     ADDED,

@@ -7,7 +7,7 @@ import java.net.IDN;
 import java.util.Locale;
 
 /**
- * A validated, normalised email address: what every {@link EmailStore} stores.
+ * A validated, normalised email address: what every {@link dev.ratelimit.EmailStore} stores.
  *
  * <p>Validation is jmail's, strict: a top-level domain is required; IP-literal domains, quoted
  * display names, comments, explicit source routes and obsolete whitespace are refused; on top of it

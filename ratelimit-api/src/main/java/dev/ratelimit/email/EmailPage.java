@@ -6,7 +6,7 @@ import java.util.List;
  * One page of captured addresses, in capture order.
  *
  * @param records the addresses on this page
- * @param nextCursor pass to {@link EmailStore#page} for the next page; {@code null} after the last
+ * @param nextCursor pass to {@link dev.ratelimit.EmailStore#page} for the next page; {@code null} after the last
  */
 public record EmailPage(List<EmailRecord> records, String nextCursor) {
 

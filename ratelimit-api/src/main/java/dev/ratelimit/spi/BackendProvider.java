@@ -1,14 +1,13 @@
 package dev.ratelimit.spi;
 
-import dev.ratelimit.email.EmailStore;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 
 /**
- * How {@code RateLimiter.fromEnvironment} and {@code EmailStore.fromEnvironment} find the remote
- * backends on the class path without depending on them: each backend module registers one provider
- * ({@code META-INF/services} and {@code provides} in its module descriptor). Providers are asked in
- * ascending {@link #order()}: Redis (100) before Upstash (200).
+ * How the environment wiring ({@code RateLimiter.fromEnvironment}, {@code EmailStore.fromEnvironment})
+ * finds the remote backends on the class path without depending on them: each backend module
+ * registers one provider ({@code META-INF/services} and {@code provides} in its module descriptor).
+ * Providers are asked in ascending {@link #order()}: Redis (100) before Upstash (200).
  */
 public interface BackendProvider {
 
@@ -19,16 +18,23 @@ public interface BackendProvider {
     int order();
 
     /**
-     * The configuration found in the environment, masked for a log line (such as
-     * {@code "redis://default:***@host:6379"}), or empty when this backend is not configured.
+     * The server the environment names, or empty when this backend is not configured.
      *
+     * @param env the environment's variables by name ({@code null} for an unset one)
      * @throws IllegalArgumentException if a variable is malformed, naming it and never a secret
      */
-    Optional<String> configured(UnaryOperator<String> env);
+    Optional<Server> server(UnaryOperator<String> env);
 
-    /** A rate-limit backend from the environment; call only when {@link #configured} is present. */
-    RateLimitBackend rateLimitBackend(UnaryOperator<String> env);
+    /**
+     * A server named by the environment. Servers that are {@code equals} share one connection in
+     * a JVM: implement {@code equals} and {@code hashCode} on the whole configuration.
+     */
+    interface Server {
 
-    /** An email store from the environment; call only when {@link #configured} is present. */
-    EmailStore emailStore(UnaryOperator<String> env);
+        /** The configuration with secrets masked, for the start-up log. */
+        String describe();
+
+        /** Opens a connection; it connects in the background and is usable at once. */
+        ScriptTransport connect();
+    }
 }

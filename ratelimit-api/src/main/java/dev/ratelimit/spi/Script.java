@@ -1,17 +1,14 @@
 package dev.ratelimit.spi;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Objects;
 
 /**
- * One Lua script that the script-running backends (Redis, Upstash) send: its source, assembled
- * from the resource files beside this class, and its SHA-1 for {@code EVALSHA}. Each algorithm's
- * Lua lives in exactly one file; the backends differ only in how they carry the bytes.
+ * A Lua script that a {@link ScriptTransport} runs: its name, its source and the SHA-1 by which
+ * {@code EVALSHA} names it. Immutable.
  */
 public final class Script {
 
@@ -23,54 +20,24 @@ public final class Script {
         ARRAY
     }
 
-    /** One rate-limit decision; see {@link RateLimitScript}. */
-    public static final Script RATE_LIMIT = load("rate_limit", Reply.ARRAY,
-            "lib", "fixed_window", "sliding_window", "token_bucket", "rate_limit");
-    /** Deletes a caller's state keys. */
-    public static final Script RESET = load("reset", Reply.INTEGER, "reset");
-    /** Adds an address if its identity is new; see {@link EmailScripts}. */
-    public static final Script EMAIL_ADD = load("email_add", Reply.INTEGER, "lib", "email_add");
-    /** Erases an address. */
-    public static final Script EMAIL_REMOVE = load("email_remove", Reply.INTEGER, "email_remove");
-    /** Whether an address is stored. */
-    public static final Script EMAIL_CONTAINS = load("email_contains", Reply.INTEGER, "email_contains");
-    /** The number of addresses stored. */
-    public static final Script EMAIL_COUNT = load("email_count", Reply.INTEGER, "email_count");
-    /** One page of addresses in capture order. */
-    public static final Script EMAIL_PAGE = load("email_page", Reply.ARRAY, "lib", "email_page");
-
-    /** Every script, for transports that load them ahead of the first call. */
-    public static final java.util.List<Script> ALL = java.util.List.of(RATE_LIMIT, RESET, EMAIL_ADD, EMAIL_REMOVE,
-            EMAIL_CONTAINS, EMAIL_COUNT, EMAIL_PAGE);
-
     private final String name;
     private final Reply reply;
     private final String source;
     private final String sha1;
 
     private Script(String name, Reply reply, String source) {
-        this.name = name;
-        this.reply = reply;
-        this.source = source;
+        this.name = Objects.requireNonNull(name, "name");
+        this.reply = Objects.requireNonNull(reply, "reply");
+        this.source = Objects.requireNonNull(source, "source");
         this.sha1 = sha1(source);
     }
 
-    private static Script load(String name, Reply reply, String... files) {
-        StringBuilder source = new StringBuilder();
-        for (String file : files) {
-            try (InputStream in = Script.class.getResourceAsStream(file + ".lua")) {
-                if (in == null) {
-                    throw new IllegalStateException("missing script resource " + file + ".lua");
-                }
-                source.append(new String(in.readAllBytes(), StandardCharsets.UTF_8)).append('\n');
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        return new Script(name, reply, source.toString());
+    /** A script named {@code name} (for messages) with this source and reply. */
+    public static Script of(String name, Reply reply, String source) {
+        return new Script(name, reply, source);
     }
 
-    /** The script's name, for logs. */
+    /** The script's name, for messages. */
     public String name() {
         return name;
     }
@@ -92,14 +59,14 @@ public final class Script {
 
     /**
      * This script with a first line {@code #!lua flags=<flags>}: Upstash runs a script that
-     * declares {@code allow-key-locking} without its global lock (every key it touches is in
-     * {@code KEYS}, as in all of these scripts). Stock Redis refuses that flag.
+     * declares {@code allow-key-locking} without its global lock (every key the library's scripts
+     * touch is in {@code KEYS}). Stock Redis refuses that flag.
      */
     public Script withFlags(String flags) {
         return new Script(name, reply, "#!lua flags=" + flags + "\n" + source);
     }
 
-    /** Whether {@code failure} is Redis's answer to {@code EVALSHA} of a script it does not have. */
+    /** Whether {@code failure}, or one of its causes, is a server's {@code NOSCRIPT} answer to {@code EVALSHA}. */
     public static boolean isNoScript(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             String message = t.getMessage();
@@ -117,6 +84,16 @@ public final class Script {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java platform has SHA-1", e);
         }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Script other && sha1.equals(other.sha1) && name.equals(other.name) && reply == other.reply;
+    }
+
+    @Override
+    public int hashCode() {
+        return sha1.hashCode();
     }
 
     @Override

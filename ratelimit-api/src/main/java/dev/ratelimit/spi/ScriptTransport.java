@@ -1,23 +1,66 @@
 package dev.ratelimit.spi;
 
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * How a script-running backend reaches a Redis-compatible server: the only part the Redis (TCP)
- * and Upstash (REST) backends do not share. {@link ScriptedRateLimitBackend} and
- * {@link ScriptedEmailStore} do the rest.
+ * A connection to a Redis-compatible server that runs Lua scripts: what a backend module
+ * implements so that the library's rate-limit and email scripts run on its server. The Redis (TCP)
+ * and Upstash (REST) modules implement it; {@code RateLimitBackend.scripted(transport)} and
+ * {@code EmailStore.scripted(transport)} do everything else, so one connection serves both.
+ *
+ * <p>Implementations are thread-safe; their methods never throw for a failure of the server or
+ * the connection, they complete the returned stage exceptionally.
  */
-public interface ScriptTransport {
+public interface ScriptTransport extends AutoCloseable {
+
+    /** A short name for logs and {@code Decision.fallback()}, such as {@code "redis"}. */
+    String name();
+
+    /** The server's address with every secret masked, for messages. */
+    String describe();
 
     /**
-     * Runs {@code script} with {@code EVALSHA}, falling back to {@code EVAL} when the server answers
-     * {@code NOSCRIPT}. The stage completes with the reply — a {@link Long} for
-     * {@link Script.Reply#INTEGER}, a {@link java.util.List} of {@code Long}, {@code String} or
-     * {@code null} for {@link Script.Reply#ARRAY} — or exceptionally when the server or the
-     * connection fails. Never throws.
+     * Runs {@code script} by its SHA-1 ({@code EVALSHA}). The stage completes with the reply — a
+     * {@link Long} for {@link Script.Reply#INTEGER}, a {@link java.util.List} of {@code Long},
+     * {@code String} or {@code null} for {@link Script.Reply#ARRAY} — or exceptionally: with a
+     * failure whose message starts with {@code NOSCRIPT} when the server does not have the script.
      */
-    CompletionStage<Object> eval(Script script, String[] keys, String[] args);
+    CompletionStage<Object> evalSha(Script script, String[] keys, String[] args);
 
-    /** The server's address with any secret masked, for messages. */
-    String describe();
+    /** Runs {@code script} by its source ({@code EVAL}); completes as {@link #evalSha} does. */
+    CompletionStage<Object> evalSource(Script script, String[] keys, String[] args);
+
+    /**
+     * Runs {@code script}: {@link #evalSha}, then {@link #evalSource} when the server answers
+     * {@code NOSCRIPT} (after a restart, a failover, {@code SCRIPT FLUSH}, or on a new Cluster node).
+     */
+    default CompletionStage<Object> eval(Script script, String[] keys, String[] args) {
+        return evalSha(script, keys, args).toCompletableFuture().exceptionallyCompose(failure -> Script.isNoScript(failure)
+                ? evalSource(script, keys, args).toCompletableFuture()
+                : CompletableFuture.failedFuture(failure));
+    }
+
+    /**
+     * Asks the server to load {@code script} ahead of its first call ({@code SCRIPT LOAD}), so
+     * that call does not pay for a {@code NOSCRIPT} answer and a second round trip; a transport
+     * that connects later loads it then. Only an optimisation: {@link #eval} works without it. The
+     * default does nothing.
+     */
+    default void preload(Script script) {
+    }
+
+    /**
+     * Waits until the server has answered once, for applications that would rather not start
+     * without it.
+     *
+     * @throws IllegalStateException naming the last failure, secrets masked, if the server has not
+     *     answered within {@code timeout}
+     */
+    void awaitConnection(Duration timeout);
+
+    /** Closes the connection and stops its threads; idempotent. */
+    @Override
+    void close();
 }

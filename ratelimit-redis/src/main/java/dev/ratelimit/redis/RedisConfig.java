@@ -91,6 +91,23 @@ public final class RedisConfig {
         this.requestQueueSize = b.requestQueueSize;
     }
 
+    /** Configurations are equal when every setting, the password included, is. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof RedisConfig c && mode == c.mode && endpoints.equals(c.endpoints)
+                && Objects.equals(sentinelMaster, c.sentinelMaster) && Objects.equals(username, c.username)
+                && Objects.equals(password, c.password) && database == c.database && tls == c.tls
+                && tlsVerify == c.tlsVerify && Objects.equals(caCertificate, c.caCertificate)
+                && connectTimeout.equals(c.connectTimeout) && commandTimeout.equals(c.commandTimeout)
+                && requestQueueSize == c.requestQueueSize;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(mode, endpoints, sentinelMaster, username, password, database, tls, tlsVerify, caCertificate,
+                connectTimeout, commandTimeout, requestQueueSize);
+    }
+
     /**
      * Parses a {@code REDIS_URL}.
      *

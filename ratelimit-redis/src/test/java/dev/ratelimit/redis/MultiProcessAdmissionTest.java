@@ -3,7 +3,7 @@ package dev.ratelimit.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ratelimit.Limit;
-import dev.ratelimit.spi.RateLimitBackend;
+import dev.ratelimit.RateLimitBackend;
 import dev.ratelimit.testkit.AdmissionRace;
 import dev.ratelimit.testkit.RedisExtension;
 import java.time.Duration;
@@ -21,9 +21,9 @@ class MultiProcessAdmissionTest {
     public static final class Factory implements Function<String[], RateLimitBackend> {
         @Override
         public RateLimitBackend apply(String[] args) {
-            RedisRateLimitBackend backend = RedisRateLimitBackend.builder(RedisConfig.fromUrl(args[0])).build();
-            backend.awaitConnection(Duration.ofSeconds(20));
-            return backend;
+            RedisConnection connection = RedisConnection.open(RedisConfig.fromUrl(args[0]));
+            connection.awaitConnection(Duration.ofSeconds(20));
+            return connection.rateLimitBackend();
         }
     }
 

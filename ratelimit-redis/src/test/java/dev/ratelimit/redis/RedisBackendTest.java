@@ -22,17 +22,22 @@ class RedisBackendTest {
     @RegisterExtension
     static final RedisExtension redis = RedisExtension.single();
 
-    private static RedisRateLimitBackend connected(String url) {
-        RedisRateLimitBackend backend = RedisRateLimitBackend.builder(RedisConfig.fromUrl(url)).build();
-        backend.awaitConnection(Duration.ofSeconds(10));
-        return backend;
+    static RedisConnection connected(String url) {
+        RedisConnection connection = RedisConnection.open(RedisConfig.fromUrl(url));
+        try {
+            connection.awaitConnection(Duration.ofSeconds(10));
+        } catch (RuntimeException e) {
+            connection.close();
+            throw e;
+        }
+        return connection;
     }
 
     @Test
     void steadyState_isOneEvalshaPerDecision_andAScriptFlushIsInvisible() {
         Policy policy = Policy.of("calls", Limit.perMinute(1_000_000), Limit.perHour(5_000_000).tokenBucket());
-        try (RedisRateLimitBackend backend = connected(redis.url());
-                RateLimiter limiter = RateLimiter.builder().policy(policy).backend(backend)
+        try (RedisConnection backend = connected(redis.url());
+                RateLimiter limiter = RateLimiter.builder().policy(policy).backend(backend.rateLimitBackend())
                         .deadline(Duration.ofSeconds(2)).build();
                 RedisAdmin admin = new RedisAdmin(redis.server().port())) {
             String key = "calls-" + UUID.randomUUID();
@@ -62,8 +67,8 @@ class RedisBackendTest {
     @Test
     void serverClock_isUsedByDefault_andKeysExpireWithTheirState() {
         Policy policy = Policy.of("ttl", Limit.of(3, Duration.ofSeconds(10)).tokenBucket());
-        try (RedisRateLimitBackend backend = connected(redis.url());
-                RateLimiter limiter = RateLimiter.builder().policy(policy).backend(backend).build();
+        try (RedisConnection backend = connected(redis.url());
+                RateLimiter limiter = RateLimiter.builder().policy(policy).backend(backend.rateLimitBackend()).build();
                 RedisAdmin admin = new RedisAdmin(redis.server().port())) {
             String key = "ttl-" + UUID.randomUUID();
             limiter.tryAcquire(key, 2);
@@ -84,8 +89,8 @@ class RedisBackendTest {
     @Test
     void tokenBucketKey_memoryUsage() {
         Policy policy = Policy.of("generate", Limit.perHour(5).tokenBucket());
-        try (RedisRateLimitBackend backend = connected(redis.url());
-                RateLimiter limiter = RateLimiter.builder().policy(policy).backend(backend).build();
+        try (RedisConnection backend = connected(redis.url());
+                RateLimiter limiter = RateLimiter.builder().policy(policy).backend(backend.rateLimitBackend()).build();
                 RedisAdmin admin = new RedisAdmin(redis.server().port())) {
             limiter.tryAcquire("203.0.113.7");
             Long bytes = admin.sync().memoryUsage("rl:{203.0.113.7}:generate:0");
@@ -114,8 +119,8 @@ class RedisBackendTest {
         try {
             server.kill();
             Policy policy = Policy.of("late", Limit.perHour(100));
-            try (RedisRateLimitBackend backend = RedisRateLimitBackend.builder(RedisConfig.fromUrl(server.url())).build();
-                    RateLimiter limiter = RateLimiter.builder().policy(policy).backend(backend).build()) {
+            try (RedisConnection backend = RedisConnection.open(RedisConfig.fromUrl(server.url()));
+                    RateLimiter limiter = RateLimiter.builder().policy(policy).backend(backend.rateLimitBackend()).build()) {
                 for (int i = 0; i < 20; i++) {
                     long start = System.nanoTime();
                     Decision d = limiter.tryAcquire("k");
@@ -135,9 +140,9 @@ class RedisBackendTest {
     @Test
     void aKilledServer_failsDecisionsFast_andIsUsedAgainAfterItsRestart() throws Exception {
         RedisServer server = RedisServer.start();
-        try (RedisRateLimitBackend backend = connected(server.url());
+        try (RedisConnection backend = connected(server.url());
                 RateLimiter limiter = RateLimiter.builder().policy(Policy.of("restart", Limit.perHour(100)))
-                        .backend(backend).failurePolicy(FailurePolicy.FAIL_CLOSED).build()) {
+                        .backend(backend.rateLimitBackend()).failurePolicy(FailurePolicy.FAIL_CLOSED).build()) {
             assertThat(limiter.tryAcquire("k").source()).isEqualTo(Decision.Source.BACKEND);
             server.kill();
             Decision down = limiter.tryAcquire("k");
@@ -159,8 +164,8 @@ class RedisBackendTest {
                     .addPassword("p@ss#w%rd/1").allKeys().allCommands());
         }
         String url = "redis://limiter:p%40ss%23w%25rd%2F1@[::1]:" + redis.server().port();
-        try (RedisRateLimitBackend backend = connected(url);
-                RateLimiter limiter = RateLimiter.builder().policy(Policy.of("v6", Limit.perHour(2))).backend(backend).build()) {
+        try (RedisConnection backend = connected(url);
+                RateLimiter limiter = RateLimiter.builder().policy(Policy.of("v6", Limit.perHour(2))).backend(backend.rateLimitBackend()).build()) {
             assertThat(limiter.tryAcquire("v6").source()).isEqualTo(Decision.Source.BACKEND);
             assertThat(backend.toString()).contains("redis://limiter:***@[::1]:").doesNotContain("p@ss");
         }
@@ -169,13 +174,10 @@ class RedisBackendTest {
     @Test
     void close_leavesNoThreadBehind() throws Exception {
         Set<Thread> before = Thread.getAllStackTraces().keySet();
-        RedisRateLimitBackend backend = connected(redis.url());
-        backend.evaluate("k", Policy.of("threads", Limit.perHour(5)), 1).toCompletableFuture().get();
-        RedisEmailStore store = RedisEmailStore.builder(RedisConfig.fromUrl(redis.url())).build();
-        store.awaitConnection(Duration.ofSeconds(10));
-        store.count();
-        backend.close();
-        store.close();
+        RedisConnection connection = connected(redis.url());
+        connection.rateLimitBackend().evaluate("k", Policy.of("threads", Limit.perHour(5)), 1).toCompletableFuture().get();
+        connection.emailStore().count();
+        connection.close();
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         Set<String> left;
         do {
@@ -193,19 +195,19 @@ class RedisBackendTest {
         try (RedisServer secured = RedisServer.start("--requirepass", "correct-horse-battery");
                 CapturedErr err = CapturedErr.start()) {
             String url = "redis://:" + "wrong-staple-9" + "@127.0.0.1:" + secured.port();
-            try (RedisRateLimitBackend backend = RedisRateLimitBackend.builder(RedisConfig.fromUrl(url)).build()) {
+            try (RedisConnection backend = RedisConnection.open(RedisConfig.fromUrl(url))) {
                 assertThatThrownBy(() -> backend.awaitConnection(Duration.ofSeconds(3)))
                         .isInstanceOf(IllegalStateException.class)
                         .hasMessageContaining("redis://:***@127.0.0.1:" + secured.port())
                         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("wrong-staple-9"));
                 assertThat(backend.toString()).doesNotContain("wrong-staple-9");
-                RateLimiter limiter = RateLimiter.builder().policy(Policy.of("auth", Limit.perHour(1))).backend(backend).build();
+                RateLimiter limiter = RateLimiter.builder().policy(Policy.of("auth", Limit.perHour(1))).backend(backend.rateLimitBackend()).build();
                 assertThat(limiter.tryAcquire("k").source()).isEqualTo(Decision.Source.FAIL_OPEN);
             }
             String good = "redis://:correct-horse-battery@127.0.0.1:" + secured.port();
-            try (RedisRateLimitBackend backend = connected(good)) {
+            try (RedisConnection backend = connected(good)) {
                 assertThat(backend.toString()).doesNotContain("correct-horse");
-                assertThat(RateLimiter.builder().policy(Policy.of("auth", Limit.perHour(1))).backend(backend).build()
+                assertThat(RateLimiter.builder().policy(Policy.of("auth", Limit.perHour(1))).backend(backend.rateLimitBackend()).build()
                         .tryAcquire("k").source()).isEqualTo(Decision.Source.BACKEND);
             }
             assertThat(err.text()).contains("cannot connect to Redis at redis://:***@")

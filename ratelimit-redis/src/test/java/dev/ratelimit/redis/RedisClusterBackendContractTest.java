@@ -1,9 +1,10 @@
 package dev.ratelimit.redis;
 
 import dev.ratelimit.Clock;
-import dev.ratelimit.spi.RateLimitBackend;
+import dev.ratelimit.RateLimitBackend;
 import dev.ratelimit.testkit.RateLimitBackendContract;
 import dev.ratelimit.testkit.RedisExtension;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 class RedisClusterBackendContractTest extends RateLimitBackendContract {
@@ -11,8 +12,20 @@ class RedisClusterBackendContractTest extends RateLimitBackendContract {
     @RegisterExtension
     static final RedisExtension cluster = RedisExtension.clusterOfThree();
 
+    private static RedisConnection connection;
+
     @Override
     protected RateLimitBackend createBackend(Clock clock) {
-        return RedisBackendContractTest.connected(cluster.url(), clock);
+        if (connection == null) {
+            connection = RedisBackendTest.connected(cluster.url());
+        }
+        return RedisBackendContractTest.onTestClock(connection, clock);
+    }
+
+    @AfterAll
+    static void closeConnection() {
+        if (connection != null) {
+            connection.close();
+        }
     }
 }

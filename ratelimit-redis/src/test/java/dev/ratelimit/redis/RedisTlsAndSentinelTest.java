@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ratelimit.Decision;
+import dev.ratelimit.EmailStore;
 import dev.ratelimit.Limit;
 import dev.ratelimit.Policy;
 import dev.ratelimit.RateLimiter;
@@ -26,15 +27,16 @@ class RedisTlsAndSentinelTest {
     @Test
     void tls_withTheRightAuthority_decides() {
         String url = tls.url() + "?ca=" + tls.tlsFiles().caCertificate();
-        try (RedisRateLimitBackend backend = RedisRateLimitBackend.builder(RedisConfig.fromUrl(url)).build();
-                RateLimiter limiter = RateLimiter.builder().policy(POLICY).backend(backend).build()) {
+        try (RedisConnection backend = RedisConnection.open(RedisConfig.fromUrl(url));
+                RateLimiter limiter = RateLimiter.builder().policy(POLICY).backend(backend.rateLimitBackend()).build()) {
             backend.awaitConnection(Duration.ofSeconds(10));
             Decision d = limiter.tryAcquire("tls-client");
             assertThat(d.source()).isEqualTo(Decision.Source.BACKEND);
             assertThat(d.remaining()).isEqualTo(9);
         }
-        try (RedisEmailStore store = RedisEmailStore.builder(RedisConfig.fromUrl(url)).keyPrefix("tls").build()) {
-            store.awaitConnection(Duration.ofSeconds(10));
+        try (RedisConnection connection = RedisConnection.open(RedisConfig.fromUrl(url))) {
+            connection.awaitConnection(Duration.ofSeconds(10));
+            EmailStore store = EmailStore.scripted(connection).keyPrefix("tls").build();
             assertThat(store.add("tls@example.com")).isEqualTo(AddResult.ADDED);
         }
     }
@@ -43,22 +45,21 @@ class RedisTlsAndSentinelTest {
     void tls_withAWrongAuthority_failsWithAClearError() throws Exception {
         TlsFiles other = TlsFiles.generate(Files.createTempDirectory("other-ca"));
         String url = tls.url() + "?ca=" + other.caCertificate();
-        try (RedisRateLimitBackend backend = RedisRateLimitBackend.builder(RedisConfig.fromUrl(url)).build()) {
+        try (RedisConnection backend = RedisConnection.open(RedisConfig.fromUrl(url))) {
             assertThatThrownBy(() -> backend.awaitConnection(Duration.ofSeconds(3)))
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("not connected to Redis at rediss://localhost:" + tls.server().port())
                     .hasMessageContaining("TLS handshake failed: check the CA certificate and the verify option");
         }
         String unverified = tls.url() + "?verify=none";
-        try (RedisRateLimitBackend backend = RedisRateLimitBackend.builder(RedisConfig.fromUrl(unverified)).build()) {
+        try (RedisConnection backend = RedisConnection.open(RedisConfig.fromUrl(unverified))) {
             backend.awaitConnection(Duration.ofSeconds(10));
         }
     }
 
     @Test
     void tls_toAPlainServer_andPlainToTls_fail() {
-        try (RedisRateLimitBackend backend = RedisRateLimitBackend.builder(
-                RedisConfig.fromUrl("redis://localhost:" + tls.server().port())).build()) {
+        try (RedisConnection backend = RedisConnection.open(RedisConfig.fromUrl("redis://localhost:" + tls.server().port()))) {
             assertThatThrownBy(() -> backend.awaitConnection(Duration.ofSeconds(3)))
                     .isInstanceOf(IllegalStateException.class).hasMessageContaining("not connected");
         }
@@ -69,8 +70,8 @@ class RedisTlsAndSentinelTest {
         try (RedisServer master = RedisServer.start();
                 RedisServer sentinel = RedisServer.startSentinel(master, "primary")) {
             String url = "redis-sentinel://127.0.0.1:" + sentinel.port() + "#primary";
-            try (RedisRateLimitBackend backend = RedisRateLimitBackend.builder(RedisConfig.fromUrl(url)).build();
-                    RateLimiter limiter = RateLimiter.builder().policy(POLICY).backend(backend).build();
+            try (RedisConnection backend = RedisConnection.open(RedisConfig.fromUrl(url));
+                    RateLimiter limiter = RateLimiter.builder().policy(POLICY).backend(backend.rateLimitBackend()).build();
                     RedisAdmin admin = new RedisAdmin(master.port())) {
                 backend.awaitConnection(Duration.ofSeconds(10));
                 assertThat(limiter.tryAcquire("via-sentinel").source()).isEqualTo(Decision.Source.BACKEND);

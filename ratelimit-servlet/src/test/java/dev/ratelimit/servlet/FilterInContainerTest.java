@@ -8,7 +8,7 @@ import dev.ratelimit.Limit;
 import dev.ratelimit.Policy;
 import dev.ratelimit.RateLimiter;
 import dev.ratelimit.TestClock;
-import dev.ratelimit.spi.RateLimitBackend;
+import dev.ratelimit.RateLimitBackend;
 import jakarta.servlet.Filter;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -8,7 +8,7 @@ import dev.ratelimit.TestClock;
 import dev.ratelimit.email.AddResult;
 import dev.ratelimit.email.EmailPage;
 import dev.ratelimit.email.EmailRecord;
-import dev.ratelimit.email.EmailStore;
+import dev.ratelimit.EmailStore;
 import dev.ratelimit.email.InvalidEmailException;
 import java.time.Duration;
 import java.time.Instant;

@@ -9,7 +9,7 @@ import dev.ratelimit.Limit;
 import dev.ratelimit.Limit.Algorithm;
 import dev.ratelimit.Policy;
 import dev.ratelimit.TestClock;
-import dev.ratelimit.spi.RateLimitBackend;
+import dev.ratelimit.RateLimitBackend;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package dev.ratelimit.testkit;
 
 import dev.ratelimit.Clock;
-import dev.ratelimit.spi.RateLimitBackend;
+import dev.ratelimit.RateLimitBackend;
 
 class InMemoryBackendContractTest extends RateLimitBackendContract {
 

@@ -1,7 +1,7 @@
 package dev.ratelimit.testkit;
 
 import dev.ratelimit.Clock;
-import dev.ratelimit.email.EmailStore;
+import dev.ratelimit.EmailStore;
 
 class InMemoryEmailStoreContractTest extends EmailStoreContract {
 

@@ -28,8 +28,11 @@ public final class UpstashConfig {
     private final int maxBatchSize;
     private final Duration linger;
     private final int maxConcurrentRequests;
+    private final boolean allowKeyLocking;
+    private final int requestedMaxConcurrentRequests;
 
     private UpstashConfig(Builder b) {
+        this.requestedMaxConcurrentRequests = b.maxConcurrentRequests;
         this.url = b.url;
         this.token = b.token;
         this.requestTimeout = b.requestTimeout;
@@ -38,6 +41,20 @@ public final class UpstashConfig {
         this.maxBatchSize = b.maxBatchSize;
         this.linger = b.linger;
         this.maxConcurrentRequests = b.maxConcurrentRequests > 0 ? b.maxConcurrentRequests : b.batching ? 8 : 64;
+        this.allowKeyLocking = b.allowKeyLocking;
+    }
+
+    /** A builder holding this configuration, to change some of it (each option may be set once there). */
+    public Builder toBuilder() {
+        Builder b = new Builder(url, token);
+        b.requestTimeout = requestTimeout;
+        b.connectTimeout = connectTimeout;
+        b.batching = batching;
+        b.maxBatchSize = maxBatchSize;
+        b.linger = linger;
+        b.maxConcurrentRequests = requestedMaxConcurrentRequests;
+        b.allowKeyLocking = allowKeyLocking;
+        return b;
     }
 
     /**
@@ -54,6 +71,8 @@ public final class UpstashConfig {
     public static Optional<UpstashConfig> fromEnvironment(UnaryOperator<String> env) {
         String url = env.apply(URL_VARIABLE);
         String token = env.apply(TOKEN_VARIABLE);
+        url = url == null ? null : url.strip();
+        token = token == null ? null : token.strip();
         boolean hasUrl = url != null && !url.isBlank();
         boolean hasToken = token != null && !token.isBlank();
         if (!hasUrl && !hasToken) {
@@ -109,6 +128,25 @@ public final class UpstashConfig {
         return maxConcurrentRequests;
     }
 
+    boolean allowKeyLocking() {
+        return allowKeyLocking;
+    }
+
+    /** Configurations are equal when every setting, the token included, is. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof UpstashConfig c && url.equals(c.url) && token.equals(c.token)
+                && requestTimeout.equals(c.requestTimeout) && connectTimeout.equals(c.connectTimeout)
+                && batching == c.batching && maxBatchSize == c.maxBatchSize && linger.equals(c.linger)
+                && maxConcurrentRequests == c.maxConcurrentRequests && allowKeyLocking == c.allowKeyLocking;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(url, token, requestTimeout, connectTimeout, batching, maxBatchSize, linger,
+                maxConcurrentRequests, allowKeyLocking);
+    }
+
     /** The URL without path or query, for messages: {@code https://host}. */
     public String describe() {
         return url.getScheme() + "://" + url.getHost() + (url.getPort() < 0 ? "" : ":" + url.getPort());
@@ -121,10 +159,12 @@ public final class UpstashConfig {
                 + ", " + maxConcurrentRequests + " concurrent requests]";
     }
 
-    /** Configures an {@link UpstashConfig}. */
+    /** Configures an {@link UpstashConfig}; every option may be set once. */
     public static final class Builder {
         private final URI url;
         private final String token;
+        private final java.util.Set<String> set = new java.util.HashSet<>();
+        private boolean allowKeyLocking = true;
         private Duration requestTimeout = Duration.ofSeconds(1);
         private Duration connectTimeout = Duration.ofSeconds(1);
         private boolean batching = true;
@@ -133,10 +173,15 @@ public final class UpstashConfig {
         private int maxConcurrentRequests;
 
         private Builder(String url, String token) {
-            this.url = parse(url);
+            this(parse(url), token);
+        }
+
+        private Builder(URI url, String token) {
+            this.url = url;
             if (token == null || token.isBlank()) {
                 throw new IllegalArgumentException(TOKEN_VARIABLE + " is empty");
             }
+            token = token.strip();
             if (token.chars().anyMatch(c -> c <= ' ' || c >= 127)) {
                 throw new IllegalArgumentException(TOKEN_VARIABLE + " contains whitespace or characters that "
                         + "cannot go in an HTTP header");
@@ -172,12 +217,14 @@ public final class UpstashConfig {
 
         /** How long one HTTP request may take (default 1 s). */
         public Builder requestTimeout(Duration timeout) {
+            once("requestTimeout");
             this.requestTimeout = positive(timeout, "requestTimeout");
             return this;
         }
 
         /** How long opening a connection may take (default 1 s). */
         public Builder connectTimeout(Duration timeout) {
+            once("connectTimeout");
             this.connectTimeout = positive(timeout, "connectTimeout");
             return this;
         }
@@ -187,12 +234,14 @@ public final class UpstashConfig {
          * call is its own request.
          */
         public Builder batching(boolean batching) {
+            once("batching");
             this.batching = batching;
             return this;
         }
 
         /** The most commands in one pipeline request (default 100). */
         public Builder maxBatchSize(int size) {
+            once("maxBatchSize");
             if (size < 1 || size > 1000) {
                 throw new IllegalArgumentException("maxBatchSize must be between 1 and 1000; got " + size);
             }
@@ -206,6 +255,7 @@ public final class UpstashConfig {
          * held back).
          */
         public Builder linger(Duration linger) {
+            once("linger");
             Objects.requireNonNull(linger, "linger");
             if (linger.isNegative() || linger.compareTo(Duration.ofSeconds(1)) > 0) {
                 throw new IllegalArgumentException("linger must be between 0 and 1 s; got " + linger);
@@ -220,6 +270,7 @@ public final class UpstashConfig {
          * Default 8 with batching, 64 without.
          */
         public Builder maxConcurrentRequests(int max) {
+            once("maxConcurrentRequests");
             if (max < 1 || max > 256) {
                 throw new IllegalArgumentException("maxConcurrentRequests must be between 1 and 256; got " + max);
             }
@@ -227,9 +278,26 @@ public final class UpstashConfig {
             return this;
         }
 
+        /**
+         * Whether scripts declare {@code #!lua flags=allow-key-locking}, so Upstash runs them under
+         * per-key locks instead of its global script lock (default true). Turn it off for a REST
+         * proxy in front of stock Redis, which refuses the flag.
+         */
+        public Builder allowKeyLocking(boolean allow) {
+            once("allowKeyLocking");
+            this.allowKeyLocking = allow;
+            return this;
+        }
+
         /** Builds the configuration. */
         public UpstashConfig build() {
             return new UpstashConfig(this);
+        }
+
+        private void once(String option) {
+            if (!set.add(option)) {
+                throw new IllegalStateException("UpstashConfig.builder: " + option + " was already set");
+            }
         }
 
         private static Duration positive(Duration d, String name) {

@@ -3,7 +3,7 @@ package dev.ratelimit.upstash;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ratelimit.Limit;
-import dev.ratelimit.spi.RateLimitBackend;
+import dev.ratelimit.RateLimitBackend;
 import dev.ratelimit.testkit.AdmissionRace;
 import dev.ratelimit.testkit.UpstashExtension;
 import java.util.function.Function;
@@ -20,7 +20,7 @@ class MultiProcessAdmissionTest {
     public static final class Factory implements Function<String[], RateLimitBackend> {
         @Override
         public RateLimitBackend apply(String[] args) {
-            return UpstashRateLimitBackend.builder(UpstashConfig.builder(args[0], args[1]).build()).build();
+            return UpstashConnection.open(UpstashConfig.builder(args[0], args[1]).build()).rateLimitBackend();
         }
     }
 

@@ -1,10 +1,11 @@
 package dev.ratelimit.upstash;
 
 import dev.ratelimit.Clock;
-import dev.ratelimit.spi.RateLimitBackend;
+import dev.ratelimit.RateLimitBackend;
 import dev.ratelimit.testkit.RateLimitBackendContract;
 import dev.ratelimit.testkit.UpstashExtension;
 import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 class UpstashBackendContractTest extends RateLimitBackendContract {
@@ -12,9 +13,20 @@ class UpstashBackendContractTest extends RateLimitBackendContract {
     @RegisterExtension
     static final UpstashExtension upstash = new UpstashExtension();
 
+    private static UpstashConnection connection;
+
     @Override
     protected RateLimitBackend createBackend(Clock clock) {
-        UpstashConfig config = UpstashConfig.builder(upstash.server().url(), upstash.server().token()).build();
-        return UpstashRateLimitBackend.builder(config).clock(clock).ttlGrace(Duration.ofHours(1)).build();
+        if (connection == null) {
+            connection = UpstashConnection.open(UpstashConfig.builder(upstash.server().url(), upstash.server().token()).build());
+        }
+        return RateLimitBackend.scripted(connection).clock(clock).ttlGrace(Duration.ofHours(1)).build();
+    }
+
+    @AfterAll
+    static void closeConnection() {
+        if (connection != null) {
+            connection.close();
+        }
     }
 }

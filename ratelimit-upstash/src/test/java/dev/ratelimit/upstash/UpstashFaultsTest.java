@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ratelimit.Decision;
+import dev.ratelimit.EmailStore;
+import dev.ratelimit.RateLimitBackend;
 import dev.ratelimit.Limit;
 import dev.ratelimit.Policy;
 import dev.ratelimit.RateLimitListener;
@@ -52,8 +54,9 @@ class UpstashFaultsTest {
 
     @Test
     void http5xx_isATransportFailure() throws Exception {
-        try (UpstashRateLimitBackend backend = UpstashRateLimitBackend.builder(config().build()).build()) {
-            backend.awaitConnection(Duration.ofSeconds(5));
+        try (UpstashConnection connection = UpstashConnection.open(config().build())) {
+            RateLimitBackend backend = connection.rateLimitBackend();
+            connection.awaitConnection(Duration.ofSeconds(5));
             upstash.server().failNext(1, 503);
             UpstashException e = failure(backend.evaluate("k", POLICY, 1).toCompletableFuture());
             assertThat(e.kind()).isEqualTo(UpstashException.Kind.TRANSPORT);
@@ -64,7 +67,8 @@ class UpstashFaultsTest {
 
     @Test
     void aBodyThatIsNotJson_isATransportFailure() throws Exception {
-        try (UpstashRateLimitBackend backend = UpstashRateLimitBackend.builder(config().build()).build()) {
+        try (UpstashConnection connection = UpstashConnection.open(config().build())) {
+            RateLimitBackend backend = connection.rateLimitBackend();
             upstash.server().nonJsonBodies(true);
             UpstashException e = failure(backend.evaluate("k", POLICY, 1).toCompletableFuture());
             assertThat(e.kind()).isEqualTo(UpstashException.Kind.TRANSPORT);
@@ -74,7 +78,8 @@ class UpstashFaultsTest {
 
     @Test
     void aDroppedConnection_isATransportFailure() throws Exception {
-        try (UpstashRateLimitBackend backend = UpstashRateLimitBackend.builder(config().build()).build()) {
+        try (UpstashConnection connection = UpstashConnection.open(config().build())) {
+            RateLimitBackend backend = connection.rateLimitBackend();
             upstash.server().dropConnections(true);
             UpstashException e = failure(backend.evaluate("k", POLICY, 1).toCompletableFuture());
             assertThat(e.kind()).isEqualTo(UpstashException.Kind.TRANSPORT);
@@ -86,8 +91,8 @@ class UpstashFaultsTest {
     @Test
     void latencyBeyondTheRequestTimeout_isATransportFailure_andTheLimiterAnswersAtItsDeadline() throws Exception {
         List<Throwable> failures = new CopyOnWriteArrayList<>();
-        try (UpstashRateLimitBackend backend = UpstashRateLimitBackend.builder(
-                config().requestTimeout(Duration.ofMillis(200)).build()).build()) {
+        try (UpstashConnection connection = UpstashConnection.open(config().requestTimeout(Duration.ofMillis(200)).build())) {
+            RateLimitBackend backend = connection.rateLimitBackend();
             upstash.server().latency(Duration.ofMillis(600));
             UpstashException e = failure(backend.evaluate("k", POLICY, 1).toCompletableFuture());
             assertThat(e.kind()).isEqualTo(UpstashException.Kind.TRANSPORT);
@@ -108,7 +113,8 @@ class UpstashFaultsTest {
 
     @Test
     void noscriptAfterAScriptFlush_isInvisibleToTheCaller() throws Exception {
-        try (UpstashRateLimitBackend backend = UpstashRateLimitBackend.builder(config().build()).build()) {
+        try (UpstashConnection connection = UpstashConnection.open(config().build())) {
+            RateLimitBackend backend = connection.rateLimitBackend();
             String key = "flush-" + UUID.randomUUID();
             assertThat(backend.evaluate(key, POLICY, 1).toCompletableFuture().get().remaining()).isEqualTo(999);
             upstash.server().flushScripts();
@@ -127,9 +133,10 @@ class UpstashFaultsTest {
         System.setOut(new PrintStream(logs, true, StandardCharsets.UTF_8));
         try {
             UpstashConfig config = UpstashConfig.builder(upstash.server().url(), wrong).build();
-            try (UpstashRateLimitBackend backend = UpstashRateLimitBackend.builder(config).build();
-                    UpstashEmailStore store = UpstashEmailStore.builder(config).build()) {
-                assertThatThrownBy(() -> backend.awaitConnection(Duration.ofSeconds(5)))
+            try (UpstashConnection connection = UpstashConnection.open(config)) {
+                RateLimitBackend backend = connection.rateLimitBackend();
+                EmailStore store = connection.emailStore();
+                assertThatThrownBy(() -> connection.awaitConnection(Duration.ofSeconds(5)))
                         .isInstanceOf(IllegalStateException.class).hasMessageContaining("UPSTASH_REDIS_REST_TOKEN");
                 UpstashException e = failure(backend.evaluate("k", POLICY, 1).toCompletableFuture());
                 assertThat(e.kind()).isEqualTo(UpstashException.Kind.AUTHENTICATION);
@@ -139,7 +146,7 @@ class UpstashFaultsTest {
                 assertThatThrownBy(() -> store.add("someone@example.com")).isInstanceOf(EmailStoreException.class)
                         .hasMessageContaining("UPSTASH_REDIS_REST_TOKEN");
                 List<String> texts = new ArrayList<>(List.of(e.toString(), config.toString(), backend.toString(),
-                        store.toString()));
+                        store.toString(), connection.toString()));
                 for (Throwable t = e; t != null; t = t.getCause()) {
                     texts.add(String.valueOf(t.getMessage()));
                 }
@@ -158,7 +165,7 @@ class UpstashFaultsTest {
     @Test
     void oneFailedItem_failsOnlyItsCaller() throws Exception {
         upstash.server().latency(Duration.ofMillis(150));
-        try (UpstashClient client = new UpstashClient(config().maxConcurrentRequests(1).build(), true)) {
+        try (UpstashConnection client = UpstashConnection.open(config().maxConcurrentRequests(1).build())) {
             client.awaitConnection(Duration.ofSeconds(5));
             String key = "typed-" + UUID.randomUUID();
             client.execute(List.of("SET", key, "not a number")).get(5, TimeUnit.SECONDS);
@@ -178,8 +185,9 @@ class UpstashFaultsTest {
     @Test
     void concurrentCalls_shareRequests() throws Exception {
         upstash.server().latency(Duration.ofMillis(20));
-        try (UpstashRateLimitBackend backend = UpstashRateLimitBackend.builder(config().maxConcurrentRequests(4).build()).build()) {
-            backend.awaitConnection(Duration.ofSeconds(5));
+        try (UpstashConnection connection = UpstashConnection.open(config().maxConcurrentRequests(4).build())) {
+            RateLimitBackend backend = connection.rateLimitBackend();
+            connection.awaitConnection(Duration.ofSeconds(5));
             long before = upstash.server().requests();
             List<CompletableFuture<Decision>> decisions = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
@@ -195,8 +203,9 @@ class UpstashFaultsTest {
 
     @Test
     void batchingOff_sendsEveryCallAlone() throws Exception {
-        try (UpstashRateLimitBackend backend = UpstashRateLimitBackend.builder(config().batching(false).build()).build()) {
-            backend.awaitConnection(Duration.ofSeconds(5));
+        try (UpstashConnection connection = UpstashConnection.open(config().batching(false).build())) {
+            RateLimitBackend backend = connection.rateLimitBackend();
+            connection.awaitConnection(Duration.ofSeconds(5));
             long before = upstash.server().requests();
             List<CompletableFuture<Decision>> decisions = new ArrayList<>();
             for (int i = 0; i < 50; i++) {
@@ -211,7 +220,7 @@ class UpstashFaultsTest {
 
     @Test
     void theStatusOk_isAcceptedPlainAndEncoded() throws Exception {
-        try (UpstashClient client = new UpstashClient(config().build(), true)) {
+        try (UpstashConnection client = UpstashConnection.open(config().build())) {
             assertThat(client.execute(List.of("SET", "ok-plain", "v")).get(5, TimeUnit.SECONDS)).isEqualTo("OK");
             upstash.server().encodeOkStatus(true);
             assertThat(client.execute(List.of("SET", "ok-encoded", "v")).get(5, TimeUnit.SECONDS)).isEqualTo("OK");

@@ -1,15 +1,16 @@
 package dev.ratelimit.redis.internal;
 
-import dev.ratelimit.email.EmailStore;
 import dev.ratelimit.redis.RedisConfig;
-import dev.ratelimit.redis.RedisEmailStore;
-import dev.ratelimit.redis.RedisRateLimitBackend;
+import dev.ratelimit.redis.RedisConnection;
 import dev.ratelimit.spi.BackendProvider;
-import dev.ratelimit.spi.RateLimitBackend;
+import dev.ratelimit.spi.ScriptTransport;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 
-/** Redis from {@code REDIS_URL}, first in the environment's fallback chain. Not part of the API. */
+/**
+ * Redis from {@code REDIS_URL}, first in the environment's fallback chain. Public only because
+ * {@link java.util.ServiceLoader} needs it on the class path; the package is not exported.
+ */
 public final class RedisBackendProvider implements BackendProvider {
 
     static final String VARIABLE = "REDIS_URL";
@@ -25,18 +26,25 @@ public final class RedisBackendProvider implements BackendProvider {
     }
 
     @Override
-    public Optional<String> configured(UnaryOperator<String> env) {
+    public Optional<Server> server(UnaryOperator<String> env) {
         String url = env.apply(VARIABLE);
-        return url == null || url.isBlank() ? Optional.empty() : Optional.of(RedisConfig.fromUrl(url).maskedUrl());
+        return url == null || url.isBlank() ? Optional.empty() : Optional.of(new Redis(RedisConfig.fromUrl(url.strip())));
     }
 
-    @Override
-    public RateLimitBackend rateLimitBackend(UnaryOperator<String> env) {
-        return RedisRateLimitBackend.builder(RedisConfig.fromUrl(env.apply(VARIABLE))).build();
-    }
+    private record Redis(RedisConfig config) implements Server {
+        @Override
+        public String describe() {
+            return config.maskedUrl();
+        }
 
-    @Override
-    public EmailStore emailStore(UnaryOperator<String> env) {
-        return RedisEmailStore.builder(RedisConfig.fromUrl(env.apply(VARIABLE))).build();
+        @Override
+        public ScriptTransport connect() {
+            return RedisConnection.open(config);
+        }
+
+        @Override
+        public String toString() {
+            return describe();
+        }
     }
 }

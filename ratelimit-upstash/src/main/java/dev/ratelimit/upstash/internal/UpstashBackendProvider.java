@@ -1,17 +1,16 @@
 package dev.ratelimit.upstash.internal;
 
-import dev.ratelimit.email.EmailStore;
 import dev.ratelimit.spi.BackendProvider;
-import dev.ratelimit.spi.RateLimitBackend;
+import dev.ratelimit.spi.ScriptTransport;
 import dev.ratelimit.upstash.UpstashConfig;
-import dev.ratelimit.upstash.UpstashEmailStore;
-import dev.ratelimit.upstash.UpstashRateLimitBackend;
+import dev.ratelimit.upstash.UpstashConnection;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 
 /**
  * Upstash from {@code UPSTASH_REDIS_REST_URL} and {@code UPSTASH_REDIS_REST_TOKEN}, after Redis in
- * the environment's fallback chain. Not part of the API.
+ * the environment's fallback chain. Public only because {@link java.util.ServiceLoader} needs it
+ * on the class path; the package is not exported.
  */
 public final class UpstashBackendProvider implements BackendProvider {
 
@@ -26,17 +25,24 @@ public final class UpstashBackendProvider implements BackendProvider {
     }
 
     @Override
-    public Optional<String> configured(UnaryOperator<String> env) {
-        return UpstashConfig.fromEnvironment(env).map(config -> config.describe() + " (token ***)");
+    public Optional<Server> server(UnaryOperator<String> env) {
+        return UpstashConfig.fromEnvironment(env).map(Upstash::new);
     }
 
-    @Override
-    public RateLimitBackend rateLimitBackend(UnaryOperator<String> env) {
-        return UpstashRateLimitBackend.builder(UpstashConfig.fromEnvironment(env).orElseThrow()).build();
-    }
+    private record Upstash(UpstashConfig config) implements Server {
+        @Override
+        public String describe() {
+            return config.describe() + " (token ***)";
+        }
 
-    @Override
-    public EmailStore emailStore(UnaryOperator<String> env) {
-        return UpstashEmailStore.builder(UpstashConfig.fromEnvironment(env).orElseThrow()).build();
+        @Override
+        public ScriptTransport connect() {
+            return UpstashConnection.open(config);
+        }
+
+        @Override
+        public String toString() {
+            return describe();
+        }
     }
 }

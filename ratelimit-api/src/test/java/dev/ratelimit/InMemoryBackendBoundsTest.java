@@ -1,11 +1,7 @@
-package dev.ratelimit.spi;
+package dev.ratelimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ratelimit.Decision;
-import dev.ratelimit.Limit;
-import dev.ratelimit.Policy;
-import dev.ratelimit.TestClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,27 +1,26 @@
-package dev.ratelimit.internal;
+package dev.ratelimit;
 
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 
 /**
  * A warning that does not flood: the first occurrence is logged at once; repeats within the
- * interval are counted and summarised in one line when the next one arrives after it. Not part of
- * the API.
+ * interval are counted and summarised in one line when the next one arrives after it.
  */
-public final class QuietLog {
+final class QuietLog {
 
     private final Logger log;
     private final long intervalNanos;
     private final AtomicLong suppressed = new AtomicLong();
     private volatile long lastLogged = Long.MIN_VALUE;
 
-    public QuietLog(Logger log, java.time.Duration interval) {
+    QuietLog(Logger log, java.time.Duration interval) {
         this.log = log;
         this.intervalNanos = interval.toNanos();
     }
 
     /** Logs {@code message} now, or counts it if one was logged within the interval. */
-    public void warn(String message) {
+    void warn(String message) {
         long now = System.nanoTime();
         long last = lastLogged;
         if (last != Long.MIN_VALUE && now - last < intervalNanos) {

@@ -1,8 +1,5 @@
-package dev.ratelimit.spi;
+package dev.ratelimit;
 
-import dev.ratelimit.Decision;
-import dev.ratelimit.Limit;
-import dev.ratelimit.Policy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Instances are immutable and cached per policy; the per-policy parts of the arguments are
  * built once.
  */
-public final class RateLimitScript {
+final class RateLimitScript {
 
     private static final int CACHE_LIMIT = 10_000;
     private static final ConcurrentHashMap<Policy, RateLimitScript> CACHE = new ConcurrentHashMap<>();
@@ -61,7 +58,7 @@ public final class RateLimitScript {
     }
 
     /** The script calls for {@code policy}. */
-    public static RateLimitScript of(Policy policy) {
+    static RateLimitScript of(Policy policy) {
         RateLimitScript script = CACHE.get(Objects.requireNonNull(policy, "policy"));
         if (script == null) {
             if (CACHE.size() >= CACHE_LIMIT) {
@@ -78,7 +75,7 @@ public final class RateLimitScript {
      *
      * @throws IllegalArgumentException naming the problem
      */
-    public static String checkPrefix(String prefix) {
+    static String checkPrefix(String prefix) {
         Objects.requireNonNull(prefix, "prefix");
         if (prefix.isEmpty() || prefix.length() > 64 || prefix.chars().anyMatch(
                 c -> c == '{' || c == '}' || Character.isISOControl(c) || Character.isWhitespace(c))) {
@@ -93,7 +90,7 @@ public final class RateLimitScript {
      *
      * @throws IllegalArgumentException naming the value
      */
-    public static Duration checkGrace(Duration grace) {
+    static Duration checkGrace(Duration grace) {
         Objects.requireNonNull(grace, "grace");
         if (grace.isNegative()) {
             throw new IllegalArgumentException("ttlGrace must not be negative; got " + grace);
@@ -102,7 +99,7 @@ public final class RateLimitScript {
     }
 
     /** The policy these calls decide. */
-    public Policy policy() {
+    Policy policy() {
         return policy;
     }
 
@@ -112,7 +109,7 @@ public final class RateLimitScript {
      *
      * @throws IllegalArgumentException if the key is empty
      */
-    public String[] keys(String prefix, String key) {
+    String[] keys(String prefix, String key) {
         String head = prefix + ":{" + Keys.bounded(key);
         String[] keys = new String[keySuffixes.length];
         for (int j = 0; j < keys.length; j++) {
@@ -130,7 +127,7 @@ public final class RateLimitScript {
      *     server's expiry clock
      * @param consume false for a peek: the script decides as for a request but stores nothing
      */
-    public String[] args(long permits, long nowMicros, long graceMillis, boolean consume) {
+    String[] args(long permits, long nowMicros, long graceMillis, boolean consume) {
         String[] args = argTemplate.clone();
         args[0] = nowMicros < 0 ? "" : Long.toString(nowMicros);
         args[1] = Long.toString(permits);
@@ -144,7 +141,7 @@ public final class RateLimitScript {
      *
      * @throws IllegalStateException if the reply does not have that shape
      */
-    public Decision decode(List<?> reply) {
+    Decision decode(List<?> reply) {
         int limits = keySuffixes.length;
         if (reply == null || reply.size() != 4 * limits) {
             throw new IllegalStateException("unexpected reply to the rate-limit script for " + policy.name()

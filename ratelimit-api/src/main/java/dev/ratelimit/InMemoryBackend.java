@@ -1,8 +1,5 @@
-package dev.ratelimit.spi;
+package dev.ratelimit;
 
-import dev.ratelimit.Clock;
-import dev.ratelimit.Decision;
-import dev.ratelimit.Policy;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
@@ -57,11 +54,6 @@ final class InMemoryBackend implements RateLimitBackend {
     @Override
     public CompletionStage<Decision> evaluate(String key, Policy policy, long permits) {
         return CompletableFuture.completedFuture(decide(key, policy, permits));
-    }
-
-    @Override
-    public Decision decideNow(String key, Policy policy, long permits) {
-        return decide(key, policy, permits);
     }
 
     @Override

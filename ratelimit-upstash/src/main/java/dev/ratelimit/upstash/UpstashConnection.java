@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.ratelimit.EmailStore;
+import dev.ratelimit.RateLimitBackend;
 import dev.ratelimit.spi.Script;
 import dev.ratelimit.spi.ScriptTransport;
 import java.io.ByteArrayOutputStream;
@@ -26,11 +28,21 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.time.Duration;
 
 /**
- * Speaks Upstash's REST protocol on one shared {@link HttpClient}, with auto-batching.
+ * One Upstash database (or a server speaking its REST protocol), reached with {@code java.net.http}
+ * on one shared {@link HttpClient}: the rate-limit backend and the email store of that database
+ * both run on it.
  *
- * <p>Calls wait in a queue. When no request is in flight, everything queued (up to
+ * <pre>{@code
+ * UpstashConnection upstash = UpstashConnection.open(UpstashConfig.fromEnvironment().orElseThrow());
+ * RateLimitBackend backend = upstash.rateLimitBackend();
+ * EmailStore emails = upstash.emailStore();
+ * }</pre>
+ *
+ * <p>Auto-batching: calls wait in a queue. When no request is in flight, everything queued (up to
  * {@code maxBatchSize}) goes out at once: one call alone as {@code POST /}, several as
  * {@code POST /pipeline}; a lone call is therefore never held back. While requests are in flight,
  * the queue grows into the next batch, which goes out when a request completes or as soon as it is
@@ -38,15 +50,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code linger}, a batch smaller than the maximum waits up to that long for company.
  *
  * <p>Each call completes with its own item's result or error, so one failed command fails only its
- * caller; a failed request (transport, authentication) fails every call in it. Strings arrive
- * base64-encoded ({@code Upstash-Encoding: base64}) and are decoded, except the status {@code OK},
- * which Upstash sends plain (an encoded one is accepted too).
+ * caller; a failed request (transport, authentication) fails every call in it, with an
+ * {@link UpstashException}. Strings arrive base64-encoded ({@code Upstash-Encoding: base64}) and
+ * are decoded, except the status {@code OK}, which Upstash sends plain (an encoded one is accepted
+ * too). The token appears in no message, log line or {@code toString()}. Thread-safe;
+ * {@link #close()} stops the client's worker threads (on Java 17 the JDK's HTTP client keeps its
+ * selector thread until it is garbage-collected).
  */
-final class UpstashClient implements ScriptTransport, AutoCloseable {
+public final class UpstashConnection implements ScriptTransport {
 
     private static final JsonFactory JSON = new JsonFactory();
     private static final AtomicInteger THREADS = new AtomicInteger();
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(UpstashClient.class);
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(UpstashConnection.class);
 
     private final UpstashConfig config;
     private final URI single;
@@ -56,7 +71,8 @@ final class UpstashClient implements ScriptTransport, AutoCloseable {
     private final HttpClient http;
     private final boolean allowKeyLocking;
     private final Map<Script, Script> flagged = new ConcurrentHashMap<>();
-    private final CompletableFuture<Void> ready;
+    private volatile boolean answered;
+    private final java.util.Set<String> loaded = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private final Object lock = new Object();
     private final ArrayDeque<Call> queue = new ArrayDeque<>();
@@ -68,9 +84,9 @@ final class UpstashClient implements ScriptTransport, AutoCloseable {
     private record Call(List<String> command, CompletableFuture<Object> result) {
     }
 
-    UpstashClient(UpstashConfig config, boolean allowKeyLocking) {
+    private UpstashConnection(UpstashConfig config) {
         this.config = config;
-        this.allowKeyLocking = allowKeyLocking;
+        this.allowKeyLocking = config.allowKeyLocking();
         this.single = URI.create(config.url() + "/");
         this.pipeline = URI.create(config.url() + "/pipeline");
         this.authorization = "Bearer " + config.token();
@@ -84,30 +100,61 @@ final class UpstashClient implements ScriptTransport, AutoCloseable {
             builder.version(HttpClient.Version.HTTP_1_1);
         }
         this.http = builder.build();
-        // Loading the scripts at once opens the first connection, warms the HTTP client and spares
-        // the first decisions a NOSCRIPT round trip; a wrong token or URL shows in the log at start-up.
-        List<CompletableFuture<Object>> loads = new ArrayList<>();
-        for (Script script : Script.ALL) {
-            loads.add(execute(List.of("SCRIPT", "LOAD", sent(script).source())));
-        }
-        ready = CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new));
-        ready.whenComplete((loaded, failure) -> {
+        // One request at once opens the first connection and warms the HTTP client; a wrong token or
+        // URL shows in the log at start-up.
+        execute(List.of("PING")).whenComplete((pong, failure) -> {
             if (failure != null) {
-                LOG.warn("Upstash at {} did not take the scripts: {}", config.describe(),
-                        (failure.getCause() == null ? failure : failure.getCause()).getMessage());
+                LOG.warn("Upstash at {} did not answer yet: {}", config.describe(), cause(failure).getMessage());
             } else {
-                LOG.info("Upstash at {} answered; scripts loaded", config.describe());
+                LOG.info("Upstash at {} answered", config.describe());
             }
         });
     }
 
+    /** A connection to the database that {@code config} describes, usable at once. */
+    public static UpstashConnection open(UpstashConfig config) {
+        return new UpstashConnection(java.util.Objects.requireNonNull(config, "config"));
+    }
+
+    /** The rate-limit backend on this connection, with the defaults of {@link RateLimitBackend#scripted}. */
+    public RateLimitBackend rateLimitBackend() {
+        return RateLimitBackend.scripted(this).build();
+    }
+
+    /**
+     * The email store on this connection, with the defaults of {@link EmailStore#scripted} and a
+     * timeout of the request timeout plus one second.
+     */
+    public EmailStore emailStore() {
+        return EmailStore.scripted(this).timeout(config.requestTimeout().plusSeconds(1)).build();
+    }
+
     @Override
-    public CompletableFuture<Object> eval(Script script, String[] keys, String[] args) {
+    public String name() {
+        return "upstash";
+    }
+
+    @Override
+    public CompletableFuture<Object> evalSha(Script script, String[] keys, String[] args) {
+        return execute(command("EVALSHA", sent(script).sha1(), keys, args));
+    }
+
+    @Override
+    public CompletableFuture<Object> evalSource(Script script, String[] keys, String[] args) {
+        return execute(command("EVAL", sent(script).source(), keys, args));
+    }
+
+    /** Sends {@code SCRIPT LOAD} for {@code script} once; a failure shows in the log and changes nothing else. */
+    @Override
+    public void preload(Script script) {
         Script sent = sent(script);
-        CompletableFuture<Object> sha = execute(command("EVALSHA", sent.sha1(), keys, args));
-        return sha.exceptionallyCompose(failure -> Script.isNoScript(failure)
-                ? execute(command("EVAL", sent.source(), keys, args))
-                : CompletableFuture.failedFuture(failure));
+        if (loaded.add(sent.sha1())) {
+            execute(List.of("SCRIPT", "LOAD", sent.source())).whenComplete((sha, failure) -> {
+                if (failure != null) {
+                    loaded.remove(sent.sha1());
+                }
+            });
+        }
     }
 
     private Script sent(Script script) {
@@ -119,24 +166,53 @@ final class UpstashClient implements ScriptTransport, AutoCloseable {
         return config.describe();
     }
 
+    /** The configuration this connection was opened with. */
+    public UpstashConfig config() {
+        return config;
+    }
+
     /**
-     * Waits until the scripts sent at start-up are loaded.
+     * Waits until the server has answered a request, sending one every 200 ms until then: for
+     * applications that would rather not start without Upstash.
      *
-     * @throws IllegalStateException naming the failure (never the token) if it did not succeed in time
+     * @throws IllegalStateException naming the last failure (a refused token names
+     *     {@code UPSTASH_REDIS_REST_TOKEN}; the token itself never appears) if no request succeeded
+     *     within {@code timeout}, or at once if the token is refused
      */
-    void awaitConnection(java.time.Duration timeout) {
-        try {
-            ready.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for Upstash", e);
-        } catch (java.util.concurrent.ExecutionException e) {
-            Throwable cause = e.getCause() != null && e.getCause().getCause() instanceof UpstashException
-                    ? e.getCause().getCause() : e.getCause();
-            throw new IllegalStateException("Upstash at " + describe() + " did not answer: " + cause.getMessage(), cause);
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("Upstash at " + describe() + " did not answer within " + timeout);
+    @Override
+    public void awaitConnection(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Throwable last = null;
+        while (!answered) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new IllegalStateException("Upstash at " + describe() + " did not answer within "
+                        + timeout.toMillis() + " ms" + (last == null ? "" : ": " + last.getMessage()), last);
+            }
+            try {
+                execute(List.of("PING")).get(left, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for Upstash", e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                last = cause(e);
+                if (last instanceof UpstashException u && u.kind() == UpstashException.Kind.AUTHENTICATION) {
+                    throw new IllegalStateException(u.getMessage(), u);
+                }
+                LockSupport.parkNanos(Math.min(200_000_000L, Math.max(0, deadline - System.nanoTime())));
+            } catch (java.util.concurrent.TimeoutException e) {
+                // the loop ends at the deadline
+            }
         }
+    }
+
+    private static Throwable cause(Throwable failure) {
+        Throwable t = failure;
+        while ((t instanceof java.util.concurrent.CompletionException || t instanceof java.util.concurrent.ExecutionException)
+                && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
     }
 
     /** Sends one command, batched with whatever else is waiting. */
@@ -145,7 +221,7 @@ final class UpstashClient implements ScriptTransport, AutoCloseable {
         synchronized (lock) {
             if (closed) {
                 call.result.completeExceptionally(new UpstashException(UpstashException.Kind.TRANSPORT,
-                        "the Upstash client is closed", null));
+                        "the Upstash connection is closed", null));
                 return call.result;
             }
             queue.add(call);
@@ -254,6 +330,9 @@ final class UpstashClient implements ScriptTransport, AutoCloseable {
 
     private void complete(List<Call> batch, HttpResponse<byte[]> response) {
         int status = response.statusCode();
+        if (status == 200 || status == 400) {
+            answered = true;
+        }
         if (status == 401 || status == 403) {
             failAll(batch, new UpstashException(UpstashException.Kind.AUTHENTICATION, describe() + " refused the token (HTTP "
                     + status + "): check " + UpstashConfig.TOKEN_VARIABLE, null));
@@ -414,12 +493,12 @@ final class UpstashClient implements ScriptTransport, AutoCloseable {
             abandoned = new ArrayList<>(queue);
             queue.clear();
         }
-        failAll(abandoned, new UpstashException(UpstashException.Kind.TRANSPORT, "the Upstash client is closed", null));
+        failAll(abandoned, new UpstashException(UpstashException.Kind.TRANSPORT, "the Upstash connection is closed", null));
         executor.shutdownNow();
     }
 
     @Override
     public String toString() {
-        return "UpstashClient[" + config + "]";
+        return "UpstashConnection[" + config + "]";
     }
 }

@@ -1,4 +1,4 @@
-package dev.ratelimit.internal;
+package dev.ratelimit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -26,14 +26,14 @@ import org.slf4j.LoggerFactory;
  * commit). Delivery takes the file aside ({@link #takeForDelivery}) so that appends go on into a
  * fresh one; a crash during delivery leaves the taken file, which the next start delivers again
  * (adding is idempotent). A line that fails its checksum (a torn write, a corrupted disk) is
- * reported and skipped. Not part of the API.
+ * reported and skipped. 
  */
-public final class EmailSpool {
+final class EmailSpool {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmailSpool.class);
 
     /** One spooled address. */
-    public record Entry(String address, String source, Instant capturedAt) {
+    record Entry(String address, String source, Instant capturedAt) {
     }
 
     private final Path file;
@@ -44,7 +44,7 @@ public final class EmailSpool {
     private FileChannel channel;
     private int takes;
 
-    public EmailSpool(Path file) {
+    EmailSpool(Path file) {
         this.file = file.toAbsolutePath();
         try {
             Files.createDirectories(this.file.getParent());
@@ -63,7 +63,7 @@ public final class EmailSpool {
      * {@code writeLock} orders the writes (and a rotation), {@code flushLock} lets one thread's
      * flush cover every line written before it.
      */
-    public void append(Entry entry) {
+    void append(Entry entry) {
         ByteBuffer line = ByteBuffer.wrap(encode(entry).getBytes(StandardCharsets.UTF_8));
         long mine;
         FileChannel target;
@@ -100,7 +100,7 @@ public final class EmailSpool {
      * Moves the current spool aside, if it holds anything, and returns every file awaiting
      * delivery (left over from a crash, or just taken), oldest first.
      */
-    public List<Path> takeForDelivery() {
+    List<Path> takeForDelivery() {
         try {
             synchronized (writeLock) {
                 if (channel.size() > 0) {
@@ -123,7 +123,7 @@ public final class EmailSpool {
     }
 
     /** Whether anything waits: appended lines or files taken and not yet delivered. */
-    public boolean isEmpty() {
+    boolean isEmpty() {
         try {
             synchronized (writeLock) {
                 if (channel.size() > 0) {
@@ -139,7 +139,7 @@ public final class EmailSpool {
     }
 
     /** Reads a taken file; corrupt or truncated lines are reported and skipped. */
-    public static List<Entry> read(Path taken) {
+    static List<Entry> read(Path taken) {
         List<String> lines;
         try {
             lines = Files.readAllLines(taken, StandardCharsets.UTF_8);
@@ -159,7 +159,7 @@ public final class EmailSpool {
     }
 
     /** Deletes a delivered file. */
-    public static void delivered(Path taken) {
+    static void delivered(Path taken) {
         try {
             Files.deleteIfExists(taken);
         } catch (IOException e) {
@@ -167,11 +167,11 @@ public final class EmailSpool {
         }
     }
 
-    public Path file() {
+    Path file() {
         return file;
     }
 
-    public void close() {
+    void close() {
         synchronized (writeLock) {
             try {
                 channel.close();

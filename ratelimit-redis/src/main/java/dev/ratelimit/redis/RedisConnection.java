@@ -1,5 +1,7 @@
 package dev.ratelimit.redis;
 
+import dev.ratelimit.EmailStore;
+import dev.ratelimit.RateLimitBackend;
 import dev.ratelimit.spi.Script;
 import dev.ratelimit.spi.ScriptTransport;
 import io.lettuce.core.AbstractRedisClient;
@@ -30,30 +32,43 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One Lettuce client and one shared connection, set up to fail fast: commands are rejected while
- * disconnected, the request queue is bounded, every command has a timeout, nothing is replayed
- * after a reconnect (a replayed rate-limit script would count twice), keep-alive is on and
- * reconnects are jittered. The first connection is opened asynchronously and retried in the
- * background, so an application starts while Redis is down and uses it once it is up.
+ * One Redis deployment — standalone, Sentinel or Cluster, as {@link RedisConfig} describes — behind
+ * one Lettuce client and one shared connection that pipelines concurrent callers: the rate-limit
+ * backend and the email store of that server both run on it.
+ *
+ * <pre>{@code
+ * RedisConnection redis = RedisConnection.open(RedisConfig.fromUrl(System.getenv("REDIS_URL")));
+ * RateLimiter limiter = RateLimiter.builder().policy(policy).backend(redis.rateLimitBackend()).build();
+ * EmailStore emails = redis.emailStore();
+ * }</pre>
+ *
+ * <p>Set up to fail fast: commands are rejected while disconnected, the request queue is bounded,
+ * every command has a timeout, nothing is replayed after a reconnect (a replayed rate-limit script
+ * would count twice), keep-alive is on and reconnects are jittered. The connection opens in the
+ * background and is retried there, so an application starts while Redis is down and uses it once
+ * it is up; a call made during the first attempt waits for its outcome. Thread-safe;
+ * {@link #close()} releases the connection and every thread.
  */
-final class RedisConnector implements ScriptTransport, AutoCloseable {
+public final class RedisConnection implements ScriptTransport {
 
-    private static final Logger LOG = LoggerFactory.getLogger(RedisConnector.class);
+    private static final Logger LOG = LoggerFactory.getLogger(RedisConnection.class);
     private static final Duration MAX_RETRY_DELAY = Duration.ofSeconds(2);
     private static final Duration LOG_EVERY = Duration.ofSeconds(30);
 
     private final RedisConfig config;
-    private final String purpose;
     private final ClientResources resources;
     private final AbstractRedisClient client;
     private final RedisURI standaloneUri;
     private final CompletableFuture<Void> connected = new CompletableFuture<>();
+    private final CompletableFuture<Void> firstAttempt = new CompletableFuture<>();
+    private final java.util.Set<Script> preloaded = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile StatefulConnection<String, String> connection;
     private volatile RedisClusterAsyncCommands<String, String> commands;
     private volatile Throwable lastFailure;
@@ -61,9 +76,8 @@ final class RedisConnector implements ScriptTransport, AutoCloseable {
     private int attempts;
     private long lastLoggedNanos;
 
-    RedisConnector(RedisConfig config, String purpose) {
+    private RedisConnection(RedisConfig config) {
         this.config = config;
-        this.purpose = purpose;
         this.resources = DefaultClientResources.builder()
                 .ioThreadPoolSize(2)
                 .computationThreadPoolSize(2)
@@ -92,28 +106,75 @@ final class RedisConnector implements ScriptTransport, AutoCloseable {
         attempt();
     }
 
-    /** The commands of the live connection, or a failure saying why there is none yet. */
-    RedisClusterAsyncCommands<String, String> commands() {
-        RedisClusterAsyncCommands<String, String> c = commands;
-        if (c == null) {
-            throw new RedisException(notConnectedMessage());
-        }
-        return c;
+    /**
+     * A connection to the Redis that {@code config} describes; it opens in the background, and the
+     * returned object is usable at once.
+     */
+    public static RedisConnection open(RedisConfig config) {
+        return new RedisConnection(java.util.Objects.requireNonNull(config, "config"));
+    }
+
+    /** The rate-limit backend on this connection, with the defaults of {@link RateLimitBackend#scripted}. */
+    public RateLimitBackend rateLimitBackend() {
+        return RateLimitBackend.scripted(this).build();
+    }
+
+    /**
+     * The email store on this connection, with the defaults of {@link EmailStore#scripted} and a
+     * timeout of the command timeout plus one second.
+     */
+    public EmailStore emailStore() {
+        return EmailStore.scripted(this).timeout(config.commandTimeout().plusSeconds(1)).build();
     }
 
     @Override
-    public CompletableFuture<Object> eval(Script script, String[] keys, String[] args) {
-        RedisClusterAsyncCommands<String, String> c;
-        try {
-            c = commands();
-        } catch (RedisException e) {
-            return CompletableFuture.failedFuture(e);
+    public String name() {
+        return "redis";
+    }
+
+    @Override
+    public CompletionStage<Object> evalSha(Script script, String[] keys, String[] args) {
+        return run(c -> c.<Object>evalsha(script.sha1(), outputType(script), keys, args));
+    }
+
+    @Override
+    public CompletionStage<Object> evalSource(Script script, String[] keys, String[] args) {
+        return run(c -> c.<Object>eval(script.source(), outputType(script), keys, args));
+    }
+
+    /** Loads {@code script} now if connected, and on every connection opened later. */
+    @Override
+    public void preload(Script script) {
+        if (preloaded.add(script)) {
+            RedisClusterAsyncCommands<String, String> c = commands;
+            if (c != null) {
+                c.scriptLoad(script.source());
+            }
         }
-        ScriptOutputType type = script.reply() == Script.Reply.INTEGER ? ScriptOutputType.INTEGER : ScriptOutputType.MULTI;
-        CompletableFuture<Object> sha = c.<Object>evalsha(script.sha1(), type, keys, args).toCompletableFuture();
-        return sha.exceptionallyCompose(failure -> Script.isNoScript(failure)
-                ? c.<Object>eval(script.source(), type, keys, args).toCompletableFuture()
-                : CompletableFuture.failedFuture(failure));
+    }
+
+    private static ScriptOutputType outputType(Script script) {
+        return script.reply() == Script.Reply.INTEGER ? ScriptOutputType.INTEGER : ScriptOutputType.MULTI;
+    }
+
+    /**
+     * Sends a command on the live connection; during the first connection attempt, once it ends;
+     * otherwise fails at once with the reason there is no connection.
+     */
+    private CompletableFuture<Object> run(
+            java.util.function.Function<RedisClusterAsyncCommands<String, String>, io.lettuce.core.RedisFuture<Object>> command) {
+        RedisClusterAsyncCommands<String, String> c = commands;
+        if (c != null) {
+            return command.apply(c).toCompletableFuture();
+        }
+        if (!firstAttempt.isDone()) {
+            return firstAttempt.thenCompose(attempted -> {
+                RedisClusterAsyncCommands<String, String> now = commands;
+                return now != null ? command.apply(now).toCompletableFuture()
+                        : CompletableFuture.failedFuture(new RedisException(notConnectedMessage()));
+            });
+        }
+        return CompletableFuture.failedFuture(new RedisException(notConnectedMessage()));
     }
 
     @Override
@@ -122,12 +183,14 @@ final class RedisConnector implements ScriptTransport, AutoCloseable {
     }
 
     /**
-     * Waits until the first connection is open.
+     * Waits until the connection is open, for applications that would rather not start without
+     * Redis; the connection keeps being retried in the background meanwhile.
      *
      * @throws IllegalStateException with the last connection failure (password masked) if it is
      *     not open within {@code timeout}
      */
-    void awaitConnection(Duration timeout) {
+    @Override
+    public void awaitConnection(Duration timeout) {
         try {
             connected.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
@@ -138,18 +201,20 @@ final class RedisConnector implements ScriptTransport, AutoCloseable {
         }
     }
 
-    boolean isConnected() {
+    /** Whether the connection is open now. */
+    public boolean isConnected() {
         StatefulConnection<String, String> c = connection;
         return c != null && c.isOpen();
     }
 
-    RedisConfig config() {
+    /** The configuration this connection was opened with. */
+    public RedisConfig config() {
         return config;
     }
 
     private String notConnectedMessage() {
         if (closed) {
-            return purpose + " is closed";
+            return "the Redis connection to " + config.maskedUrl() + " is closed";
         }
         Throwable failure = lastFailure;
         return "not connected to Redis at " + config.maskedUrl()
@@ -215,25 +280,27 @@ final class RedisConnector implements ScriptTransport, AutoCloseable {
             commands = ((StatefulRedisConnection<String, String>) c).async();
         }
         // Loading the scripts now spares the first calls a NOSCRIPT and a second round trip.
-        for (Script script : Script.ALL) {
+        for (Script script : preloaded) {
             commands.scriptLoad(script.source());
         }
         if (attempts > 0) {
-            LOG.info("{} connected to Redis at {} after {} failed attempts", purpose, config.maskedUrl(), attempts);
+            LOG.info("connected to Redis at {} after {} failed attempts", config.maskedUrl(), attempts);
         } else {
-            LOG.info("{} connected to Redis at {}", purpose, config.maskedUrl());
+            LOG.info("connected to Redis at {}", config.maskedUrl());
         }
         connected.complete(null);
+        firstAttempt.complete(null);
     }
 
     private void failed(Throwable failure) {
         lastFailure = failure;
         attempts++;
+        firstAttempt.complete(null);
         long now = System.nanoTime();
         if (attempts == 1 || now - lastLoggedNanos > LOG_EVERY.toNanos()) {
             lastLoggedNanos = now;
-            LOG.warn("{} cannot connect to Redis at {} ({} attempts so far; retrying in the background): {}",
-                    purpose, config.maskedUrl(), attempts, config.mask(describe(failure)));
+            LOG.warn("cannot connect to Redis at {} ({} attempts so far; retrying in the background): {}",
+                    config.maskedUrl(), attempts, config.mask(describe(failure)));
         }
         if (!closed) {
             long delay = Math.min(MAX_RETRY_DELAY.toMillis(), 50L << Math.min(attempts, 6));
@@ -337,11 +404,12 @@ final class RedisConnector implements ScriptTransport, AutoCloseable {
         }
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         resources.shutdown(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
-        connected.completeExceptionally(new IllegalStateException(purpose + " is closed"));
+        connected.completeExceptionally(new IllegalStateException(notConnectedMessage()));
+        firstAttempt.complete(null);
     }
 
     @Override
     public String toString() {
-        return config.maskedUrl() + (isConnected() ? ", connected" : ", not connected");
+        return "RedisConnection[" + config.maskedUrl() + (isConnected() ? ", connected" : ", not connected") + "]";
     }
 }

@@ -1,12 +1,7 @@
-package dev.ratelimit.spi;
+package dev.ratelimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ratelimit.Clock;
-import dev.ratelimit.Decision;
-import dev.ratelimit.Limit;
-import dev.ratelimit.Policy;
-import dev.ratelimit.TestClock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;

@@ -1,6 +1,5 @@
-package dev.ratelimit.internal;
+package dev.ratelimit;
 
-import dev.ratelimit.BreakerState;
 import java.time.Duration;
 import java.util.function.LongSupplier;
 
@@ -8,12 +7,12 @@ import java.util.function.LongSupplier;
  * A per-backend circuit breaker: opens after {@code threshold} consecutive failures (errors or
  * missed deadlines); while open, calls skip the backend at once; after {@code openFor} it turns
  * half-open and grants exactly one probe, whose success closes it and whose failure opens it again.
- * The fast path (closed, no failures) is two volatile reads. Not part of the API.
+ * The fast path (closed, no failures) is two volatile reads. 
  */
-public final class CircuitBreaker {
+final class CircuitBreaker {
 
     /** Told about every state change, outside the breaker's lock. */
-    public interface Transitions {
+    interface Transitions {
         void changed(String backend, BreakerState from, BreakerState to);
     }
 
@@ -28,7 +27,7 @@ public final class CircuitBreaker {
     private long openedAt;
     private boolean probing;
 
-    public CircuitBreaker(String name, int threshold, Duration openFor, LongSupplier nanoTime, Transitions transitions) {
+    CircuitBreaker(String name, int threshold, Duration openFor, LongSupplier nanoTime, Transitions transitions) {
         if (threshold < 1) {
             throw new IllegalArgumentException("the failure threshold must be at least 1; got " + threshold);
         }
@@ -40,7 +39,7 @@ public final class CircuitBreaker {
     }
 
     /** Whether calls may go to the backend now (only when closed). */
-    public boolean allowsCalls() {
+    boolean allowsCalls() {
         return state == BreakerState.CLOSED;
     }
 
@@ -48,7 +47,7 @@ public final class CircuitBreaker {
      * Whether the caller should send a probe now: true at most once per open interval, when the
      * breaker is open and the interval has passed (the breaker is then half-open).
      */
-    public boolean probeDue() {
+    boolean probeDue() {
         if (state != BreakerState.OPEN) {
             return false;
         }
@@ -66,7 +65,7 @@ public final class CircuitBreaker {
     }
 
     /** A call (or the probe) succeeded. */
-    public void onSuccess() {
+    void onSuccess() {
         if (state == BreakerState.CLOSED) {
             if (failures != 0) {
                 failures = 0;
@@ -87,7 +86,7 @@ public final class CircuitBreaker {
     }
 
     /** A call (or the probe) failed or missed its deadline. */
-    public void onFailure() {
+    void onFailure() {
         BreakerState from;
         synchronized (this) {
             from = state;
@@ -104,11 +103,11 @@ public final class CircuitBreaker {
         transitions.changed(name, from, BreakerState.OPEN);
     }
 
-    public BreakerState state() {
+    BreakerState state() {
         return state;
     }
 
-    public Duration openFor() {
+    Duration openFor() {
         return Duration.ofNanos(openNanos);
     }
 

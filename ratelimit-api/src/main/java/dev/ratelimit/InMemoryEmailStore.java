@@ -1,6 +1,9 @@
-package dev.ratelimit.email;
+package dev.ratelimit;
 
-import dev.ratelimit.Clock;
+import dev.ratelimit.email.EmailRecord;
+import dev.ratelimit.email.EmailPage;
+import dev.ratelimit.email.EmailAddress;
+import dev.ratelimit.email.AddResult;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;

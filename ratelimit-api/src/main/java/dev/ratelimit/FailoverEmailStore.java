@@ -1,11 +1,9 @@
-package dev.ratelimit.internal;
+package dev.ratelimit;
 
-import dev.ratelimit.BreakerState;
 import dev.ratelimit.email.AddResult;
 import dev.ratelimit.email.EmailAddress;
 import dev.ratelimit.email.EmailPage;
 import dev.ratelimit.email.EmailRecord;
-import dev.ratelimit.email.EmailStore;
 import dev.ratelimit.email.EmailStoreException;
 import dev.ratelimit.email.InvalidEmailException;
 import java.nio.file.Path;
@@ -21,8 +19,8 @@ import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** See {@link EmailStore#failover}. Not part of the API. */
-public final class FailoverEmailStore implements EmailStore {
+/** See {@link EmailStore#failover}. */
+final class FailoverEmailStore implements EmailStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmailStore.class);
 
@@ -32,12 +30,20 @@ public final class FailoverEmailStore implements EmailStore {
     private final EmailSpool spool;
     private final ScheduledExecutorService delivery;
     private final AtomicBoolean delivering = new AtomicBoolean();
+    private final List<AutoCloseable> owned;
 
-    public FailoverEmailStore(List<EmailStore> stores, Path spoolFile, Duration deliveryInterval) {
+    FailoverEmailStore(List<EmailStore> stores, Path spoolFile, Duration deliveryInterval) {
+        this(stores, spoolFile, deliveryInterval, List.of());
+    }
+
+    /** As above, closing {@code owned} after the stores. */
+    FailoverEmailStore(List<EmailStore> stores, Path spoolFile, Duration deliveryInterval,
+            List<? extends AutoCloseable> owned) {
         if (stores.isEmpty()) {
             throw new IllegalArgumentException("a failover store needs at least one store");
         }
         this.stores = List.copyOf(stores);
+        this.owned = List.copyOf(owned);
         for (EmailStore store : this.stores) {
             breakers.add(new CircuitBreaker(store.toString(), 3, Duration.ofSeconds(1), System::nanoTime,
                     (name, from, to) -> {
@@ -194,6 +200,13 @@ public final class FailoverEmailStore implements EmailStore {
         spool.close();
         for (EmailStore store : stores) {
             store.close();
+        }
+        for (AutoCloseable resource : owned) {
+            try {
+                resource.close();
+            } catch (Exception e) {
+                LOG.warn("closing {} failed", resource, e);
+            }
         }
     }
 

@@ -1,11 +1,19 @@
-package dev.ratelimit.email;
+package dev.ratelimit;
 
-import dev.ratelimit.Clock;
+import dev.ratelimit.email.AddResult;
+import dev.ratelimit.email.EmailAddress;
+import dev.ratelimit.email.EmailPage;
+import dev.ratelimit.email.EmailRecord;
+import dev.ratelimit.email.EmailStoreException;
+import dev.ratelimit.email.InvalidEmailException;
+import dev.ratelimit.spi.ScriptTransport;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Objects;
 
 /**
  * Stores the email addresses a landing page captures: each address once, in capture order, until
@@ -100,7 +108,7 @@ public interface EmailStore extends AutoCloseable {
      * @throws IllegalArgumentException if a variable is malformed (naming it, never a secret)
      */
     static EmailStore fromEnvironment() {
-        return dev.ratelimit.internal.Environment.emailStore(System::getenv);
+        return Environment.emailStore(System::getenv);
     }
 
     /**
@@ -113,7 +121,63 @@ public interface EmailStore extends AutoCloseable {
      * of them), and throw {@link EmailStoreException} when none does. Closing it closes the stores.
      */
     static EmailStore failover(List<EmailStore> stores, Path spoolFile) {
-        return new dev.ratelimit.internal.FailoverEmailStore(stores, spoolFile, java.time.Duration.ofSeconds(1));
+        return new FailoverEmailStore(stores, spoolFile, Duration.ofSeconds(1));
+    }
+
+    /**
+     * A builder for the store that runs the library's email scripts through {@code transport}: a
+     * sorted set of identities in capture order and a hash of records, both in one Cluster slot
+     * ({@code <prefix>:{emails}:index} and {@code <prefix>:{emails}:records}); {@code add} and
+     * {@code remove} are atomic scripts, so concurrent adds of one address store it once. A failure
+     * of the server, or no answer within the timeout, throws {@link EmailStoreException}. Closing
+     * the store leaves the transport open: whoever opened it closes it.
+     */
+    static ScriptedBuilder scripted(ScriptTransport transport) {
+        return new ScriptedBuilder(transport);
+    }
+
+    /** Configures a {@link #scripted} store; every option may be set once. */
+    final class ScriptedBuilder {
+        final ScriptTransport transport;
+        String prefix = "rl";
+        Clock clock;
+        Duration timeout = Duration.ofSeconds(5);
+        private final Options set = new Options("EmailStore.scripted");
+
+        private ScriptedBuilder(ScriptTransport transport) {
+            this.transport = Objects.requireNonNull(transport, "transport");
+        }
+
+        /** The first part of the store's two keys (default {@code rl}); as for rate-limit keys. */
+        public ScriptedBuilder keyPrefix(String prefix) {
+            set.once("keyPrefix");
+            this.prefix = RateLimitScript.checkPrefix(prefix);
+            return this;
+        }
+
+        /** Capture times from this clock instead of the server's {@code TIME} (tests, imports). */
+        public ScriptedBuilder clock(Clock clock) {
+            set.once("clock");
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * The longest an operation waits for the server (default 5 s).
+         *
+         * @throws IllegalArgumentException unless between 1 ms and 1 minute
+         */
+        public ScriptedBuilder timeout(Duration timeout) {
+            set.once("timeout");
+            this.timeout = Durations.between(timeout, "timeout", Duration.ofMillis(1), Duration.ofMinutes(1));
+            return this;
+        }
+
+        /** Builds the store. */
+        public EmailStore build() {
+            transport.preload(Scripts.EMAIL_ADD);
+            return new ScriptedEmailStore(transport, prefix, clock, timeout);
+        }
     }
 
     /** A store in this JVM's memory, on the system clock; for development and tests. */

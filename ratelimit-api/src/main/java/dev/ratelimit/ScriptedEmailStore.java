@@ -1,80 +1,68 @@
-package dev.ratelimit.spi;
+package dev.ratelimit;
 
-import dev.ratelimit.Clock;
 import dev.ratelimit.email.AddResult;
 import dev.ratelimit.email.EmailAddress;
 import dev.ratelimit.email.EmailPage;
 import dev.ratelimit.email.EmailRecord;
-import dev.ratelimit.email.EmailStore;
 import dev.ratelimit.email.EmailStoreException;
+import dev.ratelimit.spi.Script;
+import dev.ratelimit.spi.ScriptTransport;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-/**
- * An email store that runs the email scripts (layout in {@link EmailScripts}) through a
- * {@link ScriptTransport}: the shared body of the Redis and Upstash stores. A failure of the
- * server, or no answer within the wait, throws {@link EmailStoreException}. The Redis and Upstash
- * stores extend it with their connection's life cycle. Thread-safe.
- */
-public class ScriptedEmailStore implements EmailStore {
+/** See {@link EmailStore#scripted}: the email scripts (layout in {@link EmailScripts}) through a {@link ScriptTransport}. */
+final class ScriptedEmailStore implements EmailStore {
 
     private final ScriptTransport transport;
     private final String[] keys;
     private final Clock clock;
-    private final long waitMillis;
+    private final long timeoutNanos;
 
-    /**
-     * @param prefix the first part of the store's keys
-     * @param clock the clock of capture times, or {@code null} for the server's {@code TIME}
-     * @param wait the longest an operation waits for the server
-     */
-    public ScriptedEmailStore(ScriptTransport transport, String prefix, Clock clock, Duration wait) {
-        this.transport = Objects.requireNonNull(transport, "transport");
+    ScriptedEmailStore(ScriptTransport transport, String prefix, Clock clock, Duration timeout) {
+        this.transport = transport;
         this.keys = EmailScripts.keys(prefix);
         this.clock = clock;
-        this.waitMillis = wait.toMillis();
+        this.timeoutNanos = timeout.toNanos();
     }
 
     @Override
     public AddResult add(String address, String source, Instant capturedAt) {
         EmailAddress email = EmailAddress.parse(address);
         String checked = EmailRecord.checkSource(source);
-        long micros = capturedAt != null ? capturedAt.getEpochSecond() * 1_000_000L + capturedAt.getNano() / 1_000
-                : clock != null ? clock.nowMicros() : -1;
-        long added = number(await(Script.EMAIL_ADD, EmailScripts.addArgs(email, checked, micros)));
+        long micros = capturedAt != null ? Durations.micros(capturedAt) : clock != null ? clock.nowMicros() : -1;
+        long added = number(await(Scripts.EMAIL_ADD, EmailScripts.addArgs(email, checked, micros)));
         return added == 1 ? AddResult.ADDED : AddResult.ALREADY_PRESENT;
     }
 
     @Override
     public boolean contains(String address) {
-        return number(await(Script.EMAIL_CONTAINS, new String[] {EmailAddress.parse(address).identity()})) == 1;
+        return number(await(Scripts.EMAIL_CONTAINS, new String[] {EmailAddress.parse(address).identity()})) == 1;
     }
 
     @Override
     public boolean remove(String address) {
-        return number(await(Script.EMAIL_REMOVE, new String[] {EmailAddress.parse(address).identity()})) == 1;
+        return number(await(Scripts.EMAIL_REMOVE, new String[] {EmailAddress.parse(address).identity()})) == 1;
     }
 
     @Override
     public long count() {
-        return number(await(Script.EMAIL_COUNT, new String[0]));
+        return number(await(Scripts.EMAIL_COUNT, new String[0]));
     }
 
     @Override
     public EmailPage page(String cursor, int size) {
         String[] args = EmailScripts.pageArgs(cursor, size);
-        return EmailScripts.page(ScriptedRateLimitBackend.list(await(Script.EMAIL_PAGE, args)), size);
+        return EmailScripts.page(ScriptedRateLimitBackend.list(await(Scripts.EMAIL_PAGE, args)), size);
     }
 
     private Object await(Script script, String[] args) {
         CompletionStage<Object> pending = transport.eval(script, keys, args);
         try {
-            return pending.toCompletableFuture().get(waitMillis, TimeUnit.MILLISECONDS);
+            return pending.toCompletableFuture().get(timeoutNanos, TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new EmailStoreException("interrupted during " + script.name(), e);
@@ -84,7 +72,7 @@ public class ScriptedEmailStore implements EmailStore {
                     + cause.getMessage(), cause);
         } catch (TimeoutException e) {
             throw new EmailStoreException(transport.describe() + " did not answer " + script.name() + " within "
-                    + waitMillis + " ms", e);
+                    + Duration.ofNanos(timeoutNanos).toMillis() + " ms", e);
         }
     }
 
@@ -98,6 +86,6 @@ public class ScriptedEmailStore implements EmailStore {
 
     @Override
     public String toString() {
-        return "ScriptedEmailStore[" + transport.describe() + ", " + keys[0] + "]";
+        return "EmailStore.scripted[" + transport.describe() + ", " + keys[0] + "]";
     }
 }

@@ -1,4 +1,4 @@
-package dev.ratelimit.spi;
+package dev.ratelimit;
 
 import dev.ratelimit.email.EmailAddress;
 import dev.ratelimit.email.EmailPage;
@@ -15,13 +15,13 @@ import java.util.List;
  * last one on ties), and {@code <prefix>:{emails}:records}, a hash from identity to
  * {@code "<capturedµs>\t<address>\t<source>"}. Erasure removes both entries.
  */
-public final class EmailScripts {
+final class EmailScripts {
 
     private EmailScripts() {
     }
 
     /** {@code KEYS} of every email script: the index, then the records. */
-    public static String[] keys(String prefix) {
+    static String[] keys(String prefix) {
         RateLimitScript.checkPrefix(prefix);
         return new String[] {prefix + ":{emails}:index", prefix + ":{emails}:records"};
     }
@@ -31,7 +31,7 @@ public final class EmailScripts {
      *
      * @param nowMicros the capture time, or negative for the server's clock
      */
-    public static String[] addArgs(EmailAddress email, String source, long nowMicros) {
+    static String[] addArgs(EmailAddress email, String source, long nowMicros) {
         return new String[] {email.identity(), email.address() + "\t" + (source == null ? "" : source),
                 nowMicros < 0 ? "" : Long.toString(nowMicros)};
     }
@@ -41,7 +41,7 @@ public final class EmailScripts {
      *
      * @throws IllegalArgumentException for a size out of range or a cursor no store issued
      */
-    public static String[] pageArgs(String cursor, int size) {
+    static String[] pageArgs(String cursor, int size) {
         if (size < 1 || size > 1000) {
             throw new IllegalArgumentException("page size must be between 1 and 1000; got " + size);
         }
@@ -52,7 +52,7 @@ public final class EmailScripts {
     }
 
     /** Turns {@link Script#EMAIL_PAGE}'s reply into a page of at most {@code size} records. */
-    public static EmailPage page(List<?> reply, int size) {
+    static EmailPage page(List<?> reply, int size) {
         List<EmailRecord> records = new ArrayList<>(Math.min(size, reply.size() / 2));
         String last = null;
         for (int x = 0; x + 1 < reply.size() && records.size() < size; x += 2) {

@@ -1,4 +1,4 @@
-package dev.ratelimit.internal;
+package dev.ratelimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

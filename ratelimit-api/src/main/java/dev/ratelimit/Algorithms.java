@@ -1,8 +1,5 @@
-package dev.ratelimit.spi;
+package dev.ratelimit;
 
-import dev.ratelimit.Decision;
-import dev.ratelimit.Limit;
-import dev.ratelimit.Policy;
 
 /**
  * The reference implementation of DESIGN.md "Algorithms" on a {@code long[]} holding

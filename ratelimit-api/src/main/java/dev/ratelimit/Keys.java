@@ -1,4 +1,4 @@
-package dev.ratelimit.spi;
+package dev.ratelimit;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

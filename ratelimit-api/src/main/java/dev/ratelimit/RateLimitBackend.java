@@ -1,0 +1,139 @@
+package dev.ratelimit;
+
+import dev.ratelimit.spi.ScriptTransport;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Where rate-limit state lives: evaluates one policy for one key, atomically.
+ *
+ * <p>Applications hand a backend to {@link RateLimiter.Builder#backend}; the limiter adds the
+ * deadline, the fallbacks and the failure policy, so a backend only has to be exact and report
+ * failure honestly. This module has the in-memory backend ({@link #inMemory()}) and the backend
+ * that runs the library's Lua scripts on any Redis-compatible server ({@link #scripted}), which the
+ * Redis and Upstash modules connect to their servers.
+ *
+ * <p>Contract, held by the testkit's {@code RateLimitBackendContract}:
+ * <ul>
+ *   <li>{@link #evaluate} and {@link #peek} follow the algorithms of {@link Limit} exactly (integer
+ *       microseconds, check-before-consume, exact {@code retryAfter} and {@code resetAfter}; the
+ *       formulas are in the project's docs/ALGORITHMS.md);
+ *   <li>programmer errors (null or empty key, permits out of range) throw
+ *       {@link IllegalArgumentException} or {@link NullPointerException} at once;
+ *   <li>any failure of the backend itself completes the returned stage exceptionally, never throws;
+ *   <li>all methods are thread-safe.
+ * </ul>
+ */
+public interface RateLimitBackend extends AutoCloseable {
+
+    /**
+     * Decides a request for {@code permits} permits of {@code policy} by {@code key} and, if every
+     * limit allows it, consumes them. {@code permits == 0} asks for nothing and consumes nothing.
+     */
+    CompletionStage<Decision> evaluate(String key, Policy policy, long permits);
+
+    /**
+     * The decision a request for {@code permits} permits would get now — the same figures
+     * {@link #evaluate} would return — without consuming anything.
+     */
+    CompletionStage<Decision> peek(String key, Policy policy, long permits);
+
+    /** Forgets everything {@code policy} has counted for {@code key}. */
+    CompletionStage<Void> reset(String key, Policy policy);
+
+    /** A short name for logs and {@link Decision#fallback()}, such as {@code "redis"}. */
+    String name();
+
+    /** Releases what the backend holds; idempotent. The default does nothing. */
+    @Override
+    default void close() {
+    }
+
+    /** An in-memory backend on the system clock tracking at most 100,000 keys; see {@link #inMemory(Clock, int)}. */
+    static RateLimitBackend inMemory() {
+        return inMemory(Clock.system(), InMemoryBackend.DEFAULT_MAX_KEYS);
+    }
+
+    /**
+     * An in-memory backend for one JVM.
+     *
+     * <p>Memory stays bounded: the state of a key is dropped once it no longer affects any decision
+     * (its windows have passed, its bucket is full again), and at most {@code maxKeys} keys
+     * (key and policy pairs) are tracked. When a new key arrives at the cap, expired state is
+     * dropped first; if none has expired, the key tracked longest without a sweep is evicted, and
+     * it starts afresh — with its full quota — the next time it is seen. Set the cap above the
+     * number of keys active within one window (each costs roughly 200 bytes) and nothing live is
+     * ever evicted.
+     *
+     * @param clock the time source; a {@link TestClock} in tests
+     * @param maxKeys the cap on tracked keys, at least 1
+     */
+    static RateLimitBackend inMemory(Clock clock, int maxKeys) {
+        return new InMemoryBackend(clock, maxKeys);
+    }
+
+    /**
+     * A builder for the backend that runs the library's Lua scripts through {@code transport}: one
+     * atomic script call per decision, on the server's clock unless
+     * {@link ScriptedBuilder#clock} says otherwise. The Redis and Upstash modules' connections are
+     * transports; {@code redisConnection.rateLimitBackend()} is this backend with the defaults.
+     *
+     * <p>Keys are {@code <prefix>:{<key>}:<policy>:<limitIndex>}; a caller key longer than 256
+     * UTF-8 bytes is replaced by its SHA-256 digest; every key expires when its state stops
+     * mattering. Closing the backend leaves the transport open: whoever opened it closes it.
+     */
+    static ScriptedBuilder scripted(ScriptTransport transport) {
+        return new ScriptedBuilder(transport);
+    }
+
+    /** Configures a {@link #scripted} backend; every option may be set once. */
+    final class ScriptedBuilder {
+        final ScriptTransport transport;
+        String prefix = "rl";
+        Clock clock;
+        Duration grace;
+        private final Options set = new Options("RateLimitBackend.scripted");
+
+        private ScriptedBuilder(ScriptTransport transport) {
+            this.transport = Objects.requireNonNull(transport, "transport");
+        }
+
+        /** The first part of every key (default {@code rl}): 1 to 64 characters, no braces, whitespace or control characters. */
+        public ScriptedBuilder keyPrefix(String prefix) {
+            set.once("keyPrefix");
+            this.prefix = RateLimitScript.checkPrefix(prefix);
+            return this;
+        }
+
+        /**
+         * Decide at this clock's time instead of the server's {@code TIME}: for tests with a
+         * {@link TestClock} and deterministic replays. Application servers' clocks may disagree,
+         * which is why the server's clock is the default.
+         */
+        public ScriptedBuilder clock(Clock clock) {
+            set.once("clock");
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * Extra lifetime for every key beyond the moment its state stops mattering (default: none
+         * on the server's clock, 1 s with an explicit clock, whose time the server's expiry does
+         * not follow).
+         *
+         * @throws IllegalArgumentException if negative
+         */
+        public ScriptedBuilder ttlGrace(Duration grace) {
+            set.once("ttlGrace");
+            this.grace = RateLimitScript.checkGrace(grace);
+            return this;
+        }
+
+        /** Builds the backend; it holds nothing the builder can still change. */
+        public RateLimitBackend build() {
+            transport.preload(Scripts.RATE_LIMIT);
+            return new ScriptedRateLimitBackend(transport, prefix, clock, grace);
+        }
+    }
+}
