@@ -5,6 +5,7 @@
 module dev.ratelimit {
     requires org.slf4j;
     requires com.sanctionco.jmail;
+    requires com.ibm.icu;
 
     exports dev.ratelimit;
     exports dev.ratelimit.email;
