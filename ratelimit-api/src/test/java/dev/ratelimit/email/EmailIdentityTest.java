@@ -1,5 +1,6 @@
 package dev.ratelimit.email;
 
+import dev.ratelimit.EmailStore;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.IDN;

@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -62,6 +64,20 @@ public final class RedisConfig {
             return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
         }
     }
+
+    /** {@code scheme://user:password@} or {@code scheme://userinfo@}: groups scheme, user, password. */
+    private static final Pattern URL_USERINFO =
+            Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*://)([^\\s/?#@:]*)(:[^\\s/?#]*)?@");
+    /** {@code password=value}, {@code "password": "value"}, {@code sentinelPassword='value'}…: group 4 is the value. */
+    private static final Pattern CREDENTIAL_FIELD = Pattern.compile(
+            "(?i)(?<![A-Za-z0-9])([\"']?)([A-Za-z0-9_.-]*?(?:password|passwd|pwd|secret|token|requirepass|masterauth))\\1"
+            + "(\\s*[=:]\\s*)(\"(?:[^\"\\\\]|\\\\.)*\"|'[^']*'|[^\\s,;&)}\\]\"']+)");
+    /**
+     * {@code 'AUTH' 'user' 'password' …} as a server echoes a command's arguments in an error (Redis
+     * quotes each one, without escaping, so the password's end cannot be found): the rest of the
+     * line after it.
+     */
+    private static final Pattern AUTH_ARGUMENTS = Pattern.compile("(?i)(([`'\"])AUTH\\2)[\\s,]+[^\\r\\n]*");
 
     private final Mode mode;
     private final List<Endpoint> endpoints;
@@ -222,12 +238,37 @@ public final class RedisConfig {
         return url.toString();
     }
 
-    /** Replaces the password, wherever it occurs in {@code text}, by {@code ***}. */
-    String mask(String text) {
-        if (text == null || password == null || password.isEmpty()) {
-            return text;
+    /**
+     * {@code text} with every password it shows replaced by {@code ***}: the password in any URL's
+     * user info ({@code redis://user:***@host}; user info without a {@code :} is masked whole, as
+     * Redis URLs read it as a password), the value of a credential field ({@code password=***},
+     * {@code "password":"***"}), and the arguments after a quoted {@code AUTH} in an argument list
+     * a server echoes back. Nothing else in the line changes: a word that equals a password is
+     * left alone, so masking never points at the password. Lettuce's own exception messages name
+     * hosts, never credentials; server errors are passed on verbatim, hence the last rule.
+     */
+    static String mask(String text) {
+        if (text == null) {
+            return null;
         }
-        return text.replace(password, "***").replace(RedisUrl.encode(password), "***");
+        Matcher url = URL_USERINFO.matcher(text);
+        StringBuilder out = new StringBuilder(text.length());
+        while (url.find()) {
+            String userinfo = url.group(3) == null ? "***" : url.group(2) + ":***";
+            url.appendReplacement(out, Matcher.quoteReplacement(url.group(1) + userinfo + "@"));
+        }
+        url.appendTail(out);
+        Matcher field = CREDENTIAL_FIELD.matcher(out.toString());
+        out.setLength(0);
+        while (field.find()) {
+            String value = field.group(4);
+            char quote = value.charAt(0);
+            String masked = quote == '"' || quote == '\'' ? quote + "***" + quote : "***";
+            field.appendReplacement(out, Matcher.quoteReplacement(field.group(1) + field.group(2) + field.group(1)
+                    + field.group(3) + masked));
+        }
+        field.appendTail(out);
+        return AUTH_ARGUMENTS.matcher(out.toString()).replaceAll("$1 ***");
     }
 
     @Override

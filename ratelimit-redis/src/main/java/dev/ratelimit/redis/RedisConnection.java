@@ -218,7 +218,7 @@ public final class RedisConnection implements ScriptTransport {
         }
         Throwable failure = lastFailure;
         return "not connected to Redis at " + config.maskedUrl()
-                + (failure == null ? " yet" : ": " + config.mask(describe(failure)));
+                + (failure == null ? " yet" : ": " + RedisConfig.mask(describe(failure)));
     }
 
     private void attempt() {
@@ -300,7 +300,7 @@ public final class RedisConnection implements ScriptTransport {
         if (attempts == 1 || now - lastLoggedNanos > LOG_EVERY.toNanos()) {
             lastLoggedNanos = now;
             LOG.warn("cannot connect to Redis at {} ({} attempts so far; retrying in the background): {}",
-                    config.maskedUrl(), attempts, config.mask(describe(failure)));
+                    config.maskedUrl(), attempts, RedisConfig.mask(describe(failure)));
         }
         if (!closed) {
             long delay = Math.min(MAX_RETRY_DELAY.toMillis(), 50L << Math.min(attempts, 6));

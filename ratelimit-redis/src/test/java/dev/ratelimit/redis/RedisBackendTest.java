@@ -10,6 +10,7 @@ import dev.ratelimit.Policy;
 import dev.ratelimit.RateLimiter;
 import dev.ratelimit.testkit.RedisExtension;
 import dev.ratelimit.testkit.RedisServer;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.Set;
 import java.util.UUID;
@@ -212,6 +213,25 @@ class RedisBackendTest {
             }
             assertThat(err.text()).contains("cannot connect to Redis at redis://:***@")
                     .doesNotContain("wrong-staple-9").doesNotContain("correct-horse");
+        }
+    }
+
+    @Test
+    void aPasswordThatIsAlsoAWord_leavesTheFailureReadable() throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        String url = "redis://:connect@127.0.0.1:" + closedPort;
+        try (CapturedErr err = CapturedErr.start();
+                RedisConnection backend = RedisConnection.open(RedisConfig.fromUrl(url))) {
+            assertThatThrownBy(() -> backend.awaitConnection(Duration.ofSeconds(2)))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("not connected to Redis at redis://:***@127.0.0.1:" + closedPort + ": ")
+                    .hasMessageContaining("Unable to connect to 127.0.0.1")
+                    .satisfies(e -> assertThat(e.getMessage()).doesNotContain("Unable to ***"));
+            assertThat(err.text()).contains("Unable to connect to 127.0.0.1").doesNotContain("Unable to ***")
+                    .doesNotContain(":connect@");
         }
     }
 }

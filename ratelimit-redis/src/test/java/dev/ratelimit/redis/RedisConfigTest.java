@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
 class RedisConfigTest {
@@ -117,7 +118,70 @@ class RedisConfigTest {
                 .tlsVerify(RedisConfig.TlsVerify.NONE).build();
         assertThat(config.password()).isEqualTo(SECRET);
         assertThat(config.toString()).doesNotContain("s3cr");
-        assertThat(config.mask("AUTH failed for " + SECRET)).isEqualTo("AUTH failed for ***");
         assertThatThrownBy(() -> RedisConfig.builder().build()).hasMessageContaining("at least one host");
+    }
+
+    /**
+     * A refused connection as the connector reports it with Lettuce 7.7 (seen in
+     * RedisBackendTest), then the same with a host name in place of the address.
+     */
+    private static final String REFUSED = "not connected to Redis at redis://:***@127.0.0.1:6379: Unable to connect to "
+            + "127.0.0.1/<unresolved>:6379: io.netty.channel.AbstractChannel$AnnotatedConnectException: Connection "
+            + "refused: /127.0.0.1:6379; not connected to Redis at redis://:***@redis-host:6379: Unable to connect to "
+            + "redis-host/<unresolved>:6379: io.netty.channel.AbstractChannel$AnnotatedConnectException: Connection "
+            + "refused: redis-host/10.0.0.5:6379";
+
+    @ParameterizedTest
+    @ValueSource(strings = {"connect", "redis", "host", "127", "to", "Unable", "6379", "Connection", "refused", "***"})
+    void mask_neverTouchesAWordThatEqualsThePassword(String password) {
+        assertThat(REFUSED).contains(password);
+        assertThat(RedisConfig.mask(REFUSED)).isEqualTo(REFUSED);
+        RedisConfig config = RedisConfig.builder().endpoint("127.0.0.1", 6379).password(password).build();
+        String withUrl = "cannot reach redis://default:" + RedisUrl.encode(password) + "@127.0.0.1:6379: " + REFUSED;
+        assertThat(RedisConfig.mask(withUrl)).isEqualTo("cannot reach redis://default:***@127.0.0.1:6379: " + REFUSED);
+        assertThat(config.maskedUrl()).isEqualTo("redis://:***@127.0.0.1:6379");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', quoteCharacter = '~', value = {
+        "redis://:hunter2@cache:6379                        | redis://:***@cache:6379",
+        "rediss://app:p%40ss%23w%25rd@cache.internal:6380/2 | rediss://app:***@cache.internal:6380/2",
+        "at redis-sentinel://admin:hunter2@s1:26379#mymaster | at redis-sentinel://admin:***@s1:26379#mymaster",
+        "GET https://user:tok3n@example.com/path failed     | GET https://user:***@example.com/path failed",
+        "redis://hunter2@cache:6379                         | redis://***@cache:6379",
+        "redis://:p@ss@cache:6379                           | redis://:***@cache:6379",
+        "redis://:a1@[::1]:7000,redis://:b2@10.0.0.2:7001   | redis://:***@[::1]:7000,redis://:***@10.0.0.2:7001",
+        "http://cache:8080/path?x=1                         | http://cache:8080/path?x=1",
+        "redis://[::1]:6379 and mailto:a@b.example          | redis://[::1]:6379 and mailto:a@b.example",
+    })
+    void mask_hidesThePasswordOfAnyUrl(String text, String masked) {
+        assertThat(RedisConfig.mask(text)).isEqualTo(masked);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', quoteCharacter = '~', value = {
+        "password=hunter2 host=127.0.0.1                    | password=*** host=127.0.0.1",
+        "{\"password\":\"hun\\\"ter2\",\"host\":\"h\"}          | {\"password\":\"***\",\"host\":\"h\"}",
+        "requirepass: hunter2                               | requirepass: ***",
+        "sentinelPassword='hunter 2', db=1                  | sentinelPassword='***', db=1",
+        "redis://cache:6379?password=hunter2&db=1           | redis://cache:6379?password=***&db=1",
+        "Token = abc.def                                    | Token = ***",
+        "ERR invalid password                               | ERR invalid password",
+        "WRONGPASS invalid username-password pair or user is disabled. | WRONGPASS invalid username-password pair or user is disabled.",
+        "AUTH failed for hunter2                            | AUTH failed for hunter2",
+    })
+    void mask_hidesCredentialFields_only(String text, String masked) {
+        assertThat(RedisConfig.mask(text)).isEqualTo(masked);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', quoteCharacter = '~', value = {
+        "ERR unknown command `HELLO`, with args beginning with: `3`, `AUTH`, `default`, `hunter2`, | "
+                + "ERR unknown command `HELLO`, with args beginning with: `3`, `AUTH` ***",
+        "ERR unknown command 'HELLO', with args beginning with: '3' 'AUTH' 'app' 'hun'ter2' 'SETNAME' 'x' | "
+                + "ERR unknown command 'HELLO', with args beginning with: '3' 'AUTH' ***",
+    })
+    void mask_hidesTheArgumentsAfterAuth_thatAServerEchoes(String text, String masked) {
+        assertThat(RedisConfig.mask(text)).isEqualTo(masked);
     }
 }

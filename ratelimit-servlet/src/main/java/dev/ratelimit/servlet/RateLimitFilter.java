@@ -41,12 +41,14 @@ import org.slf4j.LoggerFactory;
  *  "detail":"Rate limit exceeded. Max 5 requests per 60 minutes.","retryAfter":1800}
  * }</pre>
  *
- * <p>The client's address is the peer's, unless the peer is a trusted proxy: then
- * {@code Forwarded} or {@code X-Forwarded-For} is read right to left and the first address that is
- * not a trusted proxy is the client. IPv6 clients are keyed by their /64 (configurable); an
- * IPv4-mapped IPv6 address is its IPv4 address; ports and zone ids are ignored, and so are
- * malformed header values. When a limiter's backends fail, its failure policy answers: the filter
- * never turns a backend failure into an error page.
+ * <p>The client's address is the peer's, unless the peer is a trusted proxy: then one forwarding
+ * header, chosen with {@link ForwardedHeader} ({@code X-Forwarded-For} by default), is read right to
+ * left and the first address that is not a trusted proxy is the client; the other header is never
+ * read. An entry there that names no address (such as {@code unknown} or an obfuscated
+ * {@code _name}) stops the walk, and the last trusted address decides. IPv6 clients are keyed by
+ * their /64 (configurable); an IPv4-mapped IPv6 address is its IPv4 address; ports and zone ids are
+ * ignored. When a limiter's backends fail, its failure policy answers: the filter never turns a
+ * backend failure into an error page.
  *
  * <p>Configure it with {@link #builder()} (and register the instance with
  * {@code ServletContext.addFilter}), or in {@code web.xml} with init-params; see
@@ -59,6 +61,25 @@ public final class RateLimitFilter implements Filter {
     private volatile Settings settings;
     private final AtomicLong dryRunDenials = new AtomicLong();
     private volatile long dryRunLoggedAt = System.nanoTime() - 2_000_000_000L;
+
+    /**
+     * The forwarding header that names the client when the peer is a trusted proxy. Exactly one is
+     * read, right to left through the trusted proxies; the other is ignored, because a client can
+     * send either and most proxies pass the one they do not write through untouched. Choose the one
+     * your proxies append to.
+     */
+    public enum ForwardedHeader {
+        /**
+         * {@code X-Forwarded-For: client, proxy1, proxy2}: each proxy appends the address of its peer.
+         * The default.
+         */
+        X_FORWARDED_FOR,
+        /**
+         * RFC 7239 {@code Forwarded: for=client, for="[2001:db8::1]:4711";proto=https}: the
+         * {@code for} parameter of each element, the elements of every header line in order.
+         */
+        FORWARDED
+    }
 
     private record Settings(List<Rule> rules, ClientIp clientIp, List<Cidr> exempt, int ipv6Prefix,
             KeyResolver keys, boolean dryRun, RateLimitHeaders headers, String problemType,
@@ -88,6 +109,8 @@ public final class RateLimitFilter implements Filter {
      *       ({@code RateLimiter.fromEnvironment}: Redis, Upstash, then memory);
      *   <li>{@code failure-policy}: {@code fail-open} (default) or {@code fail-closed};
      *   <li>{@code trusted-proxies}, {@code exempt}: comma-separated CIDRs;
+     *   <li>{@code forwarded-header}: the header your trusted proxies append the client to,
+     *       {@code x-forwarded-for} (default) or {@code forwarded} (RFC 7239); the other is ignored;
      *   <li>{@code ipv6-prefix}: bits of an IPv6 address that identify a client (default 64);
      *   <li>{@code key}: {@code ip} (default), {@code header:NAME} or {@code principal};
      *   <li>{@code dry-run}: {@code true} to decide, log and add headers without ever blocking;
@@ -110,8 +133,8 @@ public final class RateLimitFilter implements Filter {
     }
 
     private static Settings fromInitParams(FilterConfig config) {
-        Set<String> known = Set.of("rules", "backend", "failure-policy", "trusted-proxies", "exempt", "ipv6-prefix",
-                "key", "dry-run", "headers");
+        Set<String> known = Set.of("rules", "backend", "failure-policy", "trusted-proxies", "forwarded-header", "exempt",
+                "ipv6-prefix", "key", "dry-run", "headers");
         for (String name : Collections.list(config.getInitParameterNames())) {
             if (!known.contains(name)) {
                 throw new IllegalArgumentException("unknown init-param '" + name + "'; known: " + known);
@@ -136,6 +159,11 @@ public final class RateLimitFilter implements Filter {
             b.rule(rule);
         }
         b.trustedProxies(split(config.getInitParameter("trusted-proxies")));
+        b.forwardedHeader(switch (param(config, "forwarded-header", "x-forwarded-for")) {
+            case "x-forwarded-for" -> ForwardedHeader.X_FORWARDED_FOR;
+            case "forwarded" -> ForwardedHeader.FORWARDED;
+            default -> throw new IllegalArgumentException("init-param 'forwarded-header' is x-forwarded-for or forwarded");
+        });
         b.exempt(split(config.getInitParameter("exempt")));
         try {
             b.ipv6Prefix(Integer.parseInt(param(config, "ipv6-prefix", "64")));
@@ -298,6 +326,7 @@ public final class RateLimitFilter implements Filter {
         private final List<RateLimiter> owned = new ArrayList<>();
         private Function<Policy, RateLimiter> limiters = RateLimiter::inMemory;
         private List<Cidr> trustedProxies = List.of();
+        private ForwardedHeader forwardedHeader = ForwardedHeader.X_FORWARDED_FOR;
         private List<Cidr> exempt = List.of();
         private int ipv6Prefix = 64;
         private KeyResolver keys = KeyResolver.clientIp();
@@ -349,9 +378,18 @@ public final class RateLimitFilter implements Filter {
             return this;
         }
 
-        /** The proxies whose forwarding headers are believed, as CIDRs ({@code 10.0.0.0/8}, {@code fd00::/8}). */
+        /** The proxies whose forwarding header is believed, as CIDRs ({@code 10.0.0.0/8}, {@code fd00::/8}). */
         public Builder trustedProxies(String... cidrs) {
             this.trustedProxies = parse(cidrs);
+            return this;
+        }
+
+        /**
+         * The header the trusted proxies append the client to (default
+         * {@link ForwardedHeader#X_FORWARDED_FOR}); the other one is ignored.
+         */
+        public Builder forwardedHeader(ForwardedHeader header) {
+            this.forwardedHeader = Objects.requireNonNull(header, "header");
             return this;
         }
 
@@ -411,8 +449,8 @@ public final class RateLimitFilter implements Filter {
             if (rules.isEmpty()) {
                 throw new IllegalStateException("a RateLimitFilter needs at least one rule");
             }
-            return new Settings(List.copyOf(rules), new ClientIp(trustedProxies), exempt, ipv6Prefix, keys, dryRun,
-                    headers, problemType, List.copyOf(owned));
+            return new Settings(List.copyOf(rules), new ClientIp(trustedProxies, forwardedHeader), exempt, ipv6Prefix,
+                    keys, dryRun, headers, problemType, List.copyOf(owned));
         }
 
         private static List<Cidr> parse(String... cidrs) {

@@ -4,10 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ratelimit.Limit;
+import dev.ratelimit.servlet.RateLimitFilter.ForwardedHeader;
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletException;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
@@ -55,6 +66,138 @@ class AddressesAndRulesTest {
         assertThat(Cidr.parse("::ffff:10.0.0.0/104").contains(IpAddress.parse("10.9.9.9"))).isTrue();
         assertThatThrownBy(() -> Cidr.parse("10.0.0.0/33")).hasMessageContaining("0 to 32");
         assertThatThrownBy(() -> Cidr.parse("intranet")).hasMessageContaining("not an IP network");
+    }
+
+    private static final byte[] PROXY = IpAddress.parse("10.0.0.1");
+    private static final String PEER = "10.0.0.1";
+
+    private static String client(ForwardedHeader header, List<String> lines) {
+        ClientIp clientIp = new ClientIp(List.of(Cidr.parse("10.0.0.0/8")), header);
+        return IpAddress.key(clientIp.resolve(PROXY, lines), 64);
+    }
+
+    /** One Forwarded line from a trusted peer (10.0.0.1, inside 10.0.0.0/8) and the client it names. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', quoteCharacter = '~', value = {
+        "for=192.0.2.60;proto=http;by=203.0.113.43                  | 192.0.2.60",
+        "proto=https;FOR=192.0.2.60                                 | 192.0.2.60",
+        "For=\"192.0.2.43:47011\"                                  | 192.0.2.43",
+        "for=\"[2001:db8:cafe::17]:4711\"                          | 2001:db8:cafe:0:0:0:0:0/64",
+        "for=\"[2001:db8:cafe::17]\"                               | 2001:db8:cafe:0:0:0:0:0/64",
+        "for=\"[2001:db8:cafe::17]:_p1\"                           | 2001:db8:cafe:0:0:0:0:0/64",
+        "for=[2001:db8:cafe::17]:4711                               | 2001:db8:cafe:0:0:0:0:0/64",
+        "for=\"192.0.2.\\61\"                                      | 192.0.2.61",
+        " for=192.0.2.1 ; proto=http                                | 192.0.2.1",
+        "for=192.0.2.1, ,                                           | 192.0.2.1",
+        "for=192.0.2.1, ;                                           | " + PEER,
+        "for=198.51.100.7, for=192.0.2.1                            | 192.0.2.1",
+        "for=192.0.2.1, for=10.0.0.7                                | 192.0.2.1",
+        "for=192.0.2.1, for=_hidden, for=10.0.0.7                   | 10.0.0.7",
+        "for=192.0.2.1;by=\"10.0.0.9, for=198.51.100.66\"          | 192.0.2.1",
+        "for=\"198.51.100.7, for=192.0.2.1                          | 192.0.2.1",
+        "for=\"_gazonk\"                                           | " + PEER,
+        "for=unknown                                                | " + PEER,
+        "for=\"unknown:4711\"                                      | " + PEER,
+        "for=\"192.0.2.43:_\"                                      | " + PEER,
+        "for=192.0.2.1, proto=https                                 | " + PEER,
+        "for=192.0.2.1;for=198.51.100.2                             | " + PEER,
+        "for=192.0.2.1;proto=http;PROTO=https                       | " + PEER,
+        "for=192.0.2.1 junk                                         | " + PEER,
+        "for =192.0.2.1                                             | " + PEER,
+        "for                                                        | " + PEER,
+        "=192.0.2.1                                                 | " + PEER,
+        "for=                                                       | " + PEER,
+        "for=\"192.0.2.1                                            | " + PEER,
+        "for=<script>                                               | " + PEER,
+        "for=localhost                                              | " + PEER,
+    })
+    void forwarded_isReadAsRfc7239Writes(String line, String client) {
+        assertThat(client(ForwardedHeader.FORWARDED, List.of(line))).isEqualTo(client);
+    }
+
+    static Stream<Arguments> forwardedLines() {
+        return Stream.of(
+                Arguments.of(List.of("for=198.51.100.1", "for=192.0.2.1"), "192.0.2.1"),
+                Arguments.of(List.of("for=192.0.2.1", "for=10.0.0.9"), "192.0.2.1"),
+                Arguments.of(List.of("for=192.0.2.1", "for=\"10.0.0.9"), PEER),
+                Arguments.of(List.of("for=\"192.0.2.1", "for=10.0.0.9"), "10.0.0.9"),
+                Arguments.of(List.of(), PEER));
+    }
+
+    @ParameterizedTest
+    @MethodSource("forwardedLines")
+    void forwarded_linesAreOneListInOrder_butAQuoteNeverSpansThem(List<String> lines, String client) {
+        assertThat(client(ForwardedHeader.FORWARDED, lines)).isEqualTo(client);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "203.0.113.9, 10.0.0.2          | 203.0.113.9",
+        "6.6.6.6, 203.0.113.9           | 203.0.113.9",
+        "203.0.113.9,,                  | 203.0.113.9",
+        "[2001:db8::1]:4711             | 2001:db8:0:0:0:0:0:0/64",
+        "203.0.113.9:51234              | 203.0.113.9",
+        "203.0.113.9, unknown           | " + PEER,
+        "203.0.113.9, _hidden, 10.0.0.3 | 10.0.0.3",
+        "for=192.0.2.1                  | " + PEER,
+    })
+    void xForwardedFor_isReadRightToLeft(String line, String client) {
+        assertThat(client(ForwardedHeader.X_FORWARDED_FOR, List.of(line))).isEqualTo(client);
+        assertThat(client(ForwardedHeader.X_FORWARDED_FOR, List.of("198.51.100.1", line))).isEqualTo(client);
+    }
+
+    @Test
+    void anUntrustedPeer_isTheClient_whateverItsHeadersSay() {
+        byte[] peer = IpAddress.parse("198.51.100.5");
+        for (ForwardedHeader header : ForwardedHeader.values()) {
+            List<String> lines = List.of(header == ForwardedHeader.FORWARDED ? "for=192.0.2.1" : "192.0.2.1");
+            assertThat(new ClientIp(List.of(Cidr.parse("10.0.0.0/8")), header).resolve(peer, lines)).isEqualTo(peer);
+            assertThat(new ClientIp(List.of(), header).resolve(PROXY, lines)).isEqualTo(PROXY);
+        }
+    }
+
+    @Test
+    void theForwardedHeaderInitParam_isOneOfTwo() {
+        for (String value : List.of("x-forwarded-for", "Forwarded", " forwarded ")) {
+            assertThat(initialised(value)).as(value).isNull();
+        }
+        assertThat(initialised("x-real-ip")).isInstanceOf(ServletException.class)
+                .hasMessageContaining("'forwarded-header' is x-forwarded-for or forwarded");
+    }
+
+    /** The exception init() throws with the given forwarded-header init-param, or null. */
+    private static Exception initialised(String forwardedHeader) {
+        Map<String, String> params = Map.of("rules", "GET /a = 1/1s", "forwarded-header", forwardedHeader);
+        FilterConfig config = new FilterConfig() {
+            @Override
+            public String getFilterName() {
+                return "test";
+            }
+
+            @Override
+            public ServletContext getServletContext() {
+                return null;
+            }
+
+            @Override
+            public String getInitParameter(String name) {
+                return params.get(name);
+            }
+
+            @Override
+            public Enumeration<String> getInitParameterNames() {
+                return Collections.enumeration(params.keySet());
+            }
+        };
+        RateLimitFilter filter = new RateLimitFilter();
+        try {
+            filter.init(config);
+            return null;
+        } catch (ServletException e) {
+            return e;
+        } finally {
+            filter.destroy();
+        }
     }
 
     @Test

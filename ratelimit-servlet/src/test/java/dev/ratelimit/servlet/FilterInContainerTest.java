@@ -9,15 +9,19 @@ import dev.ratelimit.Policy;
 import dev.ratelimit.RateLimiter;
 import dev.ratelimit.TestClock;
 import dev.ratelimit.RateLimitBackend;
+import dev.ratelimit.servlet.RateLimitFilter.ForwardedHeader;
 import jakarta.servlet.Filter;
+import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -125,12 +129,82 @@ abstract class FilterInContainerTest {
     @Test
     void theForwardedHeader_isReadRightToLeftToo() throws Exception {
         serve(RateLimitFilter.builder().rule("*", "/api/*", limiter("api", Limit.perHour(1)))
-                .trustedProxies("127.0.0.0/8", "10.0.0.0/8").build());
+                .trustedProxies("127.0.0.0/8", "10.0.0.0/8").forwardedHeader(ForwardedHeader.FORWARDED).build());
         String forwarded = "for=192.0.2.60;proto=http;by=203.0.113.43, for=\"[2001:db8:cafe::17]:4711\", for=10.0.0.5";
         assertThat(send("GET", "/api/x", "Forwarded", forwarded).statusCode()).isEqualTo(200);
         assertThat(send("GET", "/api/x", "Forwarded", "for=\"[2001:db8:cafe::99%eth0]\", for=10.0.0.5").statusCode())
                 .as("the same /64, with a zone id").isEqualTo(429);
         assertThat(send("GET", "/api/x", "Forwarded", "for=192.0.2.60").statusCode()).isEqualTo(200);
+    }
+
+    /** Records the client address the filter resolved for each request, and keys on it. */
+    private static final class Addresses implements KeyResolver {
+        final List<String> seen = new CopyOnWriteArrayList<>();
+
+        @Override
+        public String key(HttpServletRequest request, String clientAddress) {
+            seen.add(clientAddress);
+            return null;
+        }
+    }
+
+    @Test
+    void xForwardedForMode_keysOnTheAddressTheProxyAppended_andIgnoresTheClientsForwarded() throws Exception {
+        Addresses addresses = new Addresses();
+        serve(RateLimitFilter.builder().rule("*", "/api/*", limiter("api", Limit.perHour(100)))
+                .trustedProxies("127.0.0.1/32").keyResolver(addresses).build());
+        for (int n = 1; n <= 3; n++) {
+            assertThat(send("GET", "/api/x", "X-Forwarded-For", "203.0.113.99", "Forwarded", "for=100.64.0." + n)
+                    .statusCode()).isEqualTo(200);
+        }
+        assertThat(send("GET", "/api/x", "Forwarded", "for=100.64.0.9").statusCode()).isEqualTo(200);
+        assertThat(addresses.seen).containsExactly("203.0.113.99", "203.0.113.99", "203.0.113.99", "127.0.0.1");
+    }
+
+    @Test
+    void forwardedMode_keysOnTheAddressTheProxyAppended_andIgnoresTheClientsXForwardedFor() throws Exception {
+        Addresses addresses = new Addresses();
+        serve(RateLimitFilter.builder().rule("*", "/api/*", limiter("api", Limit.perHour(100)))
+                .trustedProxies("127.0.0.1/32").forwardedHeader(ForwardedHeader.FORWARDED).keyResolver(addresses).build());
+        for (int n = 1; n <= 3; n++) {
+            assertThat(send("GET", "/api/x", "Forwarded", "for=100.64.0." + n + ", for=203.0.113.99",
+                    "X-Forwarded-For", "100.64.1." + n).statusCode()).isEqualTo(200);
+        }
+        assertThat(send("GET", "/api/x", "Forwarded", "for=100.64.0.4", "Forwarded", "for=\"[2001:db8::99]:4711\"",
+                "X-Forwarded-For", "100.64.1.4").statusCode()).as("the proxy's own header line").isEqualTo(200);
+        assertThat(send("GET", "/api/x", "X-Forwarded-For", "100.64.1.5").statusCode()).isEqualTo(200);
+        assertThat(addresses.seen).containsExactly("203.0.113.99", "203.0.113.99", "203.0.113.99",
+                "2001:db8:0:0:0:0:0:0/64", "127.0.0.1");
+    }
+
+    @Test
+    void aRotatingForgedForwardedHeader_admitsExactlyTheLimit() throws Exception {
+        serve(RateLimitFilter.builder().rule("POST", "/api/generate", limiter("generate", Limit.perHour(5)))
+                .trustedProxies("127.0.0.1/32").build());
+        int admitted = 0;
+        for (int n = 1; n <= 50; n++) {
+            int status = send("POST", "/api/generate", "X-Forwarded-For", "203.0.113.99", "Forwarded", "for=100.64.0." + n)
+                    .statusCode();
+            assertThat(status).isIn(200, 429);
+            admitted += status == 200 ? 1 : 0;
+        }
+        assertThat(admitted).isEqualTo(5);
+        assertThat(send("POST", "/api/generate", "X-Forwarded-For", "203.0.113.100").statusCode())
+                .as("another client still has its quota").isEqualTo(200);
+    }
+
+    @Test
+    void aRotatingForgedXForwardedFor_admitsExactlyTheLimit_inForwardedMode() throws Exception {
+        serve(RateLimitFilter.builder().rule("POST", "/api/generate", limiter("generate", Limit.perHour(5)))
+                .trustedProxies("127.0.0.1/32").forwardedHeader(ForwardedHeader.FORWARDED).build());
+        int admitted = 0;
+        for (int n = 1; n <= 50; n++) {
+            int status = send("POST", "/api/generate", "Forwarded", "for=203.0.113.99", "X-Forwarded-For", "100.64.0." + n)
+                    .statusCode();
+            assertThat(status).isIn(200, 429);
+            admitted += status == 200 ? 1 : 0;
+        }
+        assertThat(admitted).isEqualTo(5);
     }
 
     @Test
@@ -196,6 +270,20 @@ abstract class FilterInContainerTest {
         assertThat(search.statusCode()).isEqualTo(429);
         assertThat(search.body()).contains("Max 1 request per 10 seconds");
         assertThat(send("GET", "/api/search/q", "X-Forwarded-For", "203.0.113.2").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void webXml_forwardedHeaderParam_choosesForwarded() throws Exception {
+        container = container().startWithInitParams(Map.of(
+                "rules", "GET /api/* = 1/1h",
+                "trusted-proxies", "127.0.0.0/8",
+                "forwarded-header", "forwarded"));
+        assertThat(send("GET", "/api/x", "Forwarded", "for=100.64.0.1, for=203.0.113.99", "X-Forwarded-For", "100.64.0.1")
+                .statusCode()).isEqualTo(200);
+        assertThat(send("GET", "/api/x", "Forwarded", "for=100.64.0.2, for=203.0.113.99", "X-Forwarded-For", "100.64.0.2")
+                .statusCode()).as("the same client, whatever it forges").isEqualTo(429);
+        assertThat(send("GET", "/api/x", "Forwarded", "for=203.0.113.100", "X-Forwarded-For", "203.0.113.99")
+                .statusCode()).as("another client").isEqualTo(200);
     }
 
     @Test
