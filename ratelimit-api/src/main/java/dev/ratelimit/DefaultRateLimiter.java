@@ -86,15 +86,15 @@ final class DefaultRateLimiter implements RateLimiter {
 
     @Override
     public Decision tryAcquire(String key, long permits) {
-        return notify(key, decide(key, permits));
+        return notify(key, decide(key, permits, true));
     }
 
     @Override
-    public Decision peek(String key) {
-        return decide(key, 0);
+    public Decision peek(String key, long permits) {
+        return decide(key, permits, false);
     }
 
-    private Decision decide(String key, long permits) {
+    private Decision decide(String key, long permits, boolean consume) {
         check(key, permits);
         Decision blocked = blocked(key, permits);
         if (blocked != null) {
@@ -113,9 +113,10 @@ final class DefaultRateLimiter implements RateLimiter {
             }
             Decision decision;
             try {
-                decision = link.backend.decideNow(key, policy, permits);
+                decision = consume ? link.backend.decideNow(key, policy, permits) : null;
                 if (decision == null) {
-                    CompletableFuture<Decision> pending = link.backend.evaluate(key, policy, permits).toCompletableFuture();
+                    CompletableFuture<Decision> pending = (consume ? link.backend.evaluate(key, policy, permits)
+                            : link.backend.peek(key, policy, permits)).toCompletableFuture();
                     if (pending.isDone()) {
                         decision = pending.join();
                     } else {
@@ -250,7 +251,7 @@ final class DefaultRateLimiter implements RateLimiter {
         }
         CompletableFuture<Decision> probe;
         try {
-            probe = link.backend.evaluate(PROBE_KEY, policy, 0).toCompletableFuture();
+            probe = link.backend.peek(PROBE_KEY, policy, 0).toCompletableFuture();
         } catch (RuntimeException e) {
             link.breaker.onFailure();
             return;

@@ -44,8 +44,24 @@ public interface RateLimiter extends AutoCloseable {
      */
     CompletionStage<Decision> tryAcquireAsync(String key, long permits);
 
-    /** What a request for one permit would be told now, without consuming anything. */
-    Decision peek(String key);
+    /**
+     * The decision a request for one permit would get now, consuming nothing: on an exhausted key
+     * it is denied with the exact {@code retryAfter}. Answers within the deadline, like
+     * {@link #tryAcquire}.
+     */
+    default Decision peek(String key) {
+        return peek(key, 1);
+    }
+
+    /**
+     * The decision a request for {@code permits} permits would get now — the figures
+     * {@link #tryAcquire(String, long)} would return — consuming nothing. {@code peek(key, 0)}
+     * reports what is left without asking for anything (always allowed). Listeners hear nothing
+     * of a peek.
+     *
+     * @throws IllegalArgumentException for the programmer errors {@link #tryAcquire} names
+     */
+    Decision peek(String key, long permits);
 
     /**
      * Forgets everything counted for {@code key}, so its next request starts with the full quota.

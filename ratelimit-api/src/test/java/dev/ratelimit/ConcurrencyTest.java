@@ -53,7 +53,7 @@ class ConcurrencyTest {
             // The tightest limit fills (a request of 1 is always among those still trying)...
             assertThat(admittedPermits.get()).isEqualTo(700);
             // ...and each other limit gave up exactly what was admitted, no more.
-            List<Decision> each = limiter.peek("one-key").perLimit();
+            List<Decision> each = limiter.peek("one-key", 0).perLimit();
             assertThat(each).extracting(Decision::remaining).containsExactly(0L, 300L, 200L);
         }
     }

@@ -33,6 +33,11 @@ class RateLimiterTest {
         }
 
         @Override
+        public CompletionStage<Decision> peek(String key, Policy policy, long permits) {
+            return evaluate(key, policy, permits);
+        }
+
+        @Override
         public CompletionStage<Void> reset(String key, Policy policy) {
             return CompletableFuture.failedFuture(new IllegalStateException("connection refused"));
         }
@@ -169,15 +174,44 @@ class RateLimiterTest {
     }
 
     @Test
-    void peekAndReset() {
+    void peek_onAnExhaustedKey_isDeniedWithTheExactRetryAfter() {
         TestClock clock = new TestClock();
         RateLimiter limiter = RateLimiter.inMemory(generate, clock);
         limiter.tryAcquire("k", 5);
         Decision peek = limiter.peek("k");
+        assertThat(peek.allowed()).as("what a request for one permit would be told").isFalse();
         assertThat(peek.remaining()).isZero();
-        assertThat(peek.allowed()).isTrue();
+        Decision request = limiter.tryAcquire("k");
+        assertThat(request.allowed()).isFalse();
+        assertThat(peek.retryAfter()).isPositive().isEqualTo(request.retryAfter());
+        assertThat(limiter.peek("k", 0).allowed()).as("asking for nothing is always allowed").isTrue();
+    }
+
+    @Test
+    void peek_isTheDecisionOfThatRequest_consumingNothing() {
+        TestClock clock = new TestClock();
+        RateLimiter limiter = RateLimiter.inMemory(generate, clock);
+        limiter.tryAcquire("k", 2);
+        for (int i = 0; i < 3; i++) {
+            Decision three = limiter.peek("k", 3);
+            assertThat(three.allowed()).isTrue();
+            assertThat(three.remaining()).as("left after those 3").isZero();
+            assertThat(limiter.peek("k", 4).allowed()).isFalse();
+            assertThat(limiter.peek("k", 0).remaining()).isEqualTo(3);
+        }
+        Decision peeked = limiter.peek("k", 3);
+        assertThat(limiter.tryAcquire("k", 3)).as("the request gets what its peek said").isEqualTo(peeked);
+        assertThat(limiter.peek("k", 0).remaining()).isZero();
+    }
+
+    @Test
+    void reset_restoresThePeekedQuota() {
+        TestClock clock = new TestClock();
+        RateLimiter limiter = RateLimiter.inMemory(generate, clock);
+        limiter.tryAcquire("k", 5);
         limiter.reset("k");
-        assertThat(limiter.peek("k").remaining()).isEqualTo(5);
+        assertThat(limiter.peek("k", 0).remaining()).isEqualTo(5);
+        assertThat(limiter.peek("k").remaining()).isEqualTo(4);
     }
 
     @Test

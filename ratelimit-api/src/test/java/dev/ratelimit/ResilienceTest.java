@@ -46,6 +46,16 @@ class ResilienceTest {
         }
 
         @Override
+        public CompletionStage<Decision> peek(String key, Policy policy, long permits) {
+            calls.incrementAndGet();
+            return switch (mode) {
+                case HEALTHY -> memory.peek(key, policy, permits);
+                case FAILING -> CompletableFuture.failedFuture(new IllegalStateException(name + " is down"));
+                case HANGING -> new CompletableFuture<>();
+            };
+        }
+
+        @Override
         public CompletionStage<Void> reset(String key, Policy policy) {
             return mode == Mode.HEALTHY ? memory.reset(key, policy)
                     : CompletableFuture.failedFuture(new IllegalStateException(name + " is down"));

@@ -119,7 +119,7 @@ final class DemoEndpoints {
             long t0 = System.nanoTime();
             Decision write = limiter.tryAcquire(key);
             long t1 = System.nanoTime();
-            Decision read = limiter.peek(key);
+            Decision read = limiter.peek(key, 0);
             long t2 = System.nanoTime();
             String deleted = "ok";
             try {

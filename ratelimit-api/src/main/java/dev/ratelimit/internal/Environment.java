@@ -122,8 +122,8 @@ public final class Environment {
         }
 
         @Override
-        public Decision peek(String key) {
-            return limiter.peek(key);
+        public Decision peek(String key, long permits) {
+            return limiter.peek(key, permits);
         }
 
         @Override

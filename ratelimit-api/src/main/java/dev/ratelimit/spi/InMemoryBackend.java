@@ -64,6 +64,15 @@ final class InMemoryBackend implements RateLimitBackend {
         return decide(key, policy, permits);
     }
 
+    @Override
+    public CompletionStage<Decision> peek(String key, Policy policy, long permits) {
+        String k = Keys.bounded(key);
+        policy.checkPermits(permits);
+        Entry entry = table(policy).get(k);
+        long[] state = entry == null || entry.state == REMOVED ? fresh(policy) : entry.state.clone();
+        return CompletableFuture.completedFuture(Algorithms.apply(policy, state, clock.nowMicros(), permits));
+    }
+
     Decision decide(String key, Policy policy, long permits) {
         String k = Keys.bounded(key);
         policy.checkPermits(permits);

@@ -32,6 +32,13 @@ public interface RateLimitBackend extends AutoCloseable {
     CompletionStage<Decision> evaluate(String key, Policy policy, long permits);
 
     /**
+     * The decision a request for {@code permits} permits would get now — the same figures
+     * {@link #evaluate} would return — without consuming anything. {@code permits == 0} reports
+     * what is left without asking for anything.
+     */
+    CompletionStage<Decision> peek(String key, Policy policy, long permits);
+
+    /**
      * The decision, if this backend can make it at once without blocking — an in-memory backend
      * can — else {@code null}, and the caller uses {@link #evaluate}. Spares the hot path a
      * future; the default returns {@code null}.

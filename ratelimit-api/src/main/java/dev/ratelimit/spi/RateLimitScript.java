@@ -35,11 +35,11 @@ public final class RateLimitScript {
         this.policy = policy;
         List<Limit> limits = policy.limits();
         this.keySuffixes = new String[limits.size()];
-        this.argTemplate = new String[3 + 3 * limits.size()];
+        this.argTemplate = new String[4 + 3 * limits.size()];
         for (int j = 0; j < limits.size(); j++) {
             Limit limit = limits.get(j);
             keySuffixes[j] = "}:" + policy.name() + ":" + j;
-            int o = 3 + 3 * j;
+            int o = 4 + 3 * j;
             switch (limit.algorithm()) {
                 case FIXED_WINDOW -> {
                     argTemplate[o] = "f";
@@ -128,12 +128,14 @@ public final class RateLimitScript {
      * @param nowMicros the time to decide at, or a negative number to use the server's clock
      * @param graceMillis added to every key's TTL, to absorb skew between an explicit clock and the
      *     server's expiry clock
+     * @param consume false for a peek: the script decides as for a request but stores nothing
      */
-    public String[] args(long permits, long nowMicros, long graceMillis) {
+    public String[] args(long permits, long nowMicros, long graceMillis, boolean consume) {
         String[] args = argTemplate.clone();
         args[0] = nowMicros < 0 ? "" : Long.toString(nowMicros);
         args[1] = Long.toString(permits);
         args[2] = Long.toString(graceMillis);
+        args[3] = consume ? "1" : "0";
         return args;
     }
 

@@ -40,10 +40,19 @@ public class ScriptedRateLimitBackend implements RateLimitBackend {
 
     @Override
     public CompletionStage<Decision> evaluate(String key, Policy policy, long permits) {
+        return run(key, policy, permits, true);
+    }
+
+    @Override
+    public CompletionStage<Decision> peek(String key, Policy policy, long permits) {
+        return run(key, policy, permits, false);
+    }
+
+    private CompletionStage<Decision> run(String key, Policy policy, long permits, boolean consume) {
         RateLimitScript script = RateLimitScript.of(policy);
         policy.checkPermits(permits);
         String[] keys = script.keys(prefix, key);
-        String[] args = script.args(permits, clock == null ? -1 : clock.nowMicros(), graceMillis);
+        String[] args = script.args(permits, clock == null ? -1 : clock.nowMicros(), graceMillis, consume);
         return transport.eval(Script.RATE_LIMIT, keys, args).thenApply(reply -> script.decode(list(reply)));
     }
 

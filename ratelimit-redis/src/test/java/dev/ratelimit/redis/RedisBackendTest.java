@@ -75,7 +75,7 @@ class RedisBackendTest {
                     .isBetween(6_666_668L - 1_000_000L, 6_666_668L);
             assertThat(admin.sync().pttl(redisKey)).as("the key lives until the bucket is full again")
                     .isBetween(5_600L, 6_667L);
-            Decision peek = limiter.peek(key);
+            Decision peek = limiter.peek(key, 0);
             assertThat(peek.remaining()).isEqualTo(1);
             assertThat(admin.sync().exists("rl:{never-" + key + "}:ttl:0")).isZero();
         }

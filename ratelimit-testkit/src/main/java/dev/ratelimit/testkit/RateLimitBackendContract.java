@@ -82,6 +82,18 @@ public abstract class RateLimitBackendContract {
         }
     }
 
+    /** Peeks synchronously, failing the test if the backend takes longer than 10 s. */
+    protected Decision peek(String key, Policy policy, long permits) {
+        try {
+            return backend.peek(key, policy, permits).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new AssertionError("backend failed: " + e, e);
+        }
+    }
+
     private void reset(String key, Policy policy) {
         try {
             backend.reset(key, policy).toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -296,6 +308,43 @@ public abstract class RateLimitBackendContract {
 
     @ParameterizedTest
     @EnumSource(Algorithm.class)
+    void peek_isTheDecisionOfThatRequest_consumingNothing(Algorithm algorithm) {
+        Policy policy = policy(algorithm, 4, Duration.ofMinutes(1));
+        String key = key("peek-n");
+        acquire(key, policy, 1);
+        clock.advanceMicros(1_234);
+        for (long n = 0; n <= 4; n++) {
+            Decision peeked = peek(key, policy, n);
+            assertThat(peek(key, policy, n)).as("a peek changes nothing").isEqualTo(peeked);
+            assertThat(peeked.allowed()).as("peek %d", n).isEqualTo(n <= 3);
+        }
+        Decision peeked = peek(key, policy, 2);
+        assertThat(acquire(key, policy, 2)).as("the request gets what its peek said").isEqualTo(peeked);
+        Decision deniedPeek = peek(key, policy, 2);
+        assertThat(deniedPeek.allowed()).isFalse();
+        assertThat(acquire(key, policy, 2)).isEqualTo(deniedPeek);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Algorithm.class)
+    void peek_onAnExhaustedKey_isDeniedUntilRetryAfter(Algorithm algorithm) {
+        Policy policy = policy(algorithm, 2, Duration.ofSeconds(30));
+        String key = key("peek-exhausted");
+        acquire(key, policy, 2);
+        Decision peeked = peek(key, policy, 1);
+        assertThat(peeked.allowed()).isFalse();
+        assertThat(peeked.remaining()).isZero();
+        long retry = micros(peeked.retryAfter());
+        assertThat(retry).isPositive();
+        clock.advanceMicros(retry - 1);
+        assertThat(peek(key, policy, 1).allowed()).as("1 µs before retryAfter").isFalse();
+        clock.advanceMicros(1);
+        assertThat(peek(key, policy, 1).allowed()).as("at retryAfter").isTrue();
+        assertThat(acquire(key, policy, 1).allowed()).isTrue();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Algorithm.class)
     void permitsAboveCapacity_areAProgrammerError(Algorithm algorithm) {
         Policy policy = policy(algorithm, 5, Duration.ofMinutes(1));
         assertThatThrownBy(() -> backend.evaluate(key("cap"), policy, 6))
@@ -405,10 +454,12 @@ public abstract class RateLimitBackendContract {
                 continue;
             }
             long permits = random.nextInt(4) == 0 ? random.nextLong(policy.capacity() + 1) : random.nextInt(2);
-            ReferenceModel.Expected expected = models[k].request(clock.nowMicros(), permits);
-            Decision actual = acquire(keys[k], policy, permits);
-            String where = "step " + step + " of trace " + name + " (" + policy + "), permits " + permits
-                    + ", now " + clock.nowMicros();
+            boolean peek = random.nextInt(8) == 0;
+            ReferenceModel.Expected expected = peek ? models[k].peek(clock.nowMicros(), permits)
+                    : models[k].request(clock.nowMicros(), permits);
+            Decision actual = peek ? peek(keys[k], policy, permits) : acquire(keys[k], policy, permits);
+            String where = "step " + step + " of trace " + name + " (" + policy + "), " + (peek ? "peek " : "permits ")
+                    + permits + ", now " + clock.nowMicros();
             assertThat(actual.allowed()).as(where).isEqualTo(expected.allowed());
             assertThat(actual.limit()).as(where).isEqualTo(expected.limit());
             assertThat(actual.remaining()).as(where).isEqualTo(expected.remaining());

@@ -41,6 +41,19 @@ final class ReferenceModel {
         java.util.Arrays.fill(tat, 0);
     }
 
+    /** What a request for {@code permits} at {@code now} would be told; the model is left as it was. */
+    Expected peek(long now, long permits) {
+        List<Map<Long, Long>> savedCounts = new ArrayList<>();
+        counts.forEach(c -> savedCounts.add(new HashMap<>(c)));
+        long[] savedTat = tat.clone();
+        Expected expected = request(now, permits);
+        for (int i = 0; i < counts.size(); i++) {
+            counts.set(i, savedCounts.get(i));
+        }
+        System.arraycopy(savedTat, 0, tat, 0, tat.length);
+        return expected;
+    }
+
     Expected request(long now, long permits) {
         int n = policy.limits().size();
         boolean all = true;
