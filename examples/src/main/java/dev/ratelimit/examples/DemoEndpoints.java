@@ -6,18 +6,24 @@ import dev.ratelimit.email.AddResult;
 import dev.ratelimit.EmailStore;
 import dev.ratelimit.email.EmailStoreException;
 import dev.ratelimit.email.InvalidEmailException;
+import dev.ratelimit.servlet.RateLimitHeaders;
+import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import org.eclipse.jetty.http.HttpStatus;
 
 /** The demo's endpoints; each a small servlet. */
 final class DemoEndpoints {
 
-    static final int MAX_BODY = 64 * 1024;
+    /** Room for {@link #MAX_TEXT} characters of four UTF-8 bytes each, in JSON. */
+    static final int MAX_BODY = 96 * 1024;
     static final int MAX_TEXT = 20_000;
 
     private DemoEndpoints() {
@@ -40,7 +46,7 @@ final class DemoEndpoints {
                 Json.problem(response, 400, "Bad Request", "the text is empty");
                 return;
             }
-            if (text.length() > MAX_TEXT) {
+            if (ThreadSplitter.length(text) > MAX_TEXT) {
                 Json.problem(response, 400, "Bad Request", "the text is longer than " + MAX_TEXT + " characters");
                 return;
             }
@@ -74,6 +80,10 @@ final class DemoEndpoints {
                 email = Json.field(request, "email", 4 * 1024);
             } catch (Json.BadRequest e) {
                 Json.problem(response, 400, "Bad Request", e.getMessage());
+                return;
+            }
+            if (email.isBlank()) {
+                Json.problem(response, 400, "Invalid email address", "no address was given");
                 return;
             }
             AddResult result;
@@ -164,28 +174,93 @@ final class DemoEndpoints {
         }
     }
 
-    /** {@code GET /}: the page; anything else is 404. */
+    /**
+     * {@code GET /api/quota}: the caller's quota for generating, using none of it —
+     * {@code {"limit":5,"remaining":5,"retryAfterSeconds":0,"resetAfterSeconds":0}}. The caller
+     * is who the rate-limit filter says it is: the filter's key resolver leaves the key it
+     * resolved (trusted proxies and IPv6 prefix applied) in the request attribute {@link #CLIENT_KEY}.
+     */
+    static final class Quota extends HttpServlet {
+        static final String CLIENT_KEY = Quota.class.getName() + ".clientKey";
+        private static final long serialVersionUID = 1L;
+        private final transient RateLimiter generate;
+
+        Quota(RateLimiter generate) {
+            this.generate = generate;
+        }
+
+        @Override
+        protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+            if (!(request.getAttribute(CLIENT_KEY) instanceof String key)) {
+                throw new IllegalStateException("no rate-limit rule resolved the client of GET /api/quota");
+            }
+            Decision left = generate.peek(key, 0);
+            Decision next = generate.peek(key);
+            Json.send(response, 200, json -> {
+                json.writeStartObject();
+                json.writeNumberField("limit", left.limit());
+                json.writeNumberField("remaining", left.remaining());
+                json.writeNumberField("retryAfterSeconds", next.allowed() ? 0 : RateLimitHeaders.seconds(next.retryAfter()));
+                json.writeNumberField("resetAfterSeconds", RateLimitHeaders.seconds(left.resetAfter()));
+                json.writeEndObject();
+            });
+        }
+    }
+
+    /**
+     * The error page of the servlet context: a problem naming the status only, so that nothing of
+     * the request (its path, a message built from it) is echoed.
+     */
+    static final class ErrorPage extends HttpServlet {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+            int status = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE) instanceof Integer code ? code : 404;
+            Json.problem(response, status, HttpStatus.getMessage(status), null);
+        }
+    }
+
+    /** {@code GET /}: the page, its script, style and icon; anything else is 404. */
     static final class Page extends HttpServlet {
         private static final long serialVersionUID = 1L;
-        private final byte[] html;
+        private static final Map<String, String> FILES = Map.of(
+                "/", "index.html",
+                "/index.html", "index.html",
+                "/threadr.js", "threadr.js",
+                "/threadr.css", "threadr.css",
+                "/favicon.svg", "favicon.svg",
+                "/favicon.ico", "favicon.svg");
+        private static final Map<String, String> TYPES = Map.of(
+                "html", "text/html;charset=utf-8",
+                "js", "text/javascript;charset=utf-8",
+                "css", "text/css;charset=utf-8",
+                "svg", "image/svg+xml");
+        private final transient Map<String, byte[]> contents;
 
         Page() throws IOException {
-            try (InputStream in = Page.class.getResourceAsStream("index.html")) {
-                html = in.readAllBytes();
+            Map<String, byte[]> loaded = new HashMap<>();
+            for (String file : FILES.values()) {
+                try (InputStream in = Page.class.getResourceAsStream(file)) {
+                    loaded.put(file, in.readAllBytes());
+                }
             }
+            contents = Map.copyOf(loaded);
         }
 
         @Override
         protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
             String path = request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
-            if (!path.isEmpty() && !path.equals("/") && !path.equals("/index.html")) {
-                Json.problem(response, 404, "Not Found", "no page at " + path.replaceAll("[^\\x20-\\x7e]", "?"));
+            String file = FILES.get(path.isEmpty() ? "/" : path);
+            if (file == null) {
+                Json.problem(response, 404, "Not Found", "there is no page at this address");
                 return;
             }
-            response.setContentType("text/html");
-            response.setCharacterEncoding("UTF-8");
-            response.setContentLength(html.length);
-            response.getOutputStream().write(html);
+            byte[] body = contents.get(file);
+            response.setContentType(TYPES.get(file.substring(file.lastIndexOf('.') + 1)));
+            response.setHeader("Cache-Control", "no-cache");
+            response.setContentLength(body.length);
+            response.getOutputStream().write(body);
         }
     }
 }

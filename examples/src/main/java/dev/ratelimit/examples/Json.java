@@ -9,6 +9,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
 /** Reading one string field of a small JSON request, and writing JSON answers, with jackson-core. */
@@ -87,16 +88,36 @@ final class Json {
         send(response, status, "application/json", body);
     }
 
-    /** An RFC 9457 problem: {@code {"type":"about:blank","title":…,"status":…,"detail":…}}. */
+    static final String PROBLEM = "application/problem+json";
+
+    /**
+     * An RFC 9457 problem: {@code {"type":"about:blank","title":…,"status":…,"detail":…}}, without
+     * {@code detail} when it is null.
+     */
     static void problem(HttpServletResponse response, int status, String title, String detail) throws IOException {
-        send(response, status, "application/problem+json", json -> {
+        byte[] bytes = problemBytes(status, title, detail);
+        response.setStatus(status);
+        response.setContentType(PROBLEM);
+        response.setCharacterEncoding("UTF-8");
+        response.setContentLength(bytes.length);
+        response.getOutputStream().write(bytes);
+    }
+
+    static byte[] problemBytes(int status, String title, String detail) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (JsonGenerator json = FACTORY.createGenerator(out)) {
             json.writeStartObject();
             json.writeStringField("type", "about:blank");
             json.writeStringField("title", title);
             json.writeNumberField("status", status);
-            json.writeStringField("detail", detail);
+            if (detail != null) {
+                json.writeStringField("detail", detail);
+            }
             json.writeEndObject();
-        });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
     }
 
     static String utf8(byte[] bytes) {

@@ -8,8 +8,10 @@ import dev.ratelimit.servlet.RateLimitFilter;
 import jakarta.servlet.DispatcherType;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.jetty.ee10.servlet.ErrorPageErrorHandler;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
@@ -20,13 +22,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * "Threadr demo": turns an article into a social-media thread, 5 generations per hour per client,
- * and captures email addresses — on embedded Jetty 12, with every module of the library.
+ * and captures email addresses — on embedded Jetty 12, with every module of the library, set up
+ * to face the open internet ({@link PublicJetty}, {@link SameOriginJsonFilter}).
  *
- * <p>Configured from the environment: {@code PORT} (default 8080), {@code REDIS_URL},
+ * <p>Configured from the environment: {@code HOST} (the address to bind; default every
+ * interface), {@code PORT} (default 8080), {@code REDIS_URL},
  * {@code UPSTASH_REDIS_REST_URL}/{@code UPSTASH_REDIS_REST_TOKEN}, {@code TRUSTED_PROXIES}
- * (comma-separated CIDRs), {@code GENERATE_LIMIT} (default {@code 5/1h}), {@code EMAIL_LIMIT}
- * (default {@code 10/1h}), {@code RATELIMIT_SPOOL_DIR}. With no backend configured it keeps
- * everything in memory and says so.
+ * (comma-separated CIDRs), {@code ALLOWED_ORIGINS} (comma-separated origins allowed to call the
+ * JSON API; default the origin of the request's {@code Host}), {@code GENERATE_LIMIT} (default
+ * {@code 5/1h}), {@code EMAIL_LIMIT} (default {@code 10/1h}), {@code RATELIMIT_SPOOL_DIR}. With no
+ * backend configured it keeps everything in memory and says so.
  */
 public final class ThreadrDemo implements AutoCloseable {
 
@@ -53,6 +58,7 @@ public final class ThreadrDemo implements AutoCloseable {
     /** Starts the demo from {@code env} (the backends always come from the process environment). */
     static ThreadrDemo start(Map<String, String> env) throws Exception {
         int port = Integer.parseInt(env.getOrDefault("PORT", "8080"));
+        String host = present(env, "HOST") ? env.get("HOST").strip() : null;
         List<String> chain = new ArrayList<>();
         if (present(env, "REDIS_URL")) {
             chain.add("redis");
@@ -62,32 +68,49 @@ public final class ThreadrDemo implements AutoCloseable {
         }
         chain.add("memory");
 
+        // The filter makes each rule's limiter; the generate one is kept, so that /api/quota peeks
+        // at the very limiter (and backend state) that the filter decides with.
+        Map<String, RateLimiter> limiters = new HashMap<>();
         RateLimitFilter.Builder rules = RateLimitFilter.builder()
-                .limiters(RateLimiter::fromEnvironment)
+                .limiters(policy -> {
+                    RateLimiter limiter = RateLimiter.fromEnvironment(policy);
+                    limiters.put(policy.name(), limiter);
+                    return limiter;
+                })
                 .rule("generate: POST /api/generate = " + env.getOrDefault("GENERATE_LIMIT", "5/1h"))
-                .rule("capture-email: POST /api/capture-email = " + env.getOrDefault("EMAIL_LIMIT", "10/1h"));
+                .rule("capture-email: POST /api/capture-email = " + env.getOrDefault("EMAIL_LIMIT", "10/1h"))
+                .rule("quota: GET /api/quota = 120/1m")
+                .keyResolver((request, clientAddress) -> {
+                    request.setAttribute(DemoEndpoints.Quota.CLIENT_KEY, clientAddress);
+                    return null;
+                });
         if (present(env, "TRUSTED_PROXIES")) {
             rules.trustedProxies(env.get("TRUSTED_PROXIES"));
         }
         RateLimitFilter filter = rules.build();
+        SameOriginJsonFilter sameOrigin = new SameOriginJsonFilter(env.get("ALLOWED_ORIGINS"));
         RateLimiter backendProbe = RateLimiter.fromEnvironment(Policy.of("test-redis", Limit.perMinute(100_000)));
         EmailStore emails = EmailStore.fromEnvironment();
 
-        Server server = new Server();
-        ServerConnector connector = new ServerConnector(server);
-        connector.setPort(port);
-        server.addConnector(connector);
         ServletContextHandler context = new ServletContextHandler("/");
+        context.addFilter(new FilterHolder(sameOrigin), "/api/*", EnumSet.of(DispatcherType.REQUEST));
         context.addFilter(new FilterHolder(filter), "/*", EnumSet.of(DispatcherType.REQUEST));
         context.addServlet(new ServletHolder(new DemoEndpoints.Generate()), "/api/generate");
         context.addServlet(new ServletHolder(new DemoEndpoints.CaptureEmail(emails)), "/api/capture-email");
+        context.addServlet(new ServletHolder(new DemoEndpoints.Quota(limiters.get("generate"))), "/api/quota");
         context.addServlet(new ServletHolder(new DemoEndpoints.TestBackend(backendProbe, chain)), "/test-redis");
         context.addServlet(new ServletHolder(new DemoEndpoints.Health()), "/health");
+        context.addServlet(new ServletHolder(new DemoEndpoints.ErrorPage()), "/error");
         context.addServlet(new ServletHolder(new DemoEndpoints.Page()), "/");
-        server.setHandler(context);
+        ErrorPageErrorHandler errors = new ErrorPageErrorHandler();
+        errors.addErrorPage(ErrorPageErrorHandler.GLOBAL_ERROR_PAGE, "/error");
+        context.setErrorHandler(errors);
+
+        Server server = PublicJetty.server(host, port, context);
         server.start();
-        LOG.info("Threadr demo listening on http://localhost:{}/ (rate limits and emails: {}{})",
-                connector.getLocalPort(), String.join(" -> ", chain),
+        ServerConnector connector = (ServerConnector) server.getConnectors()[0];
+        LOG.info("Threadr demo listening on http://{}:{}/ (rate limits and emails: {}{})",
+                host == null ? "localhost" : host, connector.getLocalPort(), String.join(" -> ", chain),
                 chain.size() == 1 ? ", in this process's memory only: set REDIS_URL or UPSTASH_REDIS_REST_URL/TOKEN to share them" : "");
         return new ThreadrDemo(server, filter, backendProbe, emails);
     }

@@ -15,11 +15,13 @@ import java.util.concurrent.TimeUnit;
 final class DemoProcess implements AutoCloseable {
 
     private final Process process;
+    private final String host;
     private final int port;
     private final CopyOnWriteArrayList<String> output = new CopyOnWriteArrayList<>();
 
     DemoProcess(Map<String, String> env) throws Exception {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        host = env.getOrDefault("HOST", "127.0.0.1");
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(host))) {
             port = socket.getLocalPort();
         }
         String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
@@ -54,6 +56,11 @@ final class DemoProcess implements AutoCloseable {
 
     int port() {
         return port;
+    }
+
+    /** {@code http://host:port}, the demo's origin. */
+    String origin() {
+        return "http://" + host + ":" + port;
     }
 
     String log() {

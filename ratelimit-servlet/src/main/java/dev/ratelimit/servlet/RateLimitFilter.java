@@ -268,7 +268,11 @@ public final class RateLimitFilter implements Filter {
         response.getOutputStream().write(body);
     }
 
-    /** "Rate limit exceeded. Max 5 requests per 60 minutes." for the limit that denied longest. */
+    /**
+     * The limit that denied longest, as configured: "Rate limit exceeded. Max 5 requests per 60
+     * minutes." for a window; a token bucket says its refill rate and, when it differs, its burst:
+     * "Rate limit exceeded. Max 10 requests per 1 second, bursts up to 20."
+     */
     static String detail(Decision decision) {
         Decision denying = decision;
         for (Decision limit : decision.perLimit()) {
@@ -277,9 +281,11 @@ public final class RateLimitFilter implements Filter {
             }
         }
         Limit limit = denying.governingLimit();
-        long permits = limit.algorithm() == Limit.Algorithm.TOKEN_BUCKET ? limit.capacity() : limit.permits();
+        long permits = limit.permits();
+        String burst = limit.algorithm() == Limit.Algorithm.TOKEN_BUCKET && limit.capacity() != permits
+                ? ", bursts up to " + limit.capacity() : "";
         return "Rate limit exceeded. Max " + permits + (permits == 1 ? " request" : " requests") + " per "
-                + window(limit.window()) + ".";
+                + window(limit.window()) + burst + ".";
     }
 
     /** 60 minutes for an hour, as people say it; seconds, minutes, hours or days otherwise. */

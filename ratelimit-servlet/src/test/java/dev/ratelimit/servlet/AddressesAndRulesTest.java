@@ -3,12 +3,15 @@ package dev.ratelimit.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ratelimit.Decision;
 import dev.ratelimit.Limit;
+import dev.ratelimit.Policy;
 import dev.ratelimit.servlet.RateLimitFilter.ForwardedHeader;
 import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.List;
@@ -246,5 +249,32 @@ class AddressesAndRulesTest {
         assertThat(RateLimitFilter.window(Duration.ofDays(1))).isEqualTo("24 hours");
         assertThat(RateLimitFilter.window(Duration.ofDays(7))).isEqualTo("7 days");
         assertThat(RateLimitFilter.window(Duration.ofMillis(500))).isEqualTo("500 milliseconds");
+    }
+
+    private static String detail(Policy policy, int denyingIndex) {
+        List<Decision> perLimit = new ArrayList<>();
+        for (int i = 0; i < policy.limits().size(); i++) {
+            boolean denies = i == denyingIndex;
+            perLimit.add(Decision.ofLimit(policy, i, !denies, denies ? 0 : 1, 1_000_000, denies ? 1_000_000 : 0));
+        }
+        return RateLimitFilter.detail(Decision.combine(policy, perLimit));
+    }
+
+    @Test
+    void problemDetail_describesTheLimitAsConfigured_forEveryAlgorithm() {
+        assertThat(detail(Policy.of("g", Limit.perHour(5)), 0)).isEqualTo("Rate limit exceeded. Max 5 requests per 60 minutes.");
+        assertThat(detail(Policy.of("s", Limit.perMinute(1).slidingWindow()), 0))
+                .isEqualTo("Rate limit exceeded. Max 1 request per 1 minute.");
+        assertThat(detail(Policy.of("t", Limit.of(1, Duration.ofSeconds(10)).tokenBucket()), 0))
+                .isEqualTo("Rate limit exceeded. Max 1 request per 10 seconds.");
+        Policy both = Policy.of("both", Limit.perHour(100), Limit.perSecond(10).tokenBucket().burst(3));
+        assertThat(detail(both, 0)).isEqualTo("Rate limit exceeded. Max 100 requests per 60 minutes.");
+        assertThat(detail(both, 1)).isEqualTo("Rate limit exceeded. Max 10 requests per 1 second, bursts up to 3.");
+    }
+
+    @Test
+    void tokenBucketDetail_saysTheRateAndTheBurst_notTheBurstPerRefillWindow() {
+        assertThat(detail(Policy.of("b", Limit.perSecond(10).tokenBucket().burst(20)), 0))
+                .isEqualTo("Rate limit exceeded. Max 10 requests per 1 second, bursts up to 20.");
     }
 }
