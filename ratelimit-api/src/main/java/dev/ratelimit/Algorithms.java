@@ -2,9 +2,10 @@ package dev.ratelimit;
 
 
 /**
- * The reference implementation of DESIGN.md "Algorithms" on a {@code long[]} holding
- * {@link #SLOTS} values per limit. The Lua scripts compute the same figures with the same integer
- * formulas; the contract suite holds every backend to this class, decision by decision.
+ * The algorithms of docs/ALGORITHMS.md in Java, on a {@code long[]} holding {@link #SLOTS} values
+ * per limit: the in-memory backend's decisions and the block cache's. The Lua scripts compute the
+ * same figures with the same integer formulas; the contract suite holds every backend, this one
+ * included, to an independent reference model.
  */
 final class Algorithms {
 
@@ -74,7 +75,11 @@ final class Algorithms {
         }
     }
 
-    private static Decision decide(Policy policy, int index, long[] s, long now, long permits, boolean consume) {
+    /**
+     * Limit {@code index}'s decision on a request for {@code permits} at {@code now}, consuming from
+     * {@code s} when {@code consume} (the whole policy allowed) and {@code permits > 0}.
+     */
+    static Decision decide(Policy policy, int index, long[] s, long now, long permits, boolean consume) {
         Limit limit = policy.limits().get(index);
         int o = index * SLOTS;
         long w = limit.windowMicros();

@@ -110,9 +110,10 @@ public final class Decision {
 
     /**
      * This decision as produced by {@code source}; {@code fallback} names the fallback backend and
-     * is required exactly when {@code source} is {@link Source#FALLBACK}.
+     * is required exactly when {@code source} is {@link Source#FALLBACK}. Only the limiter says who
+     * answered: a backend cannot claim a failure policy's or a cache's answer.
      */
-    public Decision withSource(Source source, String fallback) {
+    Decision withSource(Source source, String fallback) {
         Objects.requireNonNull(source, "source");
         if ((source == Source.FALLBACK) != (fallback != null)) {
             throw new IllegalArgumentException("a fallback name goes with Source.FALLBACK and only with it");
@@ -121,26 +122,12 @@ public final class Decision {
                 fallback, perLimit);
     }
 
-    /**
-     * This denial as seen {@code elapsedMicros} later, answered by {@code source} without asking a
-     * backend: waits shrink by the elapsed time, and a limit whose wait has passed allows.
-     */
-    Decision aged(long elapsedMicros, Source source) {
-        List<Decision> each = null;
-        if (perLimit != null) {
-            Decision[] aged = new Decision[perLimit.size()];
-            for (int i = 0; i < aged.length; i++) {
-                aged[i] = perLimit.get(i).aged(elapsedMicros, source);
-            }
-            each = List.of(aged);
-        }
-        long retry = Math.max(0, retryAfterMicros - elapsedMicros);
-        return new Decision(policy, limitIndex, allowed || retry == 0, remaining,
-                Math.max(0, resetAfterMicros - elapsedMicros), retry, source, null, each);
-    }
-
     long retryAfterMicros() {
         return retryAfterMicros;
+    }
+
+    long resetAfterMicros() {
+        return resetAfterMicros;
     }
 
     /** Whether the request may go ahead. */

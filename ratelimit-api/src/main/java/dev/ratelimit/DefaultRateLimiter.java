@@ -87,7 +87,7 @@ final class DefaultRateLimiter implements RateLimiter {
             links[i] = new Link(chain.get(i), new CircuitBreaker(chain.get(i).name(), b.failureThreshold, b.openFor,
                     breakerNanos, this::breakerChanged));
         }
-        this.blockCache = b.blockCacheKeys > 0 ? new BlockCache(b.blockCacheKeys) : null;
+        this.blockCache = b.blockCacheKeys > 0 ? new BlockCache(b.blockCacheKeys, clock) : null;
     }
 
     @Override
@@ -147,7 +147,7 @@ final class DefaultRateLimiter implements RateLimiter {
                 continue;
             }
             link.breaker.onSuccess();
-            return answered(key, permits, i, decision);
+            return answered(key, permits, consume, i, decision);
         }
         return failed(permits, last);
     }
@@ -178,7 +178,7 @@ final class DefaultRateLimiter implements RateLimiter {
             Decision now = link.backend instanceof InMemoryBackend memory ? memory.decide(key, policy, permits) : null;
             if (now != null) {
                 link.breaker.onSuccess();
-                return CompletableFuture.completedFuture(answered(key, permits, i, now));
+                return CompletableFuture.completedFuture(answered(key, permits, true, i, now));
             }
             pending = link.backend.evaluate(key, policy, permits).toCompletableFuture();
         } catch (RuntimeException e) {
@@ -207,7 +207,7 @@ final class DefaultRateLimiter implements RateLimiter {
         call.whenComplete((decision, failure) -> {
             if (failure == null) {
                 link.breaker.onSuccess();
-                result.complete(answered(key, permits, i, decision));
+                result.complete(answered(key, permits, true, i, decision));
             } else {
                 Throwable cause = unwrap(failure);
                 failed(link, i, cause);
@@ -223,10 +223,10 @@ final class DefaultRateLimiter implements RateLimiter {
     }
 
     private Decision blocked(String key, long permits) {
-        return blockCache != null && permits > 0 ? blockCache.denied(key, permits, clock) : null;
+        return blockCache != null && permits > 0 ? blockCache.answer(Keys.bounded(key), permits) : null;
     }
 
-    private Decision answered(String key, long permits, int i, Decision decision) {
+    private Decision answered(String key, long permits, boolean consume, int i, Decision decision) {
         if (i > 0) {
             decision = decision.withSource(Decision.Source.FALLBACK, links[i].name);
             try {
@@ -235,8 +235,8 @@ final class DefaultRateLimiter implements RateLimiter {
                 LOG.warn("RateLimitListener.onFallback threw; ignored", e);
             }
         }
-        if (blockCache != null && permits > 0 && !decision.allowed()) {
-            blockCache.record(key, permits, decision, clock.nowMicros());
+        if (blockCache != null && permits > 0) {
+            blockCache.learn(Keys.bounded(key), permits, consume, decision);
         }
         return decision;
     }
@@ -290,7 +290,7 @@ final class DefaultRateLimiter implements RateLimiter {
     public void reset(String key) {
         check(key, 0);
         if (blockCache != null) {
-            blockCache.forget(key);
+            blockCache.forget(Keys.bounded(key));
         }
         List<String> failures = new ArrayList<>();
         RuntimeException first = null;

@@ -8,6 +8,7 @@ import dev.ratelimit.Decision;
 import dev.ratelimit.Limit;
 import dev.ratelimit.Limit.Algorithm;
 import dev.ratelimit.Policy;
+import dev.ratelimit.RateLimiter;
 import dev.ratelimit.TestClock;
 import dev.ratelimit.RateLimitBackend;
 import java.time.Duration;
@@ -409,8 +410,30 @@ public abstract class RateLimitBackendContract {
             if (algorithm == Algorithm.TOKEN_BUCKET && random.nextBoolean()) {
                 limit = limit.burst(1 + random.nextInt(20));
             }
-            trace(Policy.of("trace", limit), random, "s" + seed, 600);
+            trace(Policy.of("trace", limit), random, "s" + seed, 600, false);
         }
+    }
+
+    /**
+     * The same traces through a {@link RateLimiter} with its local block cache on (the default
+     * size): every decision, whether the backend or the cache answered it, is the reference
+     * model's; and the cache does answer some.
+     */
+    @ParameterizedTest
+    @EnumSource(Algorithm.class)
+    void randomizedTrace_throughALimitersBlockCache_matchesTheReferenceModel(Algorithm algorithm) {
+        long fromCache = 0;
+        for (long seed = 1; seed <= 4; seed++) {
+            SplittableRandom random = new SplittableRandom(seed * 7919 + algorithm.ordinal());
+            long permits = 1 + random.nextInt(12);
+            long windowMicros = 1 + random.nextLong(seed == 1 ? 50 : 3_600_000_000L);
+            Limit limit = limit(algorithm, permits, Duration.ofNanos(windowMicros * 1000));
+            if (algorithm == Algorithm.TOKEN_BUCKET && random.nextBoolean()) {
+                limit = limit.burst(1 + random.nextInt(20));
+            }
+            fromCache += trace(Policy.of("cached", limit), random, "c" + seed, 600, true);
+        }
+        assertThat(fromCache).as("decisions the block cache answered").isPositive();
     }
 
     @Test
@@ -424,11 +447,40 @@ public abstract class RateLimitBackendContract {
                 long windowMicros = 1 + random.nextLong(i == 0 ? 2_000_000L : 600_000_000L);
                 limits.add(limit(algorithm, 1 + random.nextInt(8), Duration.ofNanos(windowMicros * 1000)));
             }
-            trace(Policy.of("mixed", limits), random, "m" + seed, 600);
+            trace(Policy.of("mixed", limits), random, "m" + seed, 600, false);
         }
     }
 
-    private void trace(Policy policy, SplittableRandom random, String name, int steps) {
+    @Test
+    void randomizedTrace_multiLimitPolicies_throughALimitersBlockCache_matchTheReferenceModel() {
+        long fromCache = 0;
+        for (long seed = 1; seed <= 4; seed++) {
+            SplittableRandom random = new SplittableRandom(seed * 104_729);
+            List<Limit> limits = new ArrayList<>();
+            int count = 2 + random.nextInt(2);
+            for (int i = 0; i < count; i++) {
+                Algorithm algorithm = Algorithm.values()[random.nextInt(3)];
+                long windowMicros = 1 + random.nextLong(i == 0 ? 2_000_000L : 600_000_000L);
+                limits.add(limit(algorithm, 1 + random.nextInt(8), Duration.ofNanos(windowMicros * 1000)));
+            }
+            fromCache += trace(Policy.of("mixed-cached", limits), random, "mc" + seed, 600, true);
+        }
+        assertThat(fromCache).as("decisions the block cache answered").isPositive();
+    }
+
+    /**
+     * Runs a random trace on two keys against the reference model, on the backend or through a
+     * limiter (with its block cache) on it; returns how many decisions the block cache answered.
+     */
+    private long trace(Policy policy, SplittableRandom random, String name, int steps, boolean throughLimiter) {
+        try (RateLimiter limiter = throughLimiter ? RateLimiter.builder().policy(policy).backend(backend).clock(clock)
+                .deadline(Duration.ofMinutes(1)).build() : null) {
+            return trace(policy, random, name, steps, limiter);
+        }
+    }
+
+    private long trace(Policy policy, SplittableRandom random, String name, int steps, RateLimiter limiter) {
+        long fromCache = 0;
         String[] keys = {key(name + "-x"), key(name + "-y")};
         ReferenceModel[] models = {new ReferenceModel(policy), new ReferenceModel(policy)};
         long window = policy.limits().stream().mapToLong(Limit::windowMicros).max().orElseThrow();
@@ -449,7 +501,11 @@ public abstract class RateLimitBackendContract {
             }
             int k = random.nextInt(2);
             if (random.nextInt(100) == 0) {
-                reset(keys[k], policy);
+                if (limiter == null) {
+                    reset(keys[k], policy);
+                } else {
+                    limiter.reset(keys[k]);
+                }
                 models[k].reset();
                 continue;
             }
@@ -457,9 +513,16 @@ public abstract class RateLimitBackendContract {
             boolean peek = random.nextInt(8) == 0;
             ReferenceModel.Expected expected = peek ? models[k].peek(clock.nowMicros(), permits)
                     : models[k].request(clock.nowMicros(), permits);
-            Decision actual = peek ? peek(keys[k], policy, permits) : acquire(keys[k], policy, permits);
+            Decision actual = limiter != null ? (peek ? limiter.peek(keys[k], permits) : limiter.tryAcquire(keys[k], permits))
+                    : peek ? peek(keys[k], policy, permits) : acquire(keys[k], policy, permits);
             String where = "step " + step + " of trace " + name + " (" + policy + "), " + (peek ? "peek " : "permits ")
                     + permits + ", now " + clock.nowMicros();
+            assertThat(actual.source()).as(where + ": who answered")
+                    .isIn(Decision.Source.BACKEND, Decision.Source.LOCAL_BLOCK_CACHE);
+            if (actual.source() == Decision.Source.LOCAL_BLOCK_CACHE) {
+                fromCache++;
+                where += " (from the block cache)";
+            }
             assertThat(actual.allowed()).as(where).isEqualTo(expected.allowed());
             assertThat(actual.limit()).as(where).isEqualTo(expected.limit());
             assertThat(actual.remaining()).as(where).isEqualTo(expected.remaining());
@@ -473,6 +536,7 @@ public abstract class RateLimitBackendContract {
             }
             last = actual;
         }
+        return fromCache;
     }
 
     static long micros(Duration d) {
