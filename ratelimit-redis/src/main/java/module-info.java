@@ -3,6 +3,7 @@ module dev.ratelimit.redis {
     requires transitive dev.ratelimit;
     requires lettuce.core;
     requires io.netty.common;
+    requires reactor.core;
     requires org.slf4j;
 
     exports dev.ratelimit.redis;

@@ -4,38 +4,54 @@ import java.time.Duration;
 import java.util.function.LongSupplier;
 
 /**
- * A per-backend circuit breaker: opens after {@code threshold} consecutive failures (errors or
- * missed deadlines); while open, calls skip the backend at once; after {@code openFor} it turns
- * half-open and grants exactly one probe, whose success closes it and whose failure opens it again.
- * The fast path (closed, no failures) is two volatile reads. 
+ * A circuit breaker for one backend, or one partition of it (a Cluster node).
+ *
+ * <p>It opens when at least {@code failuresToOpen} of the last {@code window} calls failed (an
+ * error or a missed deadline), or when every one of them was slow — so one slow moment on a
+ * healthy backend never opens it. Calls made before the breaker existed count as successes. While
+ * it is open, calls skip the backend at once. Once {@code openFor} has passed, or as soon as the
+ * backend reports that it has reconnected, the next call finds the breaker due for a probe: it
+ * turns half-open and exactly one probe goes out, whose success closes the breaker and whose
+ * failure opens it again. An outcome counts only for the state it was started in: a late answer
+ * from a call in flight when the breaker opened never closes it.
+ *
+ * <p>The fast path — closed, with only successes in the window — is two volatile reads.
  */
 final class CircuitBreaker {
 
     /** Told about every state change, outside the breaker's lock. */
     interface Transitions {
-        void changed(String backend, BreakerState from, BreakerState to);
+        void changed(String name, BreakerState from, BreakerState to);
     }
 
     private final String name;
-    private final int threshold;
+    private final int window;
+    private final int failuresToOpen;
     private final long openNanos;
     private final LongSupplier nanoTime;
     private final Transitions transitions;
 
-    private volatile BreakerState state = BreakerState.CLOSED;
-    private volatile int failures;
-    private long openedAt;
-    private boolean probing;
+    /** Outcomes of the last {@code window} calls, oldest first from {@code next}: 0 ok, 1 failed, 2 slow. */
+    private final byte[] outcomes;
+    private int next;
+    private int failures;
+    private int slow;
+    private volatile boolean clean = true;
 
-    CircuitBreaker(String name, int threshold, Duration openFor, LongSupplier nanoTime, Transitions transitions) {
-        if (threshold < 1) {
-            throw new IllegalArgumentException("the failure threshold must be at least 1; got " + threshold);
-        }
+    private volatile BreakerState state = BreakerState.CLOSED;
+    private volatile int epoch;
+    private long openedAt;
+    private boolean reconnected;
+
+    CircuitBreaker(String name, int window, int failuresToOpen, Duration openFor, LongSupplier nanoTime,
+            Transitions transitions) {
         this.name = name;
-        this.threshold = threshold;
+        this.window = window;
+        this.failuresToOpen = failuresToOpen;
         this.openNanos = openFor.toNanos();
         this.nanoTime = nanoTime;
         this.transitions = transitions;
+        this.outcomes = new byte[window];
     }
 
     /** Whether calls may go to the backend now (only when closed). */
@@ -43,72 +59,105 @@ final class CircuitBreaker {
         return state == BreakerState.CLOSED;
     }
 
+    /** The current state's number: pass it back with the outcome of a call started now. */
+    int epoch() {
+        return epoch;
+    }
+
+    /** The outcome of a call started in {@code epoch}: counted only if the breaker is still closed in it. */
+    void record(int epoch, boolean failed, boolean wasSlow) {
+        if (!failed && !wasSlow && clean) {
+            return;
+        }
+        if (epoch != this.epoch || state != BreakerState.CLOSED) {
+            return;
+        }
+        BreakerState from;
+        synchronized (this) {
+            if (epoch != this.epoch || state != BreakerState.CLOSED) {
+                return;
+            }
+            byte old = outcomes[next];
+            failures -= old == 1 ? 1 : 0;
+            slow -= old == 2 ? 1 : 0;
+            byte now = (byte) (failed ? 1 : wasSlow ? 2 : 0);
+            outcomes[next] = now;
+            failures += now == 1 ? 1 : 0;
+            slow += now == 2 ? 1 : 0;
+            next = (next + 1) % window;
+            clean = failures == 0 && slow == 0;
+            if (failures < failuresToOpen && slow < window) {
+                return;
+            }
+            from = state;
+            open();
+        }
+        transitions.changed(name, from, BreakerState.OPEN);
+    }
+
     /**
-     * Whether the caller should send a probe now: true at most once per open interval, when the
-     * breaker is open and the interval has passed (the breaker is then half-open).
+     * Whether the caller should send the probe now: true at most once per open interval — when the
+     * breaker is open and the interval has passed, or the backend reconnected — and the breaker is
+     * then half-open in {@link #epoch()}.
      */
     boolean probeDue() {
         if (state != BreakerState.OPEN) {
             return false;
         }
-        BreakerState from;
         synchronized (this) {
-            if (state != BreakerState.OPEN || probing || nanoTime.getAsLong() - openedAt < openNanos) {
+            if (state != BreakerState.OPEN || !reconnected && nanoTime.getAsLong() - openedAt < openNanos) {
                 return false;
             }
-            probing = true;
-            from = state;
             state = BreakerState.HALF_OPEN;
+            epoch++;
         }
-        transitions.changed(name, from, BreakerState.HALF_OPEN);
+        transitions.changed(name, BreakerState.OPEN, BreakerState.HALF_OPEN);
         return true;
     }
 
-    /** A call (or the probe) succeeded. */
-    void onSuccess() {
-        if (state == BreakerState.CLOSED) {
-            if (failures != 0) {
-                failures = 0;
-            }
-            return;
-        }
-        BreakerState from;
+    /** The probe sent in {@code epoch} succeeded or failed. */
+    void probed(int epoch, boolean ok) {
+        BreakerState to;
         synchronized (this) {
-            from = state;
-            if (from == BreakerState.CLOSED) {
+            if (epoch != this.epoch || state != BreakerState.HALF_OPEN) {
                 return;
             }
-            state = BreakerState.CLOSED;
-            failures = 0;
-            probing = false;
+            if (ok) {
+                state = BreakerState.CLOSED;
+                epoch++;
+                java.util.Arrays.fill(outcomes, (byte) 0);
+                failures = 0;
+                slow = 0;
+                clean = true;
+                to = BreakerState.CLOSED;
+            } else {
+                open();
+                to = BreakerState.OPEN;
+            }
         }
-        transitions.changed(name, from, BreakerState.CLOSED);
+        transitions.changed(name, BreakerState.HALF_OPEN, to);
     }
 
-    /** A call (or the probe) failed or missed its deadline. */
-    void onFailure() {
-        BreakerState from;
-        synchronized (this) {
-            from = state;
-            if (from == BreakerState.CLOSED && ++failures < threshold) {
-                return;
-            }
-            if (from == BreakerState.OPEN) {
-                return;
-            }
-            state = BreakerState.OPEN;
-            openedAt = nanoTime.getAsLong();
-            probing = false;
+    /** The backend reports a new connection: an open breaker is due for its probe at once. */
+    synchronized void reconnected() {
+        if (state == BreakerState.OPEN) {
+            reconnected = true;
         }
-        transitions.changed(name, from, BreakerState.OPEN);
+    }
+
+    private void open() {
+        state = BreakerState.OPEN;
+        epoch++;
+        openedAt = nanoTime.getAsLong();
+        reconnected = false;
     }
 
     BreakerState state() {
         return state;
     }
 
-    Duration openFor() {
-        return Duration.ofNanos(openNanos);
+    String name() {
+        return name;
     }
 
     @Override

@@ -6,48 +6,93 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The limiter: a local block cache, then the backends in order, each behind its circuit breaker,
- * then the failure policy — all within one deadline.
+ * The limiter: the local block cache, then the backends in order, each behind its circuit breakers
+ * (one per partition the backend reports), then the failure policy — within one deadline.
  *
- * <p>The primary gets half of the deadline when it has fallbacks, so that a hanging primary leaves
- * room for them; each fallback gets the time left (an in-memory fallback answers at once, even with
- * none left). A backend whose breaker is open is skipped
- * at once; when its open interval has passed, one background probe (a peek, which changes nothing)
- * decides whether it closes, so no caller waits on a backend that is known to be sick.
+ * <p>Each backend gets its own deadline ({@link RateLimitBackend#deadline()}: a local Redis is not
+ * an HTTP API in another region), cut short only by the limiter's overall deadline, which by
+ * default is their sum; a fallback never takes budget from the backends before it, and an
+ * in-memory fallback answers at once, even with no time left. The deadline runs from the moment
+ * the caller asks. A backend whose breaker is open is skipped at once; when its breaker is due, one
+ * background probe (a peek of the caller's key, which changes nothing) decides whether it closes,
+ * so no caller waits on a backend that is known to be sick. Synchronous and asynchronous calls walk
+ * the chain in the same code; a synchronous call waits for the result.
  */
 final class DefaultRateLimiter implements RateLimiter {
 
     private static final Logger LOG = LoggerFactory.getLogger(RateLimiter.class);
-    private static final String PROBE_KEY = "__ratelimit_probe__";
+    private static final int MAX_PARTITIONS = 1024;
 
-    private static final class Link {
+    private final class Link {
         final RateLimitBackend backend;
         final String name;
-        final CircuitBreaker breaker;
-        final QuietLog failures;
+        final InMemoryBackend memory;
+        final long deadlineNanos;
+        final long slowNanos;
+        final CircuitBreaker whole;
+        final ConcurrentHashMap<Object, CircuitBreaker> partitions = new ConcurrentHashMap<>();
+        final QuietLog failures = new QuietLog(LOG, Duration.ofSeconds(10));
+        final QuietLog transitions = new QuietLog(LOG, Duration.ofSeconds(10));
 
-        Link(RateLimitBackend backend, CircuitBreaker breaker) {
+        Link(RateLimitBackend backend) {
             this.backend = backend;
             this.name = backend.name();
-            this.breaker = breaker;
-            this.failures = new QuietLog(LOG, Duration.ofSeconds(10));
+            this.memory = backend instanceof InMemoryBackend m ? m : null;
+            this.deadlineNanos = backend.deadline().toNanos();
+            this.slowNanos = deadlineNanos / 2;
+            this.whole = breaker(name);
+        }
+
+        CircuitBreaker breaker(String breakerName) {
+            return new CircuitBreaker(breakerName, breakerWindow, breakerFailures, openFor, breakerNanos,
+                    (b, from, to) -> breakerChanged(this, b, from, to));
+        }
+
+        /** The breaker of the part of the backend that holds {@code key}. */
+        CircuitBreaker breakerFor(String key) {
+            if (memory != null) {
+                return whole;
+            }
+            Object partition = backend.partition(key);
+            if (partition == null) {
+                return whole;
+            }
+            CircuitBreaker breaker = partitions.get(partition);
+            if (breaker == null) {
+                if (partitions.size() >= MAX_PARTITIONS) {
+                    partitions.values().removeIf(b -> b.state() == BreakerState.CLOSED);
+                }
+                breaker = partitions.computeIfAbsent(partition, p -> breaker(name + " " + p));
+            }
+            return breaker;
+        }
+
+        void reconnected() {
+            whole.reconnected();
+            partitions.values().forEach(CircuitBreaker::reconnected);
         }
     }
 
     private final Policy policy;
     private final Link[] links;
-    private final List<AutoCloseable> owned;
+    private final List<AutoCloseable> owned = new ArrayList<>();
     private final long deadlineNanos;
     private final FailurePolicy failurePolicy;
+    private final Duration openFor;
     private final long failClosedRetryMicros;
+    private final int breakerWindow;
+    private final int breakerFailures;
+    private final LongSupplier breakerNanos;
     private final RateLimitListener listener;
     private final Clock clock;
     private final BlockCache blockCache;
@@ -55,185 +100,151 @@ final class DefaultRateLimiter implements RateLimiter {
     DefaultRateLimiter(RateLimiter.Builder b) {
         this.policy = b.policy;
         this.clock = b.clock == null ? Clock.system() : b.clock;
-        this.listener = b.listener;
-        this.deadlineNanos = b.deadline.toNanos();
+        this.listener = GuardedListener.of(b.listener);
         this.failurePolicy = b.failurePolicy;
-        this.failClosedRetryMicros = b.openFor.toNanos() / 1_000;
-        this.owned = new ArrayList<>();
-        List<RateLimitBackend> chain = new ArrayList<>();
-        if (b.environment != null) {
-            List<Environment.Lease> leases = Environment.connect(b.environment);
-            owned.addAll(leases);
-            if (b.awaitConnection != null) {
-                Environment.await(leases, b.awaitConnection);
-            }
-            for (Environment.Lease lease : leases) {
-                chain.add(RateLimitBackend.scripted(lease.transport).build());
-            }
-            chain.add(RateLimitBackend.inMemory(clock, InMemoryBackend.DEFAULT_MAX_KEYS));
-            Environment.logLimiter(policy, leases);
-        } else if (b.backend == null) {
-            chain.add(RateLimitBackend.inMemory(clock, InMemoryBackend.DEFAULT_MAX_KEYS));
-        } else {
-            chain.add(b.backend);
-        }
-        chain.addAll(b.fallbacks);
-        this.links = new Link[chain.size()];
+        this.openFor = b.openFor;
+        this.failClosedRetryMicros = Durations.micros(b.openFor);
+        this.breakerWindow = b.breakerWindow;
+        this.breakerFailures = b.breakerFailures;
         // A configured clock (a TestClock in users' tests) also times the breakers' open intervals;
         // the default is the monotonic System.nanoTime.
         Clock configured = b.clock;
-        LongSupplier breakerNanos = configured == null ? System::nanoTime : () -> configured.nowMicros() * 1_000;
-        for (int i = 0; i < links.length; i++) {
-            links[i] = new Link(chain.get(i), new CircuitBreaker(chain.get(i).name(), b.failureThreshold, b.openFor,
-                    breakerNanos, this::breakerChanged));
+        this.breakerNanos = configured == null ? System::nanoTime : () -> configured.nowMicros() * 1_000;
+        List<RateLimitBackend> chain = new ArrayList<>();
+        try {
+            if (b.environment != null) {
+                List<Environment.Lease> leases = Environment.connect(b.environment);
+                owned.addAll(leases);
+                if (b.awaitConnection != null) {
+                    Environment.await(leases, b.awaitConnection);
+                }
+                for (Environment.Lease lease : leases) {
+                    chain.add(RateLimitBackend.scripted(lease.transport).build());
+                }
+                // Failing closed, a request no shared backend can decide is denied, not counted per JVM.
+                boolean memory = leases.isEmpty() || failurePolicy == FailurePolicy.FAIL_OPEN;
+                if (memory) {
+                    chain.add(RateLimitBackend.inMemory(clock, InMemoryBackend.DEFAULT_MAX_KEYS));
+                }
+                Environment.logLimiter(policy, leases, memory);
+            } else if (b.backend == null) {
+                chain.add(RateLimitBackend.inMemory(clock, InMemoryBackend.DEFAULT_MAX_KEYS));
+            } else {
+                chain.add(b.backend);
+            }
+            chain.addAll(b.fallbacks);
+            this.links = new Link[chain.size()];
+            long sum = 0;
+            for (int i = 0; i < links.length; i++) {
+                links[i] = new Link(chain.get(i));
+                sum += links[i].deadlineNanos;
+                Link link = links[i];
+                owned.add(link.backend.whenConnected(link::reconnected));
+            }
+            this.deadlineNanos = b.deadline != null ? b.deadline.toNanos() : sum;
+        } catch (RuntimeException e) {
+            close();
+            throw e;
         }
         this.blockCache = b.blockCacheKeys > 0 ? new BlockCache(b.blockCacheKeys, clock) : null;
     }
 
     @Override
     public Decision tryAcquire(String key, long permits) {
-        return notify(key, decide(key, permits, true));
+        return notify(key, decide(key, permits, true).join());
     }
 
     @Override
     public Decision peek(String key, long permits) {
-        return decide(key, permits, false);
-    }
-
-    private Decision decide(String key, long permits, boolean consume) {
-        check(key, permits);
-        Decision blocked = blocked(key, permits);
-        if (blocked != null) {
-            return blocked;
-        }
-        // The deadline starts when a backend first makes the caller wait: asking a backend only
-        // starts its work, and the in-memory backend answers before any clock would be read.
-        long deadline = 0;
-        boolean started = false;
-        Throwable last = null;
-        for (int i = 0; i < links.length; i++) {
-            Link link = links[i];
-            if (!link.breaker.allowsCalls()) {
-                probeIfDue(link);
-                continue;
-            }
-            Decision decision;
-            try {
-                decision = consume && link.backend instanceof InMemoryBackend memory ? memory.decide(key, policy, permits)
-                        : null;
-                if (decision == null) {
-                    CompletableFuture<Decision> pending = (consume ? link.backend.evaluate(key, policy, permits)
-                            : link.backend.peek(key, policy, permits)).toCompletableFuture();
-                    if (pending.isDone()) {
-                        decision = pending.join();
-                    } else {
-                        if (!started) {
-                            deadline = System.nanoTime() + deadlineNanos;
-                            started = true;
-                        }
-                        long budget = budget(i, deadline);
-                        if (budget <= 0) {
-                            continue;
-                        }
-                        decision = pending.get(budget, TimeUnit.NANOSECONDS);
-                    }
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return failed(permits, e);
-            } catch (ExecutionException | TimeoutException | RuntimeException e) {
-                last = unwrap(e);
-                failed(link, i, last);
-                continue;
-            }
-            link.breaker.onSuccess();
-            return answered(key, permits, consume, i, decision);
-        }
-        return failed(permits, last);
+        return decide(key, permits, false).join();
     }
 
     @Override
     public CompletionStage<Decision> tryAcquireAsync(String key, long permits) {
-        check(key, permits);
-        Decision blocked = blocked(key, permits);
-        if (blocked != null) {
-            return CompletableFuture.completedFuture(notify(key, blocked));
-        }
-        CompletableFuture<Decision> decision = attempt(key, permits, 0, System.nanoTime() + deadlineNanos, null);
+        CompletableFuture<Decision> decision = decide(key, permits, true);
         return listener == RateLimitListener.NONE ? decision : decision.thenApply(d -> notify(key, d));
     }
 
-    /** Asks backend {@code i} and, if it fails or misses its budget, the ones after it; never fails. */
-    private CompletableFuture<Decision> attempt(String key, long permits, int i, long deadline, Throwable last) {
-        if (i == links.length) {
-            return CompletableFuture.completedFuture(failed(permits, last));
-        }
-        Link link = links[i];
-        if (!link.breaker.allowsCalls()) {
-            probeIfDue(link);
-            return attempt(key, permits, i + 1, deadline, last);
-        }
-        CompletableFuture<Decision> pending;
-        try {
-            Decision now = link.backend instanceof InMemoryBackend memory ? memory.decide(key, policy, permits) : null;
-            if (now != null) {
-                link.breaker.onSuccess();
-                return CompletableFuture.completedFuture(answered(key, permits, true, i, now));
+    /** The decision; never completes exceptionally (programmer errors throw at once). */
+    private CompletableFuture<Decision> decide(String key, long permits, boolean consume) {
+        long start = System.nanoTime();
+        check(key, permits);
+        if (blockCache != null && permits > 0) {
+            Decision blocked = blockCache.answer(Keys.bounded(key), permits);
+            if (blocked != null) {
+                return CompletableFuture.completedFuture(blocked);
             }
-            pending = link.backend.evaluate(key, policy, permits).toCompletableFuture();
-        } catch (RuntimeException e) {
-            failed(link, i, e);
-            return attempt(key, permits, i + 1, deadline, e);
         }
-        CompletableFuture<Decision> call = pending;
-        if (!pending.isDone()) {
-            long budget = budget(i, deadline);
+        return walk(key, permits, consume, start, 0, null);
+    }
+
+    /** Asks backend {@code from}, and the ones after it while they fail, miss their budget or are skipped. */
+    private CompletableFuture<Decision> walk(String key, long permits, boolean consume, long start, int from,
+            Throwable failure) {
+        Throwable last = failure;
+        for (int i = from; i < links.length; i++) {
+            Link link = links[i];
+            CircuitBreaker breaker = link.breakerFor(key);
+            if (!breaker.allowsCalls()) {
+                probe(link, breaker, key);
+                continue;
+            }
+            if (link.memory != null) {
+                Decision d = consume ? link.memory.decide(key, policy, permits) : link.memory.peekNow(key, policy, permits);
+                return CompletableFuture.completedFuture(answered(key, permits, consume, i, d));
+            }
+            long sent = System.nanoTime();
+            long budget = Math.min(link.deadlineNanos, start + deadlineNanos - sent);
             if (budget <= 0) {
-                return attempt(key, permits, i + 1, deadline, last);
+                last = new TimeoutException("no time left before the limiter's deadline");
+                continue;
             }
-            // The backend's own future is left alone; this one may also fail at the deadline.
-            call = new CompletableFuture<>();
-            CompletableFuture<Decision> guarded = call;
-            pending.whenComplete((decision, failure) -> {
-                if (failure == null) {
-                    guarded.complete(decision);
+            int epoch = breaker.epoch();
+            CompletableFuture<Decision> pending;
+            try {
+                pending = (consume ? link.backend.evaluate(key, policy, permits)
+                        : link.backend.peek(key, policy, permits)).toCompletableFuture();
+            } catch (RuntimeException e) {
+                breaker.record(epoch, true, false);
+                failed(link, i, e);
+                last = e;
+                continue;
+            }
+            if (pending.isDone() && !pending.isCompletedExceptionally()) {
+                breaker.record(epoch, false, false);
+                return CompletableFuture.completedFuture(answered(key, permits, consume, i, pending.join()));
+            }
+            // The backend's own future is left alone; this one may also fail at the budget's end.
+            CompletableFuture<Decision> bounded = new CompletableFuture<>();
+            pending.whenComplete((d, f) -> {
+                if (f == null) {
+                    bounded.complete(d);
                 } else {
-                    guarded.completeExceptionally(failure);
+                    bounded.completeExceptionally(f);
                 }
             });
-            Deadlines.watch(guarded, System.nanoTime() + budget);
-        }
-        CompletableFuture<Decision> result = new CompletableFuture<>();
-        call.whenComplete((decision, failure) -> {
-            if (failure == null) {
-                link.breaker.onSuccess();
-                result.complete(answered(key, permits, true, i, decision));
-            } else {
-                Throwable cause = unwrap(failure);
-                failed(link, i, cause);
-                attempt(key, permits, i + 1, deadline, cause).whenComplete((next, never) -> result.complete(next));
+            if (!bounded.isDone()) {
+                Deadlines.watch(bounded, sent + budget);
             }
-        });
-        return result;
-    }
-
-    private long budget(int i, long deadline) {
-        long remaining = deadline - System.nanoTime();
-        return i == 0 && links.length > 1 ? remaining / 2 : remaining;
-    }
-
-    private Decision blocked(String key, long permits) {
-        return blockCache != null && permits > 0 ? blockCache.answer(Keys.bounded(key), permits) : null;
+            int index = i;
+            return bounded.handle((d, f) -> {
+                if (f == null) {
+                    breaker.record(epoch, false, System.nanoTime() - sent > link.slowNanos);
+                    return CompletableFuture.completedFuture(answered(key, permits, consume, index, d));
+                }
+                Throwable cause = unwrap(f);
+                breaker.record(epoch, true, false);
+                failed(link, index, cause);
+                return walk(key, permits, consume, start, index + 1, cause);
+            }).thenCompose(Function.identity());
+        }
+        return CompletableFuture.completedFuture(failurePolicy(permits));
     }
 
     private Decision answered(String key, long permits, boolean consume, int i, Decision decision) {
         if (i > 0) {
             decision = decision.withSource(Decision.Source.FALLBACK, links[i].name);
-            try {
-                listener.onFallback(key, links[i].name);
-            } catch (RuntimeException e) {
-                LOG.warn("RateLimitListener.onFallback threw; ignored", e);
-            }
+            listener.onFallback(key, links[i].name);
         }
         if (blockCache != null && permits > 0) {
             blockCache.learn(Keys.bounded(key), permits, consume, decision);
@@ -242,48 +253,36 @@ final class DefaultRateLimiter implements RateLimiter {
     }
 
     private void failed(Link link, int i, Throwable failure) {
-        link.breaker.onFailure();
         String next = i + 1 < links.length ? links[i + 1].name : "the failure policy (" + failurePolicy + ")";
         link.failures.warn(link.name + " failed (" + describe(failure) + "); the decision went to " + next);
-        try {
-            listener.onBackendFailure(link.name, failure);
-        } catch (RuntimeException e) {
-            LOG.warn("RateLimitListener.onBackendFailure threw; ignored", e);
-        }
+        listener.onBackendFailure(link.name, failure);
     }
 
-    private void probeIfDue(Link link) {
-        if (!link.breaker.probeDue()) {
+    /** Sends the breaker's probe in the background if it is due: a peek of {@code key}, which changes nothing. */
+    private void probe(Link link, CircuitBreaker breaker, String key) {
+        if (!breaker.probeDue()) {
             return;
         }
+        int epoch = breaker.epoch();
         CompletableFuture<Decision> probe;
         try {
-            probe = link.backend.peek(PROBE_KEY, policy, 0).toCompletableFuture();
+            probe = link.backend.peek(key, policy, 0).toCompletableFuture();
         } catch (RuntimeException e) {
-            link.breaker.onFailure();
+            breaker.probed(epoch, false);
             return;
         }
-        probe.copy().orTimeout(deadlineNanos, TimeUnit.NANOSECONDS).whenComplete((decision, failure) -> {
-            if (failure == null) {
-                link.breaker.onSuccess();
-            } else {
-                link.breaker.onFailure();
-            }
-        });
+        probe.copy().orTimeout(Math.max(link.deadlineNanos, 1), TimeUnit.NANOSECONDS)
+                .whenComplete((decision, failure) -> breaker.probed(epoch, failure == null));
     }
 
-    private void breakerChanged(String backend, BreakerState from, BreakerState to) {
+    private void breakerChanged(Link link, String breaker, BreakerState from, BreakerState to) {
         if (to == BreakerState.OPEN) {
-            LOG.warn("circuit breaker for {} is open: decisions skip it for {} ms, then one probe decides",
-                    backend, failClosedRetryMicros / 1_000);
+            link.transitions.warn("circuit breaker for " + breaker + " is open: decisions skip it for "
+                    + openFor.toMillis() + " ms or until it reconnects, then one probe decides");
         } else if (to == BreakerState.CLOSED) {
-            LOG.info("circuit breaker for {} is closed: decisions go to it again", backend);
+            link.transitions.warn("circuit breaker for " + breaker + " is closed: decisions go to it again");
         }
-        try {
-            listener.onBreakerStateChange(backend, from, to);
-        } catch (RuntimeException e) {
-            LOG.warn("RateLimitListener.onBreakerStateChange threw; ignored", e);
-        }
+        listener.onBreakerStateChange(breaker, from, to);
     }
 
     @Override
@@ -296,7 +295,8 @@ final class DefaultRateLimiter implements RateLimiter {
         RuntimeException first = null;
         for (Link link : links) {
             try {
-                link.backend.reset(key, policy).toCompletableFuture().get(deadlineNanos, TimeUnit.NANOSECONDS);
+                link.backend.reset(key, policy).toCompletableFuture()
+                        .get(Math.max(link.deadlineNanos, deadlineNanos), TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while resetting a key", e);
@@ -338,7 +338,7 @@ final class DefaultRateLimiter implements RateLimiter {
         policy.checkPermits(permits);
     }
 
-    private Decision failed(long permits, Throwable failure) {
+    private Decision failurePolicy(long permits) {
         boolean open = failurePolicy == FailurePolicy.FAIL_OPEN;
         List<Decision> each = new ArrayList<>(policy.limits().size());
         for (int i = 0; i < policy.limits().size(); i++) {
@@ -351,16 +351,10 @@ final class DefaultRateLimiter implements RateLimiter {
     }
 
     private Decision notify(String key, Decision decision) {
-        if (listener != RateLimitListener.NONE) {
-            try {
-                if (decision.allowed()) {
-                    listener.onAllowed(key, decision);
-                } else {
-                    listener.onDenied(key, decision);
-                }
-            } catch (RuntimeException e) {
-                LOG.warn("RateLimitListener threw; ignored", e);
-            }
+        if (decision.allowed()) {
+            listener.onAllowed(key, decision);
+        } else {
+            listener.onDenied(key, decision);
         }
         return decision;
     }
@@ -373,9 +367,6 @@ final class DefaultRateLimiter implements RateLimiter {
     }
 
     private static String describe(Throwable failure) {
-        if (failure == null) {
-            return "no time left before the deadline";
-        }
         if (failure instanceof TimeoutException) {
             return "missed the deadline";
         }
@@ -384,7 +375,7 @@ final class DefaultRateLimiter implements RateLimiter {
     }
 
     BreakerState breakerState(int backend) {
-        return links[backend].breaker.state();
+        return links[backend].whole.state();
     }
 
     @Override

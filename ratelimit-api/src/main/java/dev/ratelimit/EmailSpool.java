@@ -6,13 +6,19 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import java.util.zip.CRC32;
@@ -47,7 +53,9 @@ final class EmailSpool {
     EmailSpool(Path file) {
         this.file = file.toAbsolutePath();
         try {
-            Files.createDirectories(this.file.getParent());
+            if (!Files.isDirectory(this.file.getParent())) {
+                Files.createDirectories(this.file.getParent(), ownerOnly(PosixFilePermissions.fromString("rwx------")));
+            }
             this.channel = open();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the email spool " + this.file, e);
@@ -55,7 +63,91 @@ final class EmailSpool {
     }
 
     private FileChannel open() throws IOException {
-        return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        return FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND),
+                ownerOnly(OWNER_READ_WRITE));
+    }
+
+    private static final Set<PosixFilePermission> OWNER_READ_WRITE = PosixFilePermissions.fromString("rw-------");
+
+    /** Spool files hold addresses: on POSIX file systems only their owner may read them. */
+    private static FileAttribute<?>[] ownerOnly(Set<PosixFilePermission> permissions) {
+        return FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
+                ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(permissions)}
+                : new FileAttribute<?>[0];
+    }
+
+    /**
+     * Removes every entry {@code erased} accepts from the spool — the file being appended to and
+     * every file awaiting delivery — rewriting each affected file through a flushed temporary copy
+     * that replaces it atomically; corrupt lines are kept as they are. Returns whether any entry was
+     * removed. The caller keeps delivery from running meanwhile.
+     */
+    boolean erase(Predicate<Entry> erased) {
+        try {
+            synchronized (writeLock) {
+                channel.force(false);
+                flushed.accumulateAndGet(written.get(), Math::max);
+                boolean any = false;
+                for (Path path : files()) {
+                    boolean current = path.equals(file);
+                    if (rewrite(path, erased, current)) {
+                        any = true;
+                        if (current) {
+                            channel.close();
+                            channel = open();
+                        }
+                    }
+                }
+                return any;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot erase an address from the email spool " + file, e);
+        }
+    }
+
+    private boolean rewrite(Path path, Predicate<Entry> erased, boolean current) throws IOException {
+        List<String> lines = Files.readAllLines(path, StandardCharsets.UTF_8);
+        List<String> kept = new ArrayList<>(lines.size());
+        for (String line : lines) {
+            Entry entry = decode(line);
+            if (entry == null || !erased.test(entry)) {
+                kept.add(line);
+            }
+        }
+        if (kept.size() == lines.size()) {
+            return false;
+        }
+        Path temporary = path.resolveSibling(path.getFileName() + ".erasing");
+        try (FileChannel out = FileChannel.open(temporary, Set.of(StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE), ownerOnly(OWNER_READ_WRITE))) {
+            ByteBuffer bytes = ByteBuffer.wrap((kept.isEmpty() ? "" : String.join("\n", kept) + "\n")
+                    .getBytes(StandardCharsets.UTF_8));
+            while (bytes.hasRemaining()) {
+                out.write(bytes);
+            }
+            out.force(true);
+        }
+        Files.move(temporary, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return true;
+    }
+
+    /** The file being appended to and the files awaiting delivery. */
+    private List<Path> files() throws IOException {
+        List<Path> all = new ArrayList<>();
+        all.add(file);
+        all.addAll(awaiting());
+        return all;
+    }
+
+    /** The files taken for delivery and not yet delivered, oldest first (an interrupted erasure's copy is not one). */
+    private List<Path> awaiting() throws IOException {
+        String prefix = file.getFileName() + ".delivering-";
+        try (Stream<Path> siblings = Files.list(file.getParent())) {
+            return siblings.filter(p -> {
+                String name = p.getFileName().toString();
+                return name.startsWith(prefix) && !name.endsWith(".erasing");
+            }).sorted().toList();
+        }
     }
 
     /**
@@ -113,10 +205,7 @@ final class EmailSpool {
                     channel = open();
                 }
             }
-            try (Stream<Path> siblings = Files.list(file.getParent())) {
-                return siblings.filter(p -> p.getFileName().toString().startsWith(file.getFileName() + ".delivering-"))
-                        .sorted().toList();
-            }
+            return awaiting();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot take the email spool " + file + " for delivery", e);
         }
@@ -130,9 +219,7 @@ final class EmailSpool {
                     return false;
                 }
             }
-            try (Stream<Path> siblings = Files.list(file.getParent())) {
-                return siblings.noneMatch(p -> p.getFileName().toString().startsWith(file.getFileName() + ".delivering-"));
-            }
+            return awaiting().isEmpty();
         } catch (IOException e) {
             return false;
         }

@@ -108,7 +108,15 @@ public interface EmailStore extends AutoCloseable {
      * @throws IllegalArgumentException if a variable is malformed (naming it, never a secret)
      */
     static EmailStore fromEnvironment() {
-        return Environment.emailStore(System::getenv);
+        return fromEnvironment(System::getenv);
+    }
+
+    /**
+     * {@link #fromEnvironment()} reading the variables through {@code variables}, which returns
+     * {@code null} for an unset one.
+     */
+    static EmailStore fromEnvironment(java.util.function.UnaryOperator<String> variables) {
+        return Environment.emailStore(java.util.Objects.requireNonNull(variables, "variables"));
     }
 
     /**

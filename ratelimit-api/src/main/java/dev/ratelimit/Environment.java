@@ -129,14 +129,14 @@ final class Environment {
     }
 
     /** Logs the chain a limiter from the environment uses. */
-    static void logLimiter(Policy policy, List<Lease> leases) {
+    static void logLimiter(Policy policy, List<Lease> leases, boolean memory) {
         if (leases.isEmpty()) {
             LOG.info("rate limits for '{}': no REDIS_URL or UPSTASH_REDIS_REST_URL/TOKEN set, so counted in this "
                     + "JVM's memory only", policy.name());
         } else {
             List<String> names = new ArrayList<>();
             leases.forEach(lease -> names.add(lease.described));
-            names.add("memory (this JVM only)");
+            names.add(memory ? "memory (this JVM only)" : "the failure policy (FAIL_CLOSED)");
             LOG.info("rate limits for '{}': {}", policy.name(), String.join(" -> ", names));
         }
     }

@@ -30,6 +30,8 @@ final class FailoverEmailStore implements EmailStore {
     private final EmailSpool spool;
     private final ScheduledExecutorService delivery;
     private final AtomicBoolean delivering = new AtomicBoolean();
+    /** Held by a delivery run and by an erasure, so an erased address is never delivered after it. */
+    private final Object spoolLock = new Object();
     private final List<AutoCloseable> owned;
 
     FailoverEmailStore(List<EmailStore> stores, Path spoolFile, Duration deliveryInterval) {
@@ -45,7 +47,7 @@ final class FailoverEmailStore implements EmailStore {
         this.stores = List.copyOf(stores);
         this.owned = List.copyOf(owned);
         for (EmailStore store : this.stores) {
-            breakers.add(new CircuitBreaker(store.toString(), 3, Duration.ofSeconds(1), System::nanoTime,
+            breakers.add(new CircuitBreaker(store.toString(), 3, 3, Duration.ofSeconds(1), System::nanoTime,
                     (name, from, to) -> {
                         if (to == BreakerState.OPEN) {
                             LOG.warn("email store {} failed repeatedly; addresses go to the next store or the spool", name);
@@ -87,21 +89,32 @@ final class FailoverEmailStore implements EmailStore {
     private <T> T tryStores(Function<EmailStore, T> operation) {
         for (int i = 0; i < stores.size(); i++) {
             CircuitBreaker breaker = breakers.get(i);
-            if (!breaker.allowsCalls() && !breaker.probeDue()) {
+            // An open breaker's probe is the operation itself: email operations wait for their store.
+            boolean probe = !breaker.allowsCalls();
+            if (probe && !breaker.probeDue()) {
                 continue;
             }
+            int epoch = breaker.epoch();
             try {
                 T result = operation.apply(stores.get(i));
-                breaker.onSuccess();
+                outcome(breaker, epoch, probe, true);
                 return result;
             } catch (InvalidEmailException e) {
                 throw e;
             } catch (RuntimeException e) {
-                breaker.onFailure();
+                outcome(breaker, epoch, probe, false);
                 failures.get(i).warn("email store " + stores.get(i) + " failed: " + e.getMessage());
             }
         }
         return null;
+    }
+
+    private static void outcome(CircuitBreaker breaker, int epoch, boolean probe, boolean ok) {
+        if (probe) {
+            breaker.probed(epoch, ok);
+        } else {
+            breaker.record(epoch, !ok, false);
+        }
     }
 
     private <T> T required(String operation, Function<EmailStore, T> call) {
@@ -118,23 +131,31 @@ final class FailoverEmailStore implements EmailStore {
         return required("answer contains", store -> store.contains(email.address()));
     }
 
+    /**
+     * Erases the address from the spool — so it is never delivered — and from every store.
+     *
+     * @throws EmailStoreException if a store could not be reached: the address may still be there
+     */
     @Override
     public boolean remove(String address) {
-        EmailAddress email = EmailAddress.parse(address);
-        boolean removed = false;
-        int reached = 0;
-        for (EmailStore store : stores) {
-            try {
-                removed |= store.remove(email.address());
-                reached++;
-            } catch (RuntimeException e) {
-                LOG.warn("email store {} could not erase an address: {}", store, e.getMessage());
+        String identity = EmailAddress.parse(address).identity();
+        synchronized (spoolLock) {
+            boolean removed = spool.erase(entry -> EmailAddress.parse(entry.address()).identity().equals(identity));
+            List<String> unreachable = new ArrayList<>();
+            for (EmailStore store : stores) {
+                try {
+                    removed |= store.remove(address);
+                } catch (RuntimeException e) {
+                    unreachable.add(store.toString());
+                    LOG.warn("email store {} could not erase an address: {}", store, e.getMessage());
+                }
             }
+            if (!unreachable.isEmpty()) {
+                throw new EmailStoreException("the address is erased from the spool" + (unreachable.size() < stores.size()
+                        ? " and some stores" : "") + ", but not from " + unreachable + ", which could not be reached", null);
+            }
+            return removed;
         }
-        if (reached == 0) {
-            throw new EmailStoreException("no email store could erase the address", null);
-        }
-        return removed;
     }
 
     @Override
@@ -153,34 +174,40 @@ final class FailoverEmailStore implements EmailStore {
             return;
         }
         try {
-            if (spool.isEmpty()) {
-                return;
-            }
-            for (Path taken : spool.takeForDelivery()) {
-                List<EmailSpool.Entry> entries = EmailSpool.read(taken);
-                int done = 0;
-                for (EmailSpool.Entry entry : entries) {
-                    if (tryStores(store -> store.add(entry.address(), entry.source(), entry.capturedAt())) == null) {
-                        break;
-                    }
-                    done++;
-                }
-                for (EmailSpool.Entry left : entries.subList(done, entries.size())) {
-                    spool.append(left);
-                }
-                EmailSpool.delivered(taken);
-                if (done > 0) {
-                    LOG.info("delivered {} spooled email addresses{}", done,
-                            done < entries.size() ? "; " + (entries.size() - done) + " wait for the next attempt" : "");
-                }
-                if (done < entries.size()) {
-                    return;
-                }
+            synchronized (spoolLock) {
+                deliverSpool();
             }
         } catch (RuntimeException e) {
             LOG.warn("delivering the email spool failed; it will be tried again: {}", e.getMessage());
         } finally {
             delivering.set(false);
+        }
+    }
+
+    private void deliverSpool() {
+        if (spool.isEmpty()) {
+            return;
+        }
+        for (Path taken : spool.takeForDelivery()) {
+            List<EmailSpool.Entry> entries = EmailSpool.read(taken);
+            int done = 0;
+            for (EmailSpool.Entry entry : entries) {
+                if (tryStores(store -> store.add(entry.address(), entry.source(), entry.capturedAt())) == null) {
+                    break;
+                }
+                done++;
+            }
+            for (EmailSpool.Entry left : entries.subList(done, entries.size())) {
+                spool.append(left);
+            }
+            EmailSpool.delivered(taken);
+            if (done > 0) {
+                LOG.info("delivered {} spooled email addresses{}", done,
+                        done < entries.size() ? "; " + (entries.size() - done) + " wait for the next attempt" : "");
+            }
+            if (done < entries.size()) {
+                return;
+            }
         }
     }
 

@@ -58,11 +58,16 @@ final class InMemoryBackend implements RateLimitBackend {
 
     @Override
     public CompletionStage<Decision> peek(String key, Policy policy, long permits) {
+        return CompletableFuture.completedFuture(peekNow(key, policy, permits));
+    }
+
+    /** {@link #peek}, answered at once. */
+    Decision peekNow(String key, Policy policy, long permits) {
         String k = Keys.bounded(key);
         policy.checkPermits(permits);
         Entry entry = table(policy).get(k);
         long[] state = entry == null || entry.state == REMOVED ? fresh(policy) : entry.state.clone();
-        return CompletableFuture.completedFuture(Algorithms.apply(policy, state, clock.nowMicros(), permits));
+        return Algorithms.apply(policy, state, clock.nowMicros(), permits);
     }
 
     Decision decide(String key, Policy policy, long permits) {
@@ -107,6 +112,11 @@ final class InMemoryBackend implements RateLimitBackend {
     @Override
     public String name() {
         return "memory";
+    }
+
+    @Override
+    public java.time.Duration deadline() {
+        return java.time.Duration.ZERO;
     }
 
     /** The number of (policy, key) pairs tracked now; never above {@code maxKeys}. */

@@ -27,9 +27,20 @@ final class Keys {
             return key;
         }
         byte[] bytes = key.getBytes(StandardCharsets.UTF_8);
-        if (bytes.length <= MAX_KEY_BYTES) {
-            return key;
-        }
+        return bytes.length <= MAX_KEY_BYTES ? key : digest(bytes);
+    }
+
+    /**
+     * The hash tag of {@code key}'s Redis keys ({@code <prefix>:{<tag>}:…}): its bounded form, or
+     * the digest when that holds a {@code }}, which would end the tag early (Redis takes the tag up
+     * to the first {@code }}) and could scatter one caller's keys over Cluster slots.
+     */
+    static String hashTag(String key) {
+        String bounded = bounded(key);
+        return bounded.indexOf('}') < 0 ? bounded : digest(key.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String digest(byte[] bytes) {
         try {
             return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (NoSuchAlgorithmException e) {

@@ -45,6 +45,34 @@ public interface RateLimitBackend extends AutoCloseable {
     /** A short name for logs and {@link Decision#fallback()}, such as {@code "redis"}. */
     String name();
 
+    /**
+     * How long a limiter waits for this backend by default (its {@link RateLimiter.Builder#deadline}
+     * bounds the whole decision); zero for a backend that answers at once, as the in-memory one
+     * does. The default is 500 ms.
+     */
+    default Duration deadline() {
+        return Duration.ofMillis(500);
+    }
+
+    /**
+     * The part of the backend that holds {@code key}'s state, when parts fail apart (a Redis
+     * Cluster node): a limiter keeps one circuit breaker per part, so a dead node affects only the
+     * keys it owns. {@code null} (the default) when the backend is one part. Asked before every
+     * call: it must be cheap and must not block.
+     */
+    default Object partition(String key) {
+        return null;
+    }
+
+    /**
+     * Calls {@code listener} each time the backend's connection is opened again after it was lost,
+     * so a limiter's open circuit breaker probes at once; the returned handle unregisters it. The
+     * default never calls it.
+     */
+    default AutoCloseable whenConnected(Runnable listener) {
+        return () -> { };
+    }
+
     /** Releases what the backend holds; idempotent. The default does nothing. */
     @Override
     default void close() {

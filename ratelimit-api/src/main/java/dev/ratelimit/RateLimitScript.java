@@ -12,7 +12,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Key layout: {@code <prefix>:{<key>}:<policy>:<limitIndex>}. The hash tag {@code {<key>}}
  * puts every key of one caller in one Redis Cluster slot, so the multi-key script runs there; a
- * caller key longer than 256 UTF-8 bytes is replaced by {@code sha256:<hex digest>}. The window
+ * caller key longer than 256 UTF-8 bytes, or holding a {@code }} (which would end the hash tag
+ * early), is replaced by {@code sha256:<hex digest>}. The window
  * index is stored in the value rather than the key name, because with the server's clock only the
  * script knows the window, and every key a script touches must be declared in {@code KEYS}.
  *
@@ -110,7 +111,7 @@ final class RateLimitScript {
      * @throws IllegalArgumentException if the key is empty
      */
     String[] keys(String prefix, String key) {
-        String head = prefix + ":{" + Keys.bounded(key);
+        String head = prefix + ":{" + Keys.hashTag(key);
         String[] keys = new String[keySuffixes.length];
         for (int j = 0; j < keys.length; j++) {
             keys[j] = head + keySuffixes[j];

@@ -95,7 +95,9 @@ public interface RateLimiter extends AutoCloseable {
     /**
      * A limiter wired from the environment: Redis from {@code REDIS_URL}, then Upstash from
      * {@code UPSTASH_REDIS_REST_URL} and {@code UPSTASH_REDIS_REST_TOKEN}, then this JVM's memory —
-     * each present backend a fallback for the ones before it, behind its own circuit breaker. The
+     * each present backend a fallback for the ones before it, behind its own circuit breakers. (With
+     * {@link FailurePolicy#FAIL_CLOSED} and a server configured, memory is left out: a request no
+     * server can decide is denied rather than counted per JVM.) The
      * backends come from the modules on the class path ({@code ratelimit-redis},
      * {@code ratelimit-upstash}); it logs which it uses, with secrets masked, and starts even when
      * every remote backend is down. Every limiter and email store wired from the environment in
@@ -126,10 +128,11 @@ public interface RateLimiter extends AutoCloseable {
         java.util.function.UnaryOperator<String> environment;
         Duration awaitConnection;
         Clock clock;
-        Duration deadline = Duration.ofMillis(100);
+        Duration deadline;
         FailurePolicy failurePolicy = FailurePolicy.FAIL_OPEN;
         RateLimitListener listener = RateLimitListener.NONE;
-        int failureThreshold = 3;
+        int breakerFailures = 10;
+        int breakerWindow = 20;
         Duration openFor = Duration.ofSeconds(1);
         int blockCacheKeys = 10_000;
         private final Options set = new Options("RateLimiter.builder()");
@@ -170,13 +173,17 @@ public interface RateLimiter extends AutoCloseable {
          * describes, instead of {@link #backend} and {@link #fallback}; the limiter closes them.
          */
         public Builder fromEnvironment() {
-            return environment(System::getenv);
+            return fromEnvironment(System::getenv);
         }
 
-        /** {@link #fromEnvironment()} with the variables of {@code env}, for tests. */
-        Builder environment(java.util.function.UnaryOperator<String> env) {
+        /**
+         * {@link #fromEnvironment()} reading the variables ({@code REDIS_URL}, …) through
+         * {@code variables}, which returns {@code null} for an unset one: for configuration that
+         * lives elsewhere than in the process environment, and for tests.
+         */
+        public Builder fromEnvironment(java.util.function.UnaryOperator<String> variables) {
             set.once("fromEnvironment");
-            this.environment = Objects.requireNonNull(env, "env");
+            this.environment = Objects.requireNonNull(variables, "variables");
             return this;
         }
 
@@ -209,9 +216,11 @@ public interface RateLimiter extends AutoCloseable {
         }
 
         /**
-         * The longest a decision may take, across every backend (default 100 ms); past it the
-         * failure policy answers. With fallbacks, the primary gets half of it and each fallback the
-         * time left.
+         * The longest a decision may take, across every backend; past it the failure policy
+         * answers. Each backend gets its own deadline ({@link RateLimitBackend#deadline()}: 500 ms
+         * for Redis, 1 s for Upstash, none for memory, which answers at once), cut short only by
+         * this one; a fallback never takes budget from the backends before it. Default: the sum of
+         * the backends' deadlines.
          *
          * @throws IllegalArgumentException unless between 1 ms and 1 minute
          */
@@ -229,17 +238,25 @@ public interface RateLimiter extends AutoCloseable {
         }
 
         /**
-         * Each backend's circuit breaker: it opens after {@code failures} consecutive failures or
-         * missed deadlines (default 3), is skipped for {@code openFor} (default 1 s; also the
-         * {@code retryAfter} of a {@link FailurePolicy#FAIL_CLOSED} answer), then one background
-         * probe closes it or opens it again.
+         * Each backend's circuit breakers (one per backend, or per part of it, such as a Redis
+         * Cluster node): a breaker opens when {@code failures} of the last {@code window} calls
+         * failed or missed their deadline (default 10 of 20), or when all of them were slow (took
+         * more than half their deadline), so one slow moment never opens it. An open breaker is
+         * skipped for {@code openFor} (default 1 s; also the {@code retryAfter} of a
+         * {@link FailurePolicy#FAIL_CLOSED} answer) or until its backend reconnects; then one
+         * background probe closes it or opens it again.
+         *
+         * @throws IllegalArgumentException unless {@code 1 <= failures <= window <= 1000} and
+         *     {@code openFor} is between 1 ms and 10 minutes
          */
-        public Builder circuitBreaker(int failures, Duration openFor) {
+        public Builder circuitBreaker(int failures, int window, Duration openFor) {
             set.once("circuitBreaker");
-            if (failures < 1) {
-                throw new IllegalArgumentException("failures must be at least 1; got " + failures);
+            if (failures < 1 || window < failures || window > 1000) {
+                throw new IllegalArgumentException("circuitBreaker needs 1 <= failures <= window <= 1000; got "
+                        + failures + " of " + window);
             }
-            this.failureThreshold = failures;
+            this.breakerFailures = failures;
+            this.breakerWindow = window;
             this.openFor = Durations.between(openFor, "openFor", Duration.ofMillis(1), Duration.ofMinutes(10));
             return this;
         }

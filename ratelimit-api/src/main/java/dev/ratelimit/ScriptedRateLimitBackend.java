@@ -49,6 +49,21 @@ final class ScriptedRateLimitBackend implements RateLimitBackend {
         return transport.name();
     }
 
+    @Override
+    public Duration deadline() {
+        return transport.deadline();
+    }
+
+    @Override
+    public Object partition(String key) {
+        return transport.partition(Keys.hashTag(key));
+    }
+
+    @Override
+    public AutoCloseable whenConnected(Runnable listener) {
+        return transport.whenConnected(listener);
+    }
+
     static List<?> list(Object reply) {
         if (reply instanceof List<?> list) {
             return list;

@@ -228,8 +228,15 @@ class RateLimiterTest {
                 .hasMessageContaining("policy");
         assertThatThrownBy(() -> RateLimiter.builder().deadline(Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("deadline");
-        assertThatThrownBy(() -> RateLimiter.builder().circuitBreaker(0, Duration.ofSeconds(1)))
+        assertThatThrownBy(() -> RateLimiter.builder().circuitBreaker(0, 20, Duration.ofSeconds(1)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("failures");
+        assertThatThrownBy(() -> RateLimiter.builder().circuitBreaker(21, 20, Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("21 of 20");
+        assertThatThrownBy(() -> RateLimiter.builder().blockCache(5).blockCache(6))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("blockCache was already set");
+        assertThatThrownBy(() -> RateLimiter.builder().policy(generate).backend(RateLimitBackend.inMemory())
+                .fromEnvironment().build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("fromEnvironment");
         assertThatThrownBy(() -> RateLimiter.builder().blockCache(-1)).isInstanceOf(IllegalArgumentException.class);
     }
 }

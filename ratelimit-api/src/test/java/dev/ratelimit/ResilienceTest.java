@@ -3,55 +3,73 @@ package dev.ratelimit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 
 /**
- * The limiter's own failure handling — breaker, fallbacks, block cache, deadline — against a
+ * The limiter's own failure handling — breakers, fallbacks, block cache, deadlines — against a
  * backend whose health the test switches. The same behaviour against real Redis and Upstash
- * processes is tested in the examples module.
+ * processes is tested in the redis, upstash and examples modules.
  */
 class ResilienceTest {
 
     private final Policy policy = Policy.of("resilience", Limit.perHour(3));
+    private final TestClock clock = new TestClock();
 
-    /** Healthy: delegates to an in-memory backend; failing: throws; hanging: never answers. */
+    /**
+     * Healthy: delegates to an in-memory backend; failing: fails; hanging: never answers; manual:
+     * answers when the test completes the call. Keys the test marks as sick fail whatever the mode.
+     */
     private static final class Switchable implements RateLimitBackend {
-        enum Mode { HEALTHY, FAILING, HANGING }
+        enum Mode { HEALTHY, FAILING, HANGING, MANUAL }
 
         final RateLimitBackend memory;
         final String name;
+        final Duration deadline;
         volatile Mode mode = Mode.HEALTHY;
+        volatile Predicate<String> sick = key -> false;
         final AtomicInteger calls = new AtomicInteger();
+        final List<CompletableFuture<Decision>> manual = new CopyOnWriteArrayList<>();
+        final List<Runnable> connected = new CopyOnWriteArrayList<>();
 
-        Switchable(String name, Clock clock) {
+        Switchable(String name, Clock clock, Duration deadline) {
             this.name = name;
+            this.deadline = deadline;
             this.memory = RateLimitBackend.inMemory(clock, 1000);
+        }
+
+        private CompletionStage<Decision> call(String key, CompletionStage<Decision> healthy) {
+            calls.incrementAndGet();
+            if (sick.test(key)) {
+                return CompletableFuture.failedFuture(new IllegalStateException(name + " node is down"));
+            }
+            return switch (mode) {
+                case HEALTHY -> healthy;
+                case FAILING -> CompletableFuture.failedFuture(new IllegalStateException(name + " is down"));
+                case HANGING -> new CompletableFuture<>();
+                case MANUAL -> {
+                    CompletableFuture<Decision> call = new CompletableFuture<>();
+                    manual.add(call);
+                    yield call;
+                }
+            };
         }
 
         @Override
         public CompletionStage<Decision> evaluate(String key, Policy policy, long permits) {
-            calls.incrementAndGet();
-            return switch (mode) {
-                case HEALTHY -> memory.evaluate(key, policy, permits);
-                case FAILING -> CompletableFuture.failedFuture(new IllegalStateException(name + " is down"));
-                case HANGING -> new CompletableFuture<>();
-            };
+            return call(key, memory.evaluate(key, policy, permits));
         }
 
         @Override
         public CompletionStage<Decision> peek(String key, Policy policy, long permits) {
-            calls.incrementAndGet();
-            return switch (mode) {
-                case HEALTHY -> memory.peek(key, policy, permits);
-                case FAILING -> CompletableFuture.failedFuture(new IllegalStateException(name + " is down"));
-                case HANGING -> new CompletableFuture<>();
-            };
+            return call(key, memory.peek(key, policy, permits));
         }
 
         @Override
@@ -64,78 +82,178 @@ class ResilienceTest {
         public String name() {
             return name;
         }
+
+        @Override
+        public Duration deadline() {
+            return deadline;
+        }
+
+        /** Keys are spread over two parts, by their first letter. */
+        @Override
+        public Object partition(String key) {
+            return "node-" + key.charAt(0);
+        }
+
+        @Override
+        public AutoCloseable whenConnected(Runnable listener) {
+            connected.add(listener);
+            return () -> connected.remove(listener);
+        }
+    }
+
+    /** Records the limiter's breaker transitions and backend failures. */
+    private static final class Events implements RateLimitListener {
+        final List<String> transitions = new CopyOnWriteArrayList<>();
+        final List<Throwable> failures = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void onBreakerStateChange(String backend, BreakerState from, BreakerState to) {
+            transitions.add(backend + " " + from + "->" + to);
+        }
+
+        @Override
+        public void onBackendFailure(String backend, Throwable failure) {
+            failures.add(failure);
+        }
+    }
+
+    private Switchable primary() {
+        return new Switchable("primary", clock, Duration.ofSeconds(5));
+    }
+
+    private RateLimiter.Builder limiter(Switchable primary, Events events) {
+        return RateLimiter.builder().policy(policy).backend(primary).fallback(RateLimitBackend.inMemory(clock, 1000))
+                .clock(clock).blockCache(0).listener(events);
     }
 
     @Test
-    void afterConsecutiveFailures_theBreakerOpens_andTheFallbackAnswersWithoutAskingThePrimary() throws Exception {
-        TestClock clock = new TestClock();
-        Switchable primary = new Switchable("primary", clock);
-        Switchable fallback = new Switchable("fallback", clock);
-        List<String> events = new CopyOnWriteArrayList<>();
-        RateLimiter limiter = RateLimiter.builder().policy(policy).backend(primary).fallback(fallback)
-                .clock(clock).circuitBreaker(3, Duration.ofMillis(200)).blockCache(0)
-                .listener(new RateLimitListener() {
-                    @Override
-                    public void onFallback(String key, String name) {
-                        events.add("fallback " + name);
-                    }
-
-                    @Override
-                    public void onBreakerStateChange(String backend, BreakerState from, BreakerState to) {
-                        events.add(backend + " " + from + "->" + to);
-                    }
-                }).build();
-        assertThat(limiter.tryAcquire("k").source()).isEqualTo(Decision.Source.BACKEND);
-        primary.mode = Switchable.Mode.FAILING;
-        for (int i = 0; i < 3; i++) {
-            Decision d = limiter.tryAcquire("k");
-            assertThat(d.source()).isEqualTo(Decision.Source.FALLBACK);
-            assertThat(d.fallback()).isEqualTo("fallback");
+    void aFewFailures_amongSuccesses_leaveTheBreakerClosed() {
+        Switchable primary = primary();
+        Events events = new Events();
+        RateLimiter limiter = limiter(primary, events).circuitBreaker(10, 20, Duration.ofSeconds(1)).build();
+        for (int round = 0; round < 50; round++) {
+            primary.mode = round % 3 == 0 ? Switchable.Mode.FAILING : Switchable.Mode.HEALTHY;
+            limiter.peek("a" + round);
         }
-        assertThat(events).contains("primary CLOSED->OPEN");
+        assertThat(events.failures).hasSize(17);
+        assertThat(events.transitions).as("a third of the calls failed: below the rate").isEmpty();
+    }
+
+    @Test
+    void aFailureRate_opensTheBreaker_andTheFallbackAnswersWithoutAskingThePrimary() {
+        Switchable primary = primary();
+        Events events = new Events();
+        RateLimiter limiter = limiter(primary, events).circuitBreaker(10, 20, Duration.ofMillis(200)).build();
+        assertThat(limiter.tryAcquire("a").source()).isEqualTo(Decision.Source.BACKEND);
+        primary.mode = Switchable.Mode.FAILING;
+        for (int i = 0; i < 10; i++) {
+            Decision d = limiter.tryAcquire("a");
+            assertThat(d.source()).isEqualTo(Decision.Source.FALLBACK);
+            assertThat(d.fallback()).isEqualTo("memory");
+        }
+        assertThat(events.transitions).containsExactly("primary node-a CLOSED->OPEN");
         int callsWhenOpened = primary.calls.get();
         for (int i = 0; i < 50; i++) {
-            assertThat(limiter.peek("k").fallback()).isEqualTo("fallback");
+            assertThat(limiter.peek("a").fallback()).isEqualTo("memory");
         }
         assertThat(primary.calls.get()).as("an open breaker skips the primary").isEqualTo(callsWhenOpened);
 
         primary.mode = Switchable.Mode.HEALTHY;
-        assertThat(limiter.peek("k").fallback()).as("open until its interval passes").isEqualTo("fallback");
+        assertThat(limiter.peek("a").fallback()).as("open until its interval passes").isEqualTo("memory");
         clock.advance(Duration.ofMillis(200));
-        limiter.peek("k");   // the interval has passed: this call sends the probe, which closes the breaker
-        Decision d = limiter.peek("k");
-        assertThat(d.source()).isEqualTo(Decision.Source.BACKEND);
-        assertThat(events).contains("primary OPEN->HALF_OPEN", "primary HALF_OPEN->CLOSED");
+        limiter.peek("a");   // the interval has passed: this call sends the probe, which closes the breaker
+        assertThat(limiter.peek("a").source()).isEqualTo(Decision.Source.BACKEND);
+        assertThat(events.transitions).containsExactly("primary node-a CLOSED->OPEN", "primary node-a OPEN->HALF_OPEN",
+                "primary node-a HALF_OPEN->CLOSED");
     }
 
     @Test
-    void aHangingPrimary_leavesHalfTheDeadlineToItsFallback() {
-        TestClock clock = new TestClock();
-        Switchable primary = new Switchable("primary", clock);
+    void aLateSuccess_neverClosesAnOpenBreaker() {
+        Switchable primary = primary();
+        Events events = new Events();
+        RateLimiter limiter = limiter(primary, events).circuitBreaker(2, 2, Duration.ofMinutes(1)).build();
+        primary.mode = Switchable.Mode.MANUAL;
+        List<CompletableFuture<Decision>> inFlight = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            inFlight.add(limiter.tryAcquireAsync("a", 1).toCompletableFuture());
+        }
+        primary.manual.get(0).completeExceptionally(new IllegalStateException("reset by peer"));
+        primary.manual.get(1).completeExceptionally(new IllegalStateException("reset by peer"));
+        assertThat(events.transitions).containsExactly("primary node-a CLOSED->OPEN");
+        primary.manual.get(2).complete(Decision.ofLimit(policy, 0, true, 2, 1, 0));
+        assertThat(inFlight.get(2).join().source()).as("the late answer still answers its caller")
+                .isEqualTo(Decision.Source.BACKEND);
+        assertThat(events.transitions).as("but leaves the breaker open").containsExactly("primary node-a CLOSED->OPEN");
+        assertThat(limiter.peek("a").fallback()).isEqualTo("memory");
+    }
+
+    @Test
+    void aReconnect_sendsTheProbeAtOnce() {
+        Switchable primary = primary();
+        Events events = new Events();
+        RateLimiter limiter = limiter(primary, events).circuitBreaker(3, 3, Duration.ofMinutes(10)).build();
+        primary.mode = Switchable.Mode.FAILING;
+        for (int i = 0; i < 3; i++) {
+            limiter.tryAcquire("a");
+        }
+        assertThat(events.transitions).containsExactly("primary node-a CLOSED->OPEN");
+        primary.mode = Switchable.Mode.HEALTHY;
+        assertThat(limiter.peek("a").fallback()).as("ten minutes before its probe").isEqualTo("memory");
+        primary.connected.forEach(Runnable::run);
+        limiter.peek("a");   // the backend reconnected: this call sends the probe
+        assertThat(limiter.peek("a").source()).isEqualTo(Decision.Source.BACKEND);
+        assertThat(events.transitions).endsWith("primary node-a HALF_OPEN->CLOSED");
+    }
+
+    @Test
+    void eachPartition_hasItsOwnBreaker() {
+        Switchable primary = primary();
+        Events events = new Events();
+        RateLimiter limiter = limiter(primary, events).circuitBreaker(5, 10, Duration.ofMinutes(1)).build();
+        primary.sick = key -> key.startsWith("a");
+        for (int i = 0; i < 100; i++) {
+            assertThat(limiter.peek("a" + i).source()).isIn(Decision.Source.FALLBACK);
+            assertThat(limiter.peek("b" + i).source()).as("a key on the healthy part").isEqualTo(Decision.Source.BACKEND);
+        }
+        assertThat(events.transitions).containsExactly("primary node-a CLOSED->OPEN");
+        assertThat(events.failures).as("the sick part is skipped once its breaker opened").hasSize(5);
+    }
+
+    @Test
+    void aHangingPrimary_failsAtItsOwnDeadline_andTheFallbackAnswers() {
+        Switchable primary = new Switchable("primary", clock, Duration.ofMillis(30));
         primary.mode = Switchable.Mode.HANGING;
-        Switchable fallback = new Switchable("fallback", clock);
-        RateLimiter limiter = RateLimiter.builder().policy(policy).backend(primary).fallback(fallback)
-                .deadline(Duration.ofMillis(80)).build();
-        long start = System.nanoTime();
-        Decision d = limiter.tryAcquire("k");
-        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-        assertThat(d.fallback()).isEqualTo("fallback");
-        assertThat(tookMillis).isBetween(35L, 2_000L);
-        Decision async = limiter.tryAcquireAsync("k", 1).toCompletableFuture().join();
-        assertThat(async.fallback()).isEqualTo("fallback");
+        Events events = new Events();
+        RateLimiter limiter = limiter(primary, events).build();
+        Decision d = limiter.tryAcquire("a");
+        assertThat(d.fallback()).isEqualTo("memory");
+        assertThat(events.failures).singleElement().isInstanceOf(TimeoutException.class);
+        Decision async = limiter.tryAcquireAsync("a", 1).toCompletableFuture().join();
+        assertThat(async.fallback()).isEqualTo("memory");
+        assertThat(events.failures).hasSize(2).allMatch(f -> f instanceof TimeoutException);
+    }
+
+    @Test
+    void theLimitersDeadline_cutsABackendsShort_andMemoryStillAnswers() {
+        Switchable primary = new Switchable("primary", clock, Duration.ofMinutes(1));
+        primary.mode = Switchable.Mode.HANGING;
+        Events events = new Events();
+        RateLimiter limiter = limiter(primary, events).deadline(Duration.ofMillis(30)).build();
+        assertThat(limiter.tryAcquire("a").fallback()).as("no time was left, and memory answers at once")
+                .isEqualTo("memory");
+        assertThat(events.failures).singleElement().isInstanceOf(TimeoutException.class);
     }
 
     @Test
     void everyBackendDown_theFailurePolicyAnswers_failClosedWithTheOpenInterval() {
-        TestClock clock = new TestClock();
-        Switchable primary = new Switchable("primary", clock);
-        Switchable fallback = new Switchable("fallback", clock);
+        Switchable primary = primary();
+        Switchable fallback = new Switchable("fallback", clock, Duration.ofSeconds(5));
         primary.mode = Switchable.Mode.FAILING;
         fallback.mode = Switchable.Mode.FAILING;
         RateLimiter limiter = RateLimiter.builder().policy(policy).backend(primary).fallback(fallback)
-                .failurePolicy(FailurePolicy.FAIL_CLOSED).circuitBreaker(2, Duration.ofSeconds(7)).build();
+                .failurePolicy(FailurePolicy.FAIL_CLOSED).circuitBreaker(2, 4, Duration.ofSeconds(7)).build();
         for (int i = 0; i < 5; i++) {
-            Decision d = limiter.tryAcquire("k");
+            Decision d = limiter.tryAcquire("a");
             assertThat(d.source()).isEqualTo(Decision.Source.FAIL_CLOSED);
             assertThat(d.retryAfter()).isEqualTo(Duration.ofSeconds(7));
         }
@@ -143,8 +261,7 @@ class ResilienceTest {
 
     @Test
     void aDeniedKey_isDeniedLocally_untilItsRetryTime() {
-        TestClock clock = new TestClock();
-        Switchable backend = new Switchable("primary", clock);
+        Switchable backend = primary();
         RateLimiter limiter = RateLimiter.builder().policy(policy).backend(backend).clock(clock).build();
         limiter.tryAcquire("flood", 3);
         Decision denied = limiter.tryAcquire("flood");
@@ -168,7 +285,6 @@ class ResilienceTest {
 
     @Test
     void reset_clearsTheBlockCache() {
-        TestClock clock = new TestClock();
         RateLimiter limiter = RateLimiter.builder().policy(policy).clock(clock).build();
         limiter.tryAcquire("k", 3);
         assertThat(limiter.tryAcquire("k").allowed()).isFalse();

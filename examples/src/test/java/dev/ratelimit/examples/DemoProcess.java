@@ -11,7 +11,10 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
-/** The real demo, started as its own process with the given environment, as a platform would start it. */
+/**
+ * The real demo — or another main class of the examples — started as its own process with the
+ * given environment, as a platform would start it.
+ */
 final class DemoProcess implements AutoCloseable {
 
     private final Process process;
@@ -20,13 +23,19 @@ final class DemoProcess implements AutoCloseable {
     private final CopyOnWriteArrayList<String> output = new CopyOnWriteArrayList<>();
 
     DemoProcess(Map<String, String> env) throws Exception {
+        this(ThreadrDemo.class, "Threadr demo listening", env);
+    }
+
+    /** Starts {@code main} with {@code env} and {@code PORT}; ready once it prints a line containing {@code ready}. */
+    DemoProcess(Class<?> main, String ready, Map<String, String> env, String... args) throws Exception {
         host = env.getOrDefault("HOST", "127.0.0.1");
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(host))) {
             port = socket.getLocalPort();
         }
         String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", classPath, "-Xmx256m", ThreadrDemo.class.getName()).redirectErrorStream(true);
+                "-cp", classPath, "-Xmx256m", main.getName()).redirectErrorStream(true);
+        builder.command().addAll(java.util.List.of(args));
         builder.environment().remove("REDIS_URL");
         builder.environment().remove("UPSTASH_REDIS_REST_URL");
         builder.environment().remove("UPSTASH_REDIS_REST_TOKEN");
@@ -45,10 +54,10 @@ final class DemoProcess implements AutoCloseable {
         reader.setDaemon(true);
         reader.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (output.stream().noneMatch(l -> l.contains("Threadr demo listening"))) {
+        while (output.stream().noneMatch(l -> l.contains(ready))) {
             if (!process.isAlive() || System.nanoTime() > deadline) {
                 close();
-                throw new IllegalStateException("the demo did not start:\n" + log());
+                throw new IllegalStateException(main.getSimpleName() + " did not start:\n" + log());
             }
             Thread.sleep(20);
         }

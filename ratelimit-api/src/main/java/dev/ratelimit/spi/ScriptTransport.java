@@ -52,6 +52,35 @@ public interface ScriptTransport extends AutoCloseable {
     }
 
     /**
+     * How long a limiter waits for one call by default: what a healthy server at this distance
+     * answers within, with room for a busy moment on either side. A local Redis is not an HTTP API
+     * in another region. The default is 500 ms.
+     */
+    default Duration deadline() {
+        return Duration.ofMillis(500);
+    }
+
+    /**
+     * The part of the server that answers for keys with this hash tag (the text between
+     * {@code {}} and {@code }}), when parts fail apart — a Redis Cluster node — so that a limiter
+     * accounts failures per part; {@code null} when the whole server is one. Must be cheap: it is
+     * asked before every call. The default returns {@code null}.
+     */
+    default Object partition(String hashTag) {
+        return null;
+    }
+
+    /**
+     * Calls {@code listener} each time a connection to the server (or to one of its parts) is
+     * opened again after it was lost, so that a limiter probes the server at once instead of
+     * waiting for its breaker's interval; the returned handle unregisters it. The default never
+     * calls it.
+     */
+    default AutoCloseable whenConnected(Runnable listener) {
+        return () -> { };
+    }
+
+    /**
      * Waits until the server has answered once, for applications that would rather not start
      * without it.
      *

@@ -69,6 +69,9 @@ public final class RedisConnection implements ScriptTransport {
     private final CompletableFuture<Void> connected = new CompletableFuture<>();
     private final CompletableFuture<Void> firstAttempt = new CompletableFuture<>();
     private final java.util.Set<Script> preloaded = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.List<Runnable> reconnectListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.Map<String, String> nodeLabels = new java.util.concurrent.ConcurrentHashMap<>();
+    private final reactor.core.Disposable connectionEvents;
     private volatile StatefulConnection<String, String> connection;
     private volatile RedisClusterAsyncCommands<String, String> commands;
     private volatile Throwable lastFailure;
@@ -90,9 +93,13 @@ public final class RedisConnection implements ScriptTransport {
             }
             RedisClusterClient cluster = RedisClusterClient.create(resources, seeds);
             cluster.setOptions(ClusterClientOptions.builder(clientOptions())
+                    // A promoted replica is found within about a second: periodically, and at once on
+                    // redirects and on the first failed reconnect to a node.
                     .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
-                            .enablePeriodicRefresh(Duration.ofSeconds(30))
+                            .enablePeriodicRefresh(Duration.ofSeconds(1))
                             .enableAllAdaptiveRefreshTriggers()
+                            .adaptiveRefreshTriggersTimeout(Duration.ofSeconds(1))
+                            .refreshTriggersReconnectAttempts(1)
                             .build())
                     .build());
             this.client = cluster;
@@ -103,6 +110,9 @@ public final class RedisConnection implements ScriptTransport {
             this.client = redis;
             this.standaloneUri = config.mode() == RedisConfig.Mode.SENTINEL ? sentinelUri() : uri(config.endpoints().get(0));
         }
+        this.connectionEvents = resources.eventBus().get()
+                .filter(event -> event instanceof io.lettuce.core.event.connection.ConnectionActivatedEvent)
+                .subscribe(event -> reconnectListeners.forEach(Runnable::run));
         attempt();
     }
 
@@ -130,6 +140,39 @@ public final class RedisConnection implements ScriptTransport {
     @Override
     public String name() {
         return "redis";
+    }
+
+    /** 500 ms: a Redis next door answers in well under a millisecond; this is room for a busy moment. */
+    @Override
+    public Duration deadline() {
+        return Duration.ofMillis(500);
+    }
+
+    /** On a Cluster, the master that owns the hash tag's slot, as {@code host:port}; otherwise null. */
+    @Override
+    public Object partition(String hashTag) {
+        if (!(connection instanceof StatefulRedisClusterConnection<String, String> cluster)) {
+            return null;
+        }
+        RedisClusterNode node = cluster.getPartitions().getPartitionBySlot(io.lettuce.core.cluster.SlotHash.getSlot(hashTag));
+        if (node == null) {
+            return null;
+        }
+        String id = node.getNodeId();
+        String label = nodeLabels.get(id);
+        if (label == null) {
+            label = node.getUri().getHost() + ":" + node.getUri().getPort();
+            if (nodeLabels.size() < 1024) {
+                nodeLabels.put(id, label);
+            }
+        }
+        return label;
+    }
+
+    @Override
+    public AutoCloseable whenConnected(Runnable listener) {
+        reconnectListeners.add(listener);
+        return () -> reconnectListeners.remove(listener);
     }
 
     @Override
@@ -398,6 +441,7 @@ public final class RedisConnection implements ScriptTransport {
             return;
         }
         closed = true;
+        connectionEvents.dispose();
         StatefulConnection<String, String> c = connection;
         if (c != null) {
             c.close();
@@ -406,6 +450,13 @@ public final class RedisConnection implements ScriptTransport {
         resources.shutdown(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
         connected.completeExceptionally(new IllegalStateException(notConnectedMessage()));
         firstAttempt.complete(null);
+        // Closing the client's channels ran on Netty's global executor, whose (non-daemon) thread
+        // lingers for a second after its last task: wait for it, so close() leaves no thread behind.
+        try {
+            io.netty.util.concurrent.GlobalEventExecutor.INSTANCE.awaitInactivity(3, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override

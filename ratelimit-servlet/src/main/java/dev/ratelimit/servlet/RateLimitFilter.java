@@ -151,7 +151,8 @@ public final class RateLimitFilter implements Filter {
         };
         Function<Policy, RateLimiter> limiters = switch (param(config, "backend", "memory")) {
             case "memory" -> policy -> RateLimiter.builder().policy(policy).failurePolicy(failurePolicy).build();
-            case "environment" -> policy -> RateLimiter.fromEnvironment(policy);
+            case "environment" -> policy -> RateLimiter.builder().policy(policy).fromEnvironment()
+                    .failurePolicy(failurePolicy).build();
             default -> throw new IllegalArgumentException("init-param 'backend' is memory or environment");
         };
         Builder b = builder().limiters(limiters);

@@ -384,6 +384,17 @@ public abstract class RateLimitBackendContract {
         assertThat(acquire(unicode, policy, 1).allowed()).isFalse();
     }
 
+    @Test
+    void keysWithBraces_areDistinctAndWork() {
+        Policy policy = Policy.of("braces", limit(Algorithm.FIXED_WINDOW, 1, Duration.ofMinutes(1)),
+                limit(Algorithm.TOKEN_BUCKET, 5, Duration.ofMinutes(1)));
+        for (String shape : List.of("}%s", "%s}", "{%s}", "a}b{%s", "{}%s", "%s{")) {
+            String key = String.format(shape, key("brace"));
+            assertThat(acquire(key, policy, 1).allowed()).as(key).isTrue();
+            assertThat(acquire(key, policy, 1).allowed()).as(key).isFalse();
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(Algorithm.class)
     void reset_restoresTheFullQuota(Algorithm algorithm) {

@@ -134,6 +134,15 @@ public final class UpstashConnection implements ScriptTransport {
         return "upstash";
     }
 
+    /**
+     * The request timeout (default 1 s): an HTTP API that may sit in another region, 150 ms away
+     * when healthy, plus a batch that may wait for the request in flight before it.
+     */
+    @Override
+    public Duration deadline() {
+        return config.requestTimeout();
+    }
+
     @Override
     public CompletableFuture<Object> evalSha(Script script, String[] keys, String[] args) {
         return execute(command("EVALSHA", sent(script).sha1(), keys, args));
