@@ -9,10 +9,12 @@ import java.util.function.LongSupplier;
  * <p>It opens when at least {@code failuresToOpen} of the last {@code window} calls failed (an
  * error or a missed deadline), or when every one of them was slow — so one slow moment on a
  * healthy backend never opens it. Calls made before the breaker existed count as successes. While
- * it is open, calls skip the backend at once. Once {@code openFor} has passed, or as soon as the
+ * it is open, calls skip the backend at once. Once its open interval has passed, or as soon as the
  * backend reports that it has reconnected, the next call finds the breaker due for a probe: it
  * turns half-open and exactly one probe goes out, whose success closes the breaker and whose
- * failure opens it again. An outcome counts only for the state it was started in: a late answer
+ * failure opens it again for twice as long as the last time (at most eight times
+ * {@code openFor}), so a long outage costs a few probes rather than one a second. An outcome
+ * counts only for the state it was started in: a late answer
  * from a call in flight when the breaker opened never closes it.
  *
  * <p>The fast path — closed, with only successes in the window — is two volatile reads.
@@ -41,6 +43,7 @@ final class CircuitBreaker {
     private volatile BreakerState state = BreakerState.CLOSED;
     private volatile int epoch;
     private long openedAt;
+    private long intervalNanos;
     private boolean reconnected;
 
     CircuitBreaker(String name, int window, int failuresToOpen, Duration openFor, LongSupplier nanoTime,
@@ -105,7 +108,7 @@ final class CircuitBreaker {
             return false;
         }
         synchronized (this) {
-            if (state != BreakerState.OPEN || !reconnected && nanoTime.getAsLong() - openedAt < openNanos) {
+            if (state != BreakerState.OPEN || !reconnected && nanoTime.getAsLong() - openedAt < intervalNanos) {
                 return false;
             }
             state = BreakerState.HALF_OPEN;
@@ -125,6 +128,7 @@ final class CircuitBreaker {
             if (ok) {
                 state = BreakerState.CLOSED;
                 epoch++;
+                intervalNanos = 0;
                 java.util.Arrays.fill(outcomes, (byte) 0);
                 failures = 0;
                 slow = 0;
@@ -146,6 +150,7 @@ final class CircuitBreaker {
     }
 
     private void open() {
+        intervalNanos = intervalNanos == 0 ? openNanos : Math.min(2 * intervalNanos, 8 * openNanos);
         state = BreakerState.OPEN;
         epoch++;
         openedAt = nanoTime.getAsLong();

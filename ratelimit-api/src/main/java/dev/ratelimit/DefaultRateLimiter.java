@@ -77,9 +77,16 @@ final class DefaultRateLimiter implements RateLimiter {
             return breaker;
         }
 
-        void reconnected() {
-            whole.reconnected();
-            partitions.values().forEach(CircuitBreaker::reconnected);
+        void reconnected(Object partition) {
+            if (partition == null) {
+                whole.reconnected();
+                partitions.values().forEach(CircuitBreaker::reconnected);
+            } else {
+                CircuitBreaker breaker = partitions.get(partition);
+                if (breaker != null) {
+                    breaker.reconnected();
+                }
+            }
         }
     }
 

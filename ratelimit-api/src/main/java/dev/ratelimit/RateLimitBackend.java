@@ -66,10 +66,11 @@ public interface RateLimitBackend extends AutoCloseable {
 
     /**
      * Calls {@code listener} each time the backend's connection is opened again after it was lost,
-     * so a limiter's open circuit breaker probes at once; the returned handle unregisters it. The
-     * default never calls it.
+     * with the part it reaches (as {@link #partition} names it) or {@code null} for the whole
+     * backend, so a limiter's open circuit breaker probes at once; the returned handle unregisters
+     * it. The default never calls it.
      */
-    default AutoCloseable whenConnected(Runnable listener) {
+    default AutoCloseable whenConnected(java.util.function.Consumer<Object> listener) {
         return () -> { };
     }
 

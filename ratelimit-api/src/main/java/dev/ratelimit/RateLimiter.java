@@ -244,7 +244,8 @@ public interface RateLimiter extends AutoCloseable {
          * more than half their deadline), so one slow moment never opens it. An open breaker is
          * skipped for {@code openFor} (default 1 s; also the {@code retryAfter} of a
          * {@link FailurePolicy#FAIL_CLOSED} answer) or until its backend reconnects; then one
-         * background probe closes it or opens it again.
+         * background probe closes it or opens it again, for twice as long as the last time (at most
+         * eight times {@code openFor}).
          *
          * @throws IllegalArgumentException unless {@code 1 <= failures <= window <= 1000} and
          *     {@code openFor} is between 1 ms and 10 minutes

@@ -60,7 +60,7 @@ final class ScriptedRateLimitBackend implements RateLimitBackend {
     }
 
     @Override
-    public AutoCloseable whenConnected(Runnable listener) {
+    public AutoCloseable whenConnected(java.util.function.Consumer<Object> listener) {
         return transport.whenConnected(listener);
     }
 

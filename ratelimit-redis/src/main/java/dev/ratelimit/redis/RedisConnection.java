@@ -69,7 +69,8 @@ public final class RedisConnection implements ScriptTransport {
     private final CompletableFuture<Void> connected = new CompletableFuture<>();
     private final CompletableFuture<Void> firstAttempt = new CompletableFuture<>();
     private final java.util.Set<Script> preloaded = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    private final java.util.List<Runnable> reconnectListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.List<java.util.function.Consumer<Object>> reconnectListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
     private final java.util.Map<String, String> nodeLabels = new java.util.concurrent.ConcurrentHashMap<>();
     private final reactor.core.Disposable connectionEvents;
     private volatile StatefulConnection<String, String> connection;
@@ -112,7 +113,7 @@ public final class RedisConnection implements ScriptTransport {
         }
         this.connectionEvents = resources.eventBus().get()
                 .filter(event -> event instanceof io.lettuce.core.event.connection.ConnectionActivatedEvent)
-                .subscribe(event -> reconnectListeners.forEach(Runnable::run));
+                .subscribe(event -> reconnected((io.lettuce.core.event.connection.ConnectionActivatedEvent) event));
         attempt();
     }
 
@@ -170,9 +171,20 @@ public final class RedisConnection implements ScriptTransport {
     }
 
     @Override
-    public AutoCloseable whenConnected(Runnable listener) {
+    public AutoCloseable whenConnected(java.util.function.Consumer<Object> listener) {
         reconnectListeners.add(listener);
         return () -> reconnectListeners.remove(listener);
+    }
+
+    /** A connection opened: on a Cluster, it reaches the node at its remote address; otherwise the server. */
+    private void reconnected(io.lettuce.core.event.connection.ConnectionActivatedEvent event) {
+        Object partition = null;
+        if (client instanceof RedisClusterClient && event.remoteAddress() instanceof java.net.InetSocketAddress remote) {
+            partition = remote.getHostString() + ":" + remote.getPort();
+        }
+        for (java.util.function.Consumer<Object> listener : reconnectListeners) {
+            listener.accept(partition);
+        }
     }
 
     @Override

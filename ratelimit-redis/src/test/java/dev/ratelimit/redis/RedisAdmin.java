@@ -32,6 +32,16 @@ final class RedisAdmin implements AutoCloseable {
         return 0;
     }
 
+    /** The number of clients connected now, this one included. */
+    long clients() {
+        for (String line : sync().info("clients").split("\r?\n")) {
+            if (line.startsWith("connected_clients:")) {
+                return Long.parseLong(line.substring("connected_clients:".length()).strip());
+            }
+        }
+        throw new IllegalStateException("INFO clients has no connected_clients");
+    }
+
     @Override
     public void close() {
         connection.close();

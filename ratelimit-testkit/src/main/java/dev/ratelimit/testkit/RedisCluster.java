@@ -10,28 +10,48 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * A real Redis Cluster of {@code masters} {@code redis-server} processes on 127.0.0.1, with the
- * 16,384 slots split evenly and no replicas. Each node is a {@link RedisServer} a test may kill,
- * pause or restart (a restarted node comes back empty and outside the cluster).
+ * A real Redis Cluster of {@code redis-server} processes on 127.0.0.1: masters with the 16,384
+ * slots split evenly, and optionally one replica per master, which the cluster promotes when its
+ * master dies. Nodes run with {@code cluster-require-full-coverage no}, so the healthy masters keep
+ * answering for their slots while a dead master's slots wait for its replica. Each node is a {@link RedisServer} a test may kill, pause or restart (a restarted
+ * node comes back empty and outside the cluster).
  */
 public final class RedisCluster implements AutoCloseable {
 
     private static final int SLOTS = 16_384;
 
     private final List<RedisServer> nodes;
+    private final int masters;
 
-    private RedisCluster(List<RedisServer> nodes) {
+    private RedisCluster(List<RedisServer> nodes, int masters) {
         this.nodes = List.copyOf(nodes);
+        this.masters = masters;
     }
 
-    /** Starts the nodes, assigns the slots, joins them and waits until the cluster is healthy. */
+    /** Starts {@code masters} nodes without replicas; see {@link #start(int, boolean, Duration)}. */
     public static RedisCluster start(int masters) {
+        return start(masters, false, Duration.ofSeconds(2));
+    }
+
+    /**
+     * Starts the nodes, assigns the slots, joins them, makes each replica follow its master, and
+     * waits until the cluster is healthy.
+     *
+     * @param withReplicas one replica per master, promoted when its master has been unreachable for
+     *     {@code nodeTimeout}
+     */
+    public static RedisCluster start(int masters, boolean withReplicas, Duration nodeTimeout) {
         List<RedisServer> nodes = new ArrayList<>();
         RedisClient client = RedisClient.create();
+        int total = withReplicas ? 2 * masters : masters;
         try {
-            for (int i = 0; i < masters; i++) {
+            for (int i = 0; i < total; i++) {
+                // A replica is synced at once (no 5 s wait for more replicas), so it can be promoted;
+                // masters keep serving their own slots while another master's are uncovered.
                 nodes.add(RedisServer.start(null, List.of("--cluster-enabled", "yes",
-                        "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000"), true));
+                        "--cluster-config-file", "nodes.conf", "--cluster-node-timeout",
+                        Long.toString(nodeTimeout.toMillis()), "--repl-diskless-sync-delay", "0",
+                        "--cluster-require-full-coverage", "no"), true));
             }
             List<StatefulRedisConnection<String, String>> connections = new ArrayList<>();
             for (RedisServer node : nodes) {
@@ -42,11 +62,24 @@ public final class RedisCluster implements AutoCloseable {
                 int to = (i + 1) * SLOTS / masters - 1;
                 connections.get(i).sync().clusterAddSlotsRange(Range.create(from, to));
             }
-            for (int i = 1; i < masters; i++) {
+            for (int i = 1; i < total; i++) {
                 connections.get(0).sync().clusterMeet("127.0.0.1", nodes.get(i).port());
             }
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (!healthy(connections, masters)) {
+            if (withReplicas) {
+                for (int i = 0; i < masters; i++) {
+                    String master = connections.get(i).sync().clusterMyId();
+                    StatefulRedisConnection<String, String> replica = connections.get(masters + i);
+                    while (!replica.sync().clusterNodes().contains(master)) {
+                        if (System.nanoTime() > deadline) {
+                            throw new IllegalStateException("a replica did not learn of its master in 30 s");
+                        }
+                        Thread.sleep(50);
+                    }
+                    replica.sync().clusterReplicate(master);
+                }
+            }
+            while (!healthy(connections, total) || withReplicas && !replicated(connections, masters)) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("the cluster did not become healthy in 30 s: "
                             + connections.get(0).sync().clusterInfo());
@@ -54,7 +87,7 @@ public final class RedisCluster implements AutoCloseable {
                 Thread.sleep(50);
             }
             connections.forEach(StatefulRedisConnection::close);
-            return new RedisCluster(nodes);
+            return new RedisCluster(nodes, masters);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             nodes.forEach(RedisServer::close);
@@ -67,10 +100,20 @@ public final class RedisCluster implements AutoCloseable {
         }
     }
 
-    private static boolean healthy(List<StatefulRedisConnection<String, String>> connections, int masters) {
+    /** Whether every replica has finished its first sync: only a synced replica is ever promoted. */
+    private static boolean replicated(List<StatefulRedisConnection<String, String>> connections, int masters) {
+        for (int i = 0; i < masters; i++) {
+            if (!connections.get(masters + i).sync().info("replication").contains("master_link_status:up")) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean healthy(List<StatefulRedisConnection<String, String>> connections, int known) {
         for (StatefulRedisConnection<String, String> connection : connections) {
             String info = connection.sync().clusterInfo();
-            if (!info.contains("cluster_state:ok") || !info.contains("cluster_known_nodes:" + masters)
+            if (!info.contains("cluster_state:ok") || !info.contains("cluster_known_nodes:" + known)
                     || !info.contains("cluster_slots_ok:" + SLOTS)) {
                 return false;
             }
@@ -78,9 +121,32 @@ public final class RedisCluster implements AutoCloseable {
         return true;
     }
 
-    /** The nodes, in slot order. */
+    /** The nodes: the masters in slot order, then their replicas in the same order. */
     public List<RedisServer> nodes() {
         return nodes;
+    }
+
+    /** The master first given slots {@code [i × 16384 / masters, (i + 1) × 16384 / masters)}. */
+    public RedisServer master(int i) {
+        return nodes.get(i);
+    }
+
+    /** The replica of {@link #master(int)}; throws if the cluster has none. */
+    public RedisServer replica(int i) {
+        if (nodes.size() == masters) {
+            throw new IllegalStateException("this cluster has no replicas");
+        }
+        return nodes.get(masters + i);
+    }
+
+    /** The index of the master first given {@code slot}. */
+    public int masterOfSlot(int slot) {
+        for (int i = 0; i < masters; i++) {
+            if (slot < (i + 1) * SLOTS / masters) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("no slot " + slot);
     }
 
     /** A seed list in the form REDIS_URL accepts for a Cluster: {@code redis://h:p1,h:p2,h:p3?cluster=true}. */

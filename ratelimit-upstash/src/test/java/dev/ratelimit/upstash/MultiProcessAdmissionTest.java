@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ratelimit.Limit;
 import dev.ratelimit.RateLimitBackend;
 import dev.ratelimit.testkit.AdmissionRace;
+import dev.ratelimit.testkit.CpuHog;
 import dev.ratelimit.testkit.UpstashExtension;
+import java.util.Map;
 import java.util.function.Function;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -29,5 +32,17 @@ class MultiProcessAdmissionTest {
     void twoJvmsOf32Threads_onOneKeyOf100PerHour_admitExactly100(Limit.Algorithm algorithm) throws Exception {
         assertThat(AdmissionRace.admitted(Factory.class, algorithm, 2, 32,
                 upstash.server().url(), upstash.server().token())).isEqualTo(100);
+    }
+
+    /** With the default configuration and both cores taken by other processes, Upstash admits exactly 100. */
+    @Test
+    void theDefaultConfiguration_onABusyMachine_admitsExactly100() throws Exception {
+        try (CpuHog hog = CpuHog.start(2)) {
+            AdmissionRace.Result result = AdmissionRace.fromEnvironment(Map.of(
+                    "UPSTASH_REDIS_REST_URL", upstash.server().url(), "UPSTASH_REDIS_REST_TOKEN", upstash.server().token()),
+                    Limit.Algorithm.FIXED_WINDOW, 2, 32);
+            assertThat(result.admittedByBackend()).as("admitted by Upstash").isEqualTo(100);
+            assertThat(result.admitted()).as("admitted in all").isEqualTo(100);
+        }
     }
 }

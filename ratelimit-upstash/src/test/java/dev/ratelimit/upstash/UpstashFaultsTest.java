@@ -164,7 +164,9 @@ class UpstashFaultsTest {
 
     @Test
     void oneFailedItem_failsOnlyItsCaller() throws Exception {
-        upstash.server().latency(Duration.ofMillis(150));
+        // The first request is held long enough for the next two calls to queue behind it, even on a
+        // busy machine.
+        upstash.server().latency(Duration.ofMillis(500));
         try (UpstashConnection client = UpstashConnection.open(config().maxConcurrentRequests(1).build())) {
             client.awaitConnection(Duration.ofSeconds(5));
             String key = "typed-" + UUID.randomUUID();
@@ -184,7 +186,8 @@ class UpstashFaultsTest {
 
     @Test
     void concurrentCalls_shareRequests() throws Exception {
-        upstash.server().latency(Duration.ofMillis(20));
+        // Requests are held long enough for all 200 calls to queue, even on a busy machine.
+        upstash.server().latency(Duration.ofMillis(300));
         try (UpstashConnection connection = UpstashConnection.open(config().maxConcurrentRequests(4).build())) {
             RateLimitBackend backend = connection.rateLimitBackend();
             connection.awaitConnection(Duration.ofSeconds(5));

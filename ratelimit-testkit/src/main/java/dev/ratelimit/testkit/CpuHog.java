@@ -1,0 +1,52 @@
+package dev.ratelimit.testkit;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Keeps the machine's cores busy for a test that must pass on a loaded machine: one
+ * {@code yes > /dev/null} process per core asked for, stopped by their PIDs on {@link #close()}.
+ */
+public final class CpuHog implements AutoCloseable {
+
+    private final List<Process> processes = new ArrayList<>();
+
+    private CpuHog() {
+    }
+
+    /** Starts {@code cores} busy processes. */
+    public static CpuHog start(int cores) throws IOException {
+        CpuHog hog = new CpuHog();
+        try {
+            for (int i = 0; i < cores; i++) {
+                hog.processes.add(new ProcessBuilder("yes").redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .redirectErrorStream(true).start());
+            }
+        } catch (IOException e) {
+            hog.close();
+            throw e;
+        }
+        return hog;
+    }
+
+    /** The busy processes' PIDs. */
+    public List<Long> pids() {
+        return processes.stream().map(Process::pid).toList();
+    }
+
+    @Override
+    public void close() {
+        for (Process process : processes) {
+            process.destroyForcibly();
+        }
+        for (Process process : processes) {
+            try {
+                process.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}
