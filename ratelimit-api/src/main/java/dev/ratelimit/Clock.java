@@ -1,6 +1,5 @@
 package dev.ratelimit;
 
-import java.time.Instant;
 
 /**
  * The time source of rate-limit decisions: the current time as an integer count of microseconds
@@ -29,8 +28,7 @@ enum SystemClock implements Clock {
 
     @Override
     public long nowMicros() {
-        Instant now = java.time.Clock.systemUTC().instant();
-        return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
+        return Durations.micros(java.time.Clock.systemUTC().instant());
     }
 
     @Override

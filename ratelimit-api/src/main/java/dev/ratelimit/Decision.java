@@ -181,8 +181,7 @@ public final class Decision {
     }
 
     private static Duration micros(long micros) {
-        return micros == 0 ? Duration.ZERO
-                : Duration.ofSeconds(micros / 1_000_000L, (micros % 1_000_000L) * 1_000L);
+        return Durations.ofMicros(micros);
     }
 
     @Override

@@ -158,23 +158,24 @@ final class DefaultRateLimiter implements RateLimiter {
 
     @Override
     public Decision tryAcquire(String key, long permits) {
-        return notify(key, decide(key, permits, true).join());
+        long start = System.nanoTime();
+        return notify(key, decide(key, permits, true, start).join(), start);
     }
 
     @Override
     public Decision peek(String key, long permits) {
-        return decide(key, permits, false).join();
+        return decide(key, permits, false, System.nanoTime()).join();
     }
 
     @Override
     public CompletionStage<Decision> tryAcquireAsync(String key, long permits) {
-        CompletableFuture<Decision> decision = decide(key, permits, true);
-        return listener == RateLimitListener.NONE ? decision : decision.thenApply(d -> notify(key, d));
+        long start = System.nanoTime();
+        CompletableFuture<Decision> decision = decide(key, permits, true, start);
+        return listener == RateLimitListener.NONE ? decision : decision.thenApply(d -> notify(key, d, start));
     }
 
     /** The decision; never completes exceptionally (programmer errors throw at once). */
-    private CompletableFuture<Decision> decide(String key, long permits, boolean consume) {
-        long start = System.nanoTime();
+    private CompletableFuture<Decision> decide(String key, long permits, boolean consume, long start) {
         check(key, permits);
         if (blockCache != null && permits > 0) {
             Decision blocked = blockCache.answer(Keys.bounded(key), permits);
@@ -357,13 +358,26 @@ final class DefaultRateLimiter implements RateLimiter {
                 .withSource(open ? Decision.Source.FAIL_OPEN : Decision.Source.FAIL_CLOSED, null);
     }
 
-    private Decision notify(String key, Decision decision) {
-        if (decision.allowed()) {
-            listener.onAllowed(key, decision);
-        } else {
-            listener.onDenied(key, decision);
+    private Decision notify(String key, Decision decision, long start) {
+        if (listener != RateLimitListener.NONE) {
+            listener.onDecision(key, decision, System.nanoTime() - start);
         }
         return decision;
+    }
+
+    @Override
+    public java.util.Map<String, BreakerState> breakerStates() {
+        java.util.Map<String, BreakerState> states = new java.util.TreeMap<>();
+        for (Link link : links) {
+            states.put(link.whole.name(), link.whole.state());
+            link.partitions.values().forEach(b -> states.put(b.name(), b.state()));
+        }
+        return states;
+    }
+
+    @Override
+    public int blockedKeys() {
+        return blockCache == null ? 0 : blockCache.size();
     }
 
     private static Throwable unwrap(Throwable t) {

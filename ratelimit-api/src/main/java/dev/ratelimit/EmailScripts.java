@@ -3,7 +3,6 @@ package dev.ratelimit;
 import dev.ratelimit.email.EmailAddress;
 import dev.ratelimit.email.EmailPage;
 import dev.ratelimit.email.EmailRecord;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -42,13 +41,33 @@ final class EmailScripts {
      * @throws IllegalArgumentException for a size out of range or a cursor no store issued
      */
     static String[] pageArgs(String cursor, int size) {
+        checkPageSize(size);
+        return new String[] {cursor == null ? "" : Long.toString(cursor(cursor)), Integer.toString(size)};
+    }
+
+    /**
+     * Checks a page size: every store's pages hold 1 to 1000 addresses.
+     *
+     * @throws IllegalArgumentException naming the size
+     */
+    static int checkPageSize(int size) {
         if (size < 1 || size > 1000) {
             throw new IllegalArgumentException("page size must be between 1 and 1000; got " + size);
         }
-        if (cursor != null && !cursor.matches("[0-9]{1,18}")) {
+        return size;
+    }
+
+    /**
+     * The position a cursor names: every store's cursors are the position of the last address on
+     * the page before.
+     *
+     * @throws IllegalArgumentException for a cursor no store issued
+     */
+    static long cursor(String cursor) {
+        if (!cursor.matches("[0-9]{1,18}")) {
             throw new IllegalArgumentException("not a cursor issued by this store");
         }
-        return new String[] {cursor == null ? "" : cursor, Integer.toString(size)};
+        return Long.parseLong(cursor);
     }
 
     /** Turns {@link Script#EMAIL_PAGE}'s reply into a page of at most {@code size} records. */
@@ -70,6 +89,6 @@ final class EmailScripts {
         }
         long micros = Long.parseLong(parts[0]);
         return new EmailRecord(parts[1], parts[2].isEmpty() ? null : parts[2],
-                Instant.ofEpochSecond(micros / 1_000_000L, (micros % 1_000_000L) * 1_000L));
+                Durations.instant(micros));
     }
 }

@@ -211,6 +211,23 @@ final class EmailSpool {
         }
     }
 
+    /** The number of entries waiting (corrupt lines not counted): appended, or in files not yet delivered. */
+    long size() {
+        try {
+            long entries = 0;
+            synchronized (writeLock) {
+                for (Path path : files()) {
+                    for (String line : Files.readAllLines(path, StandardCharsets.UTF_8)) {
+                        entries += decode(line) == null ? 0 : 1;
+                    }
+                }
+            }
+            return entries;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the email spool " + file, e);
+        }
+    }
+
     /** Whether anything waits: appended lines or files taken and not yet delivered. */
     boolean isEmpty() {
         try {
@@ -269,7 +286,7 @@ final class EmailSpool {
     }
 
     static String encode(Entry entry) {
-        long micros = entry.capturedAt().getEpochSecond() * 1_000_000L + entry.capturedAt().getNano() / 1_000;
+        long micros = Durations.micros(entry.capturedAt());
         String body = "1\t" + micros + "\t" + entry.address() + "\t" + (entry.source() == null ? "" : entry.source());
         return body + "\t" + crc(body) + "\n";
     }
@@ -290,7 +307,7 @@ final class EmailSpool {
         try {
             long micros = Long.parseLong(fields[1]);
             return new Entry(fields[2], fields[3].isEmpty() ? null : fields[3],
-                    Instant.ofEpochSecond(micros / 1_000_000L, (micros % 1_000_000L) * 1_000L));
+                    Durations.instant(micros));
         } catch (NumberFormatException e) {
             return null;
         }

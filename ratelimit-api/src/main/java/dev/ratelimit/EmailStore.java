@@ -93,6 +93,14 @@ public interface EmailStore extends AutoCloseable {
         } while (cursor != null);
     }
 
+    /**
+     * How many addresses wait in a spool to be delivered to a store (only a {@link #failover} store
+     * has one; the default is 0). For metrics and health checks.
+     */
+    default long spooled() {
+        return 0;
+    }
+
     /** Releases connections; idempotent. */
     @Override
     default void close() {

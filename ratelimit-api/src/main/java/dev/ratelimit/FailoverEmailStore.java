@@ -211,6 +211,11 @@ final class FailoverEmailStore implements EmailStore {
         }
     }
 
+    @Override
+    public long spooled() {
+        return spool.size();
+    }
+
     /** Whether the spool holds addresses not yet delivered. */
     boolean spoolIsEmpty() {
         return spool.isEmpty();

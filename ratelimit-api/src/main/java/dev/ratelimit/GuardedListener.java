@@ -20,20 +20,11 @@ final class GuardedListener implements RateLimitListener {
     }
 
     @Override
-    public void onAllowed(String key, Decision decision) {
+    public void onDecision(String key, Decision decision, long elapsedNanos) {
         try {
-            listener.onAllowed(key, decision);
+            listener.onDecision(key, decision, elapsedNanos);
         } catch (RuntimeException e) {
-            threw("onAllowed", e);
-        }
-    }
-
-    @Override
-    public void onDenied(String key, Decision decision) {
-        try {
-            listener.onDenied(key, decision);
-        } catch (RuntimeException e) {
-            threw("onDenied", e);
+            threw("onDecision", e);
         }
     }
 

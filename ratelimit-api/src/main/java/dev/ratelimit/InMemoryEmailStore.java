@@ -34,9 +34,9 @@ final class InMemoryEmailStore implements EmailStore {
     public AddResult add(String address, String source, Instant capturedAt) {
         EmailAddress email = EmailAddress.parse(address);
         long now = capturedAt == null ? clock.nowMicros()
-                : capturedAt.getEpochSecond() * 1_000_000L + capturedAt.getNano() / 1_000;
+                : Durations.micros(capturedAt);
         EmailRecord record = new EmailRecord(email.address(), source,
-                Instant.ofEpochSecond(now / 1_000_000L, (now % 1_000_000L) * 1_000L));
+                Durations.instant(now));
         synchronized (this) {
             if (byIdentity.containsKey(email.identity())) {
                 return AddResult.ALREADY_PRESENT;
@@ -76,10 +76,8 @@ final class InMemoryEmailStore implements EmailStore {
 
     @Override
     public EmailPage page(String cursor, int size) {
-        if (size < 1 || size > 1000) {
-            throw new IllegalArgumentException("page size must be between 1 and 1000; got " + size);
-        }
-        long after = cursor == null ? Long.MIN_VALUE : decode(cursor);
+        EmailScripts.checkPageSize(size);
+        long after = cursor == null ? Long.MIN_VALUE : EmailScripts.cursor(cursor);
         synchronized (this) {
             List<EmailRecord> records = new ArrayList<>();
             Long last = null;
@@ -92,13 +90,6 @@ final class InMemoryEmailStore implements EmailStore {
             }
             return new EmailPage(records, null);
         }
-    }
-
-    private static long decode(String cursor) {
-        if (cursor.matches("[0-9]{1,18}")) {
-            return Long.parseLong(cursor);
-        }
-        throw new IllegalArgumentException("not a cursor issued by this store");
     }
 
     @Override

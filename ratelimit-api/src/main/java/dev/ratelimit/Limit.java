@@ -14,7 +14,7 @@ import java.util.Objects;
  *
  * <p>A limit is immutable; the methods that change an aspect return a new limit. The exact
  * semantics of each algorithm, which every backend follows decision by decision, are in the
- * project's DESIGN.md ("Algorithms"). Time is counted in whole microseconds, so a window must be a
+ * project's docs/ALGORITHMS.md. Time is counted in whole microseconds, so a window must be a
  * whole number of microseconds.
  *
  * <p>So that every backend can compute exactly in a Lua number (a double, exact below 2<sup>53</sup>),
@@ -76,7 +76,7 @@ public final class Limit {
             throw new IllegalArgumentException(
                     "window must be a positive whole number of microseconds, at most 366 days; got " + window);
         }
-        return new Limit(permits, window.getSeconds() * 1_000_000L + window.getNano() / 1_000,
+        return new Limit(permits, Durations.micros(window),
                 Algorithm.FIXED_WINDOW, permits);
     }
 
@@ -144,7 +144,7 @@ public final class Limit {
 
     /** The window (the refill period of a token bucket). */
     public Duration window() {
-        return Duration.ofSeconds(windowMicros / 1_000_000L, (windowMicros % 1_000_000L) * 1_000L);
+        return Durations.ofMicros(windowMicros);
     }
 
     /** The window in microseconds. */

@@ -1,5 +1,6 @@
 package dev.ratelimit;
 
+import dev.ratelimit.spi.Checks;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -58,7 +59,7 @@ public final class Policy {
         Objects.requireNonNull(name, "name");
         if (!NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("a policy name is a letter followed by up to 63 letters, digits, "
-                    + "'.', '_' or '-'; got \"" + printable(name) + "\"");
+                    + "'.', '_' or '-'; got \"" + Checks.printable(name) + "\"");
         }
         List<Limit> copy = List.copyOf(limits);
         if (copy.isEmpty() || copy.size() > 16) {
@@ -119,12 +120,4 @@ public final class Policy {
         return "Policy[" + name + ": " + limits + "]";
     }
 
-    static String printable(String s) {
-        StringBuilder out = new StringBuilder(Math.min(s.length(), 80));
-        for (int i = 0; i < s.length() && i < 80; i++) {
-            char c = s.charAt(i);
-            out.append(Character.isISOControl(c) ? '?' : c);
-        }
-        return out.toString();
-    }
 }

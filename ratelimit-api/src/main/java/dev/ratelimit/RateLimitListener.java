@@ -14,12 +14,13 @@ public interface RateLimitListener {
     RateLimitListener NONE = new RateLimitListener() {
     };
 
-    /** A request was allowed (including fail-open answers; see {@link Decision#source()}). */
-    default void onAllowed(String key, Decision decision) {
-    }
-
-    /** A request was denied. */
-    default void onDenied(String key, Decision decision) {
+    /**
+     * A request ({@code tryAcquire} or {@code tryAcquireAsync}, not a peek) was decided: allowed or
+     * not, by whom ({@link Decision#source()}, a fail-open answer included).
+     *
+     * @param elapsedNanos how long the decision took, from the call to its answer
+     */
+    default void onDecision(String key, Decision decision, long elapsedNanos) {
     }
 
     /**

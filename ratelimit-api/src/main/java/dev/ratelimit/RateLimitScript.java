@@ -1,5 +1,6 @@
 package dev.ratelimit;
 
+import dev.ratelimit.spi.Checks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -81,7 +82,7 @@ final class RateLimitScript {
         if (prefix.isEmpty() || prefix.length() > 64 || prefix.chars().anyMatch(
                 c -> c == '{' || c == '}' || Character.isISOControl(c) || Character.isWhitespace(c))) {
             throw new IllegalArgumentException("a key prefix has 1 to 64 characters and no braces, "
-                    + "whitespace or control characters; got \"" + prefix.replaceAll("\\p{Cntrl}", "?") + "\"");
+                    + "whitespace or control characters; got \"" + Checks.printable(prefix) + "\"");
         }
         return prefix;
     }

@@ -35,6 +35,11 @@ public interface RateLimiter extends AutoCloseable {
      */
     Decision tryAcquire(String key, long permits);
 
+    /** Asks for one permit without blocking the calling thread; see {@link #tryAcquireAsync(String, long)}. */
+    default CompletionStage<Decision> tryAcquireAsync(String key) {
+        return tryAcquireAsync(key, 1);
+    }
+
     /**
      * Asks for {@code permits} permits without blocking the calling thread. The stage completes
      * within the deadline, and never exceptionally because of a backend failure.
@@ -71,6 +76,20 @@ public interface RateLimiter extends AutoCloseable {
 
     /** The policy this limiter enforces. */
     Policy policy();
+
+    /**
+     * The state of each of its backends' circuit breakers now, by name: the backend's name, or the
+     * backend's and a part's (a Redis Cluster node, {@code "redis 10.0.0.5:6379"}). For metrics and
+     * health checks; the default is empty.
+     */
+    default java.util.Map<String, BreakerState> breakerStates() {
+        return java.util.Map.of();
+    }
+
+    /** How many keys its local block cache holds now (0 when it has none). */
+    default int blockedKeys() {
+        return 0;
+    }
 
     /** Releases what this limiter created (not backends handed to its builder); idempotent. */
     @Override

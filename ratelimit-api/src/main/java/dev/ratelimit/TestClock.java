@@ -36,8 +36,7 @@ public final class TestClock implements Clock {
 
     /** The current time as an {@link Instant}. */
     public Instant instant() {
-        long now = micros.get();
-        return Instant.ofEpochSecond(Math.floorDiv(now, 1_000_000L), Math.floorMod(now, 1_000_000L) * 1_000L);
+        return Durations.instant(micros.get());
     }
 
     /**
@@ -77,7 +76,7 @@ public final class TestClock implements Clock {
             throw new IllegalArgumentException(
                     "a TestClock needs a whole number of microseconds at or after the epoch; got " + instant);
         }
-        return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
+        return Durations.micros(instant);
     }
 
     static long wholeMicros(Duration duration, String name) {
@@ -85,6 +84,6 @@ public final class TestClock implements Clock {
             throw new IllegalArgumentException(
                     name + " must be a non-negative whole number of microseconds; got " + duration);
         }
-        return Math.addExact(Math.multiplyExact(duration.getSeconds(), 1_000_000L), duration.getNano() / 1_000);
+        return Durations.micros(duration);
     }
 }

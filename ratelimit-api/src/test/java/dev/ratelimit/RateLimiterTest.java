@@ -132,7 +132,7 @@ class RateLimiterTest {
     void throwingListener_neverReachesTheCaller() {
         RateLimiter limiter = RateLimiter.builder().policy(generate).listener(new RateLimitListener() {
             @Override
-            public void onAllowed(String key, Decision decision) {
+            public void onDecision(String key, Decision decision, long elapsedNanos) {
                 throw new IllegalStateException("listener bug");
             }
         }).build();
@@ -145,13 +145,9 @@ class RateLimiterTest {
         RateLimiter limiter = RateLimiter.builder().policy(Policy.of("one", Limit.perHour(1)))
                 .listener(new RateLimitListener() {
                     @Override
-                    public void onAllowed(String key, Decision decision) {
-                        events.add("allowed " + key);
-                    }
-
-                    @Override
-                    public void onDenied(String key, Decision decision) {
-                        events.add("denied " + key);
+                    public void onDecision(String key, Decision decision, long elapsedNanos) {
+                        assertThat(elapsedNanos).isNotNegative();
+                        events.add((decision.allowed() ? "allowed " : "denied ") + key);
                     }
                 }).build();
         limiter.tryAcquire("a");

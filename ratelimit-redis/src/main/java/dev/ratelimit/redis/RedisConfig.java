@@ -1,5 +1,6 @@
 package dev.ratelimit.redis;
 
+import dev.ratelimit.spi.Checks;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -92,8 +93,8 @@ public final class RedisConfig {
     private final Duration commandTimeout;
     private final int requestQueueSize;
 
-    private RedisConfig(Builder b) {
-        this.mode = b.mode;
+    private RedisConfig(Builder b, Mode mode) {
+        this.mode = mode;
         this.endpoints = List.copyOf(b.endpoints);
         this.sentinelMaster = b.sentinelMaster;
         this.username = b.username;
@@ -276,7 +277,7 @@ public final class RedisConfig {
         return "RedisConfig[" + maskedUrl() + "]";
     }
 
-    /** Configures a {@link RedisConfig}; {@link #build()} validates and copies. */
+    /** Configures a {@link RedisConfig}; every option may be set once; {@link #build()} validates and copies. */
     public static final class Builder {
         private Mode mode = Mode.STANDALONE;
         private final List<Endpoint> endpoints = new ArrayList<>();
@@ -290,6 +291,7 @@ public final class RedisConfig {
         private Duration connectTimeout = Duration.ofSeconds(1);
         private Duration commandTimeout = Duration.ofSeconds(1);
         private int requestQueueSize = 10_000;
+        private final java.util.Set<String> set = new java.util.HashSet<>();
 
         Builder() {
         }
@@ -308,12 +310,14 @@ public final class RedisConfig {
 
         /** Treats the endpoints as Cluster seeds. */
         public Builder cluster() {
+            once("cluster");
             this.mode = Mode.CLUSTER;
             return this;
         }
 
         /** Treats the endpoints as Sentinels that know the master named {@code master}. */
         public Builder sentinel(String master) {
+            once("sentinel");
             this.mode = Mode.SENTINEL;
             this.sentinelMaster = Objects.requireNonNull(master, "master");
             return this;
@@ -321,18 +325,21 @@ public final class RedisConfig {
 
         /** The ACL user name (default: none, which Redis takes as {@code default}). */
         public Builder username(String username) {
+            once("username");
             this.username = username;
             return this;
         }
 
         /** The password, as is (not percent-encoded). */
         public Builder password(String password) {
+            once("password");
             this.password = password;
             return this;
         }
 
         /** The database index, for standalone and Sentinel (default 0). */
         public Builder database(int database) {
+            once("database");
             if (database < 0) {
                 throw new IllegalArgumentException("database index must be >= 0; got " + database);
             }
@@ -342,31 +349,36 @@ public final class RedisConfig {
 
         /** Whether to speak TLS (default false). */
         public Builder tls(boolean tls) {
+            once("tls");
             this.tls = tls;
             return this;
         }
 
         /** How to check the server's certificate (default {@link TlsVerify#FULL}). */
         public Builder tlsVerify(TlsVerify verify) {
+            once("tlsVerify");
             this.tlsVerify = Objects.requireNonNull(verify, "verify");
             return this;
         }
 
         /** A PEM file of the authorities to trust, instead of the JDK's default trust store. */
         public Builder caCertificate(Path pem) {
+            once("caCertificate");
             this.caCertificate = pem;
             return this;
         }
 
         /** How long opening a connection may take (default 1 s). */
         public Builder connectTimeout(Duration timeout) {
-            this.connectTimeout = positive(timeout, "connectTimeout");
+            once("connectTimeout");
+            this.connectTimeout = Checks.positive(timeout, "connectTimeout");
             return this;
         }
 
         /** How long one command may take before the client fails it (default 1 s). */
         public Builder commandTimeout(Duration timeout) {
-            this.commandTimeout = positive(timeout, "commandTimeout");
+            once("commandTimeout");
+            this.commandTimeout = Checks.positive(timeout, "commandTimeout");
             return this;
         }
 
@@ -375,6 +387,7 @@ public final class RedisConfig {
          * at once instead of queueing behind a stalled server.
          */
         public Builder requestQueueSize(int size) {
+            once("requestQueueSize");
             if (size < 1) {
                 throw new IllegalArgumentException("requestQueueSize must be >= 1; got " + size);
             }
@@ -385,15 +398,15 @@ public final class RedisConfig {
         /**
          * Builds the configuration.
          *
-         * @throws IllegalArgumentException if it is inconsistent (no endpoint, a database on a Cluster…)
+         * @throws IllegalStateException if no endpoint was given
+         * @throws IllegalArgumentException if it is inconsistent (a database on a Cluster, a CA
+         *     certificate without TLS…)
          */
         public RedisConfig build() {
             if (endpoints.isEmpty()) {
-                throw new IllegalArgumentException("a Redis configuration needs at least one host");
+                throw new IllegalStateException("a RedisConfig needs an endpoint: call endpoint(host, port)");
             }
-            if (mode == Mode.STANDALONE && endpoints.size() > 1) {
-                mode = Mode.CLUSTER;
-            }
+            Mode mode = this.mode == Mode.STANDALONE && endpoints.size() > 1 ? Mode.CLUSTER : this.mode;
             if (mode == Mode.CLUSTER && database != 0) {
                 throw new IllegalArgumentException("Redis Cluster has only database 0; got database " + database);
             }
@@ -403,15 +416,14 @@ public final class RedisConfig {
             if (caCertificate != null && !tls) {
                 throw new IllegalArgumentException("a CA certificate is given but TLS is off: use rediss://");
             }
-            return new RedisConfig(this);
+            return new RedisConfig(this, mode);
         }
 
-        private static Duration positive(Duration d, String name) {
-            Objects.requireNonNull(d, name);
-            if (d.isZero() || d.isNegative()) {
-                throw new IllegalArgumentException(name + " must be positive; got " + d);
+        private void once(String option) {
+            if (!set.add(option)) {
+                throw new IllegalStateException("RedisConfig.builder: " + option + " was already set");
             }
-            return d;
         }
+
     }
 }

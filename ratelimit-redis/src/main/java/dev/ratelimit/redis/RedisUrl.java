@@ -1,5 +1,6 @@
 package dev.ratelimit.redis;
 
+import dev.ratelimit.spi.Checks;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -31,7 +32,7 @@ final class RedisUrl {
         boolean tls = scheme.startsWith("rediss");
         if (!scheme.equals("redis") && !scheme.equals("rediss") && !scheme.equals("redis-sentinel")
                 && !scheme.equals("rediss-sentinel")) {
-            throw new IllegalArgumentException("REDIS_URL has the unknown scheme '" + printable(scheme)
+            throw new IllegalArgumentException("REDIS_URL has the unknown scheme '" + Checks.printable(scheme)
                     + "': expected redis://, rediss://, redis-sentinel:// or rediss-sentinel://");
         }
         String rest = url.substring(schemeEnd + 3);
@@ -152,7 +153,7 @@ final class RedisUrl {
         }
         String index = path.substring(1);
         if (!index.matches("[0-9]{1,5}")) {
-            throw new IllegalArgumentException("REDIS_URL has the path '" + printable(path)
+            throw new IllegalArgumentException("REDIS_URL has the path '" + Checks.printable(path)
                     + "': the only path is the database index, such as /0");
         }
         b.database(Integer.parseInt(index));
@@ -174,12 +175,12 @@ final class RedisUrl {
                     try {
                         b.tlsVerify(RedisConfig.TlsVerify.valueOf(value.toUpperCase(Locale.ROOT)));
                     } catch (IllegalArgumentException e) {
-                        throw new IllegalArgumentException("REDIS_URL option verify='" + printable(value)
+                        throw new IllegalArgumentException("REDIS_URL option verify='" + Checks.printable(value)
                                 + "': expected full, ca or none");
                     }
                 }
                 case "ca" -> b.caCertificate(Path.of(value));
-                default -> throw new IllegalArgumentException("REDIS_URL has the unknown option '" + printable(name)
+                default -> throw new IllegalArgumentException("REDIS_URL has the unknown option '" + Checks.printable(name)
                         + "': known options are cluster, verify and ca");
             }
         }
@@ -190,7 +191,7 @@ final class RedisUrl {
         return switch (value) {
             case "true", "1", "yes", "" -> true;
             case "false", "0", "no" -> false;
-            default -> throw new IllegalArgumentException("REDIS_URL option " + name + "='" + printable(value)
+            default -> throw new IllegalArgumentException("REDIS_URL option " + name + "='" + Checks.printable(value)
                     + "': expected true or false");
         };
     }
@@ -239,8 +240,4 @@ final class RedisUrl {
         return -1;
     }
 
-    private static String printable(String s) {
-        String cut = s.length() > 40 ? s.substring(0, 40) + "…" : s;
-        return cut.replaceAll("\\p{Cntrl}", "?");
-    }
 }

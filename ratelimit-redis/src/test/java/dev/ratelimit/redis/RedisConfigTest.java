@@ -118,7 +118,14 @@ class RedisConfigTest {
                 .tlsVerify(RedisConfig.TlsVerify.NONE).build();
         assertThat(config.password()).isEqualTo(SECRET);
         assertThat(config.toString()).doesNotContain("s3cr");
-        assertThatThrownBy(() -> RedisConfig.builder().build()).hasMessageContaining("at least one host");
+        assertThatThrownBy(() -> RedisConfig.builder().build()).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("needs an endpoint");
+        assertThatThrownBy(() -> RedisConfig.builder().password("a").password("b"))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("password was already set");
+        RedisConfig.Builder standalone = RedisConfig.builder().endpoint("a", 1).endpoint("b", 2);
+        assertThat(standalone.build().mode()).isEqualTo(RedisConfig.Mode.CLUSTER);
+        assertThat(standalone.database(1)).as("build() left the builder as it was").isNotNull();
+        assertThatThrownBy(standalone::build).hasMessageContaining("only database 0");
     }
 
     /**

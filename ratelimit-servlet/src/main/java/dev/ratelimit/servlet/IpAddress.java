@@ -164,7 +164,7 @@ final class IpAddress {
 
     /**
      * The key form of an address: IPv4 as dotted quad; IPv6 as the network of its first
-     * {@code prefix} bits, such as {@code 2001:db8:0:1::/64}.
+     * {@code prefix} bits, all eight groups written out, such as {@code 2001:db8:0:1:0:0:0:0/64}.
      */
     static String key(byte[] address, int ipv6Prefix) {
         if (address.length == 4) {

@@ -1,8 +1,6 @@
 package dev.ratelimit.servlet;
 
 import dev.ratelimit.Decision;
-import dev.ratelimit.FailurePolicy;
-import dev.ratelimit.Limit;
 import dev.ratelimit.Policy;
 import dev.ratelimit.RateLimiter;
 import jakarta.servlet.Filter;
@@ -14,10 +12,7 @@ import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -81,7 +76,7 @@ public final class RateLimitFilter implements Filter {
         FORWARDED
     }
 
-    private record Settings(List<Rule> rules, ClientIp clientIp, List<Cidr> exempt, int ipv6Prefix,
+    record Settings(List<Rule> rules, ClientIp clientIp, List<Cidr> exempt, int ipv6Prefix,
             KeyResolver keys, boolean dryRun, RateLimitHeaders headers, String problemType,
             List<RateLimiter> owned) {
     }
@@ -125,79 +120,11 @@ public final class RateLimitFilter implements Filter {
             return;
         }
         try {
-            settings = fromInitParams(config);
+            settings = InitParams.settings(config);
         } catch (IllegalArgumentException e) {
             throw new ServletException("RateLimitFilter '" + config.getFilterName() + "': " + e.getMessage(), e);
         }
         LOG.info("RateLimitFilter '{}': {}", config.getFilterName(), settings.rules());
-    }
-
-    private static Settings fromInitParams(FilterConfig config) {
-        Set<String> known = Set.of("rules", "backend", "failure-policy", "trusted-proxies", "forwarded-header", "exempt",
-                "ipv6-prefix", "key", "dry-run", "headers");
-        for (String name : Collections.list(config.getInitParameterNames())) {
-            if (!known.contains(name)) {
-                throw new IllegalArgumentException("unknown init-param '" + name + "'; known: " + known);
-            }
-        }
-        String rules = config.getInitParameter("rules");
-        if (rules == null || rules.isBlank()) {
-            throw new IllegalArgumentException("the init-param 'rules' is required, such as POST /api/generate = 5/1h");
-        }
-        FailurePolicy failurePolicy = switch (param(config, "failure-policy", "fail-open")) {
-            case "fail-open" -> FailurePolicy.FAIL_OPEN;
-            case "fail-closed" -> FailurePolicy.FAIL_CLOSED;
-            default -> throw new IllegalArgumentException("init-param 'failure-policy' is fail-open or fail-closed");
-        };
-        Function<Policy, RateLimiter> limiters = switch (param(config, "backend", "memory")) {
-            case "memory" -> policy -> RateLimiter.builder().policy(policy).failurePolicy(failurePolicy).build();
-            case "environment" -> policy -> RateLimiter.builder().policy(policy).fromEnvironment()
-                    .failurePolicy(failurePolicy).build();
-            default -> throw new IllegalArgumentException("init-param 'backend' is memory or environment");
-        };
-        Builder b = builder().limiters(limiters);
-        for (RuleSpec rule : RuleSpec.parseAll(rules)) {
-            b.rule(rule);
-        }
-        b.trustedProxies(split(config.getInitParameter("trusted-proxies")));
-        b.forwardedHeader(switch (param(config, "forwarded-header", "x-forwarded-for")) {
-            case "x-forwarded-for" -> ForwardedHeader.X_FORWARDED_FOR;
-            case "forwarded" -> ForwardedHeader.FORWARDED;
-            default -> throw new IllegalArgumentException("init-param 'forwarded-header' is x-forwarded-for or forwarded");
-        });
-        b.exempt(split(config.getInitParameter("exempt")));
-        try {
-            b.ipv6Prefix(Integer.parseInt(param(config, "ipv6-prefix", "64")));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("init-param 'ipv6-prefix' is a number of bits, such as 64");
-        }
-        String key = param(config, "key", "ip");
-        if (key.equals("ip")) {
-            b.keyResolver(KeyResolver.clientIp());
-        } else if (key.equals("principal")) {
-            b.keyResolver(KeyResolver.principal());
-        } else if (key.startsWith("header:") && key.length() > 7) {
-            b.keyResolver(KeyResolver.header(key.substring(7)));
-        } else {
-            throw new IllegalArgumentException("init-param 'key' is ip, principal or header:NAME");
-        }
-        b.dryRun(Boolean.parseBoolean(param(config, "dry-run", "false")));
-        b.headers(switch (param(config, "headers", "ietf")) {
-            case "ietf" -> RateLimitHeaders.IETF;
-            case "legacy" -> RateLimitHeaders.LEGACY;
-            case "none" -> RateLimitHeaders.NONE;
-            default -> throw new IllegalArgumentException("init-param 'headers' is ietf, legacy or none");
-        });
-        return b.settings();
-    }
-
-    private static String param(FilterConfig config, String name, String fallback) {
-        String value = config.getInitParameter(name);
-        return value == null || value.isBlank() ? fallback : value.strip().toLowerCase(Locale.ROOT);
-    }
-
-    private static String[] split(String value) {
-        return value == null || value.isBlank() ? new String[0] : value.strip().split("[,\\s]+");
     }
 
     @Override
@@ -243,7 +170,7 @@ public final class RateLimitFilter implements Filter {
             dryRunDenied(rule, key);
             chain.doFilter(request, response);
         } else {
-            deny(response, decision, s.problemType);
+            ProblemResponse.deny(response, decision, s.problemType);
         }
     }
 
@@ -255,61 +182,6 @@ public final class RateLimitFilter implements Filter {
             dryRunDenials.set(0);
             LOG.info("dry run: {} would have denied {} ({} such requests since the last line)", rule, key, count);
         }
-    }
-
-    private static void deny(HttpServletResponse response, Decision decision, String problemType) throws IOException {
-        long retry = RateLimitHeaders.seconds(decision.retryAfter());
-        response.setStatus(429);
-        response.setHeader("Retry-After", Long.toString(retry));
-        response.setContentType("application/problem+json");
-        response.setCharacterEncoding("UTF-8");
-        byte[] body = ("{\"type\":\"" + problemType + "\",\"title\":\"Too Many Requests\",\"status\":429,\"detail\":\""
-                + detail(decision) + "\",\"retryAfter\":" + retry + "}").getBytes(StandardCharsets.UTF_8);
-        response.setContentLength(body.length);
-        response.getOutputStream().write(body);
-    }
-
-    /**
-     * The limit that denied longest, as configured: "Rate limit exceeded. Max 5 requests per 60
-     * minutes." for a window; a token bucket says its refill rate and, when it differs, its burst:
-     * "Rate limit exceeded. Max 10 requests per 1 second, bursts up to 20."
-     */
-    static String detail(Decision decision) {
-        Decision denying = decision;
-        for (Decision limit : decision.perLimit()) {
-            if (!limit.allowed() && limit.retryAfter().compareTo(denying.retryAfter()) >= 0) {
-                denying = limit;
-            }
-        }
-        Limit limit = denying.governingLimit();
-        long permits = limit.permits();
-        String burst = limit.algorithm() == Limit.Algorithm.TOKEN_BUCKET && limit.capacity() != permits
-                ? ", bursts up to " + limit.capacity() : "";
-        return "Rate limit exceeded. Max " + permits + (permits == 1 ? " request" : " requests") + " per "
-                + window(limit.window()) + burst + ".";
-    }
-
-    /** 60 minutes for an hour, as people say it; seconds, minutes, hours or days otherwise. */
-    static String window(Duration window) {
-        long seconds = window.getSeconds();
-        if (window.getNano() != 0 || seconds == 0) {
-            long millis = window.toMillis();
-            return millis + (millis == 1 ? " millisecond" : " milliseconds");
-        }
-        if (seconds % 86_400 == 0 && seconds > 86_400) {
-            return unit(seconds / 86_400, "day");
-        }
-        if (seconds % 3_600 == 0 && seconds > 3_600) {
-            return unit(seconds / 3_600, "hour");
-        }
-        if (seconds % 60 == 0) {
-            return unit(seconds / 60, "minute");
-        }
-        return unit(seconds, "second");
-    }
-
-    private static String unit(long n, String name) {
-        return n + " " + name + (n == 1 ? "" : "s");
     }
 
     /** Closes the limiters the filter created from rule specifications. */
@@ -327,10 +199,10 @@ public final class RateLimitFilter implements Filter {
         return "RateLimitFilter" + (s == null ? "[not configured]" : s.rules + (s.dryRun ? " (dry run)" : ""));
     }
 
-    /** Configures a {@link RateLimitFilter}. */
+    /** Configures a {@link RateLimitFilter}; every option but {@code rule} may be set once. */
     public static final class Builder {
-        private final List<Rule> rules = new ArrayList<>();
-        private final List<RateLimiter> owned = new ArrayList<>();
+        /** The rules in order: a {@link Rule}, or a {@link RuleSpec} whose limiter {@link #build()} makes. */
+        private final List<Object> rules = new ArrayList<>();
         private Function<Policy, RateLimiter> limiters = RateLimiter::inMemory;
         private List<Cidr> trustedProxies = List.of();
         private ForwardedHeader forwardedHeader = ForwardedHeader.X_FORWARDED_FOR;
@@ -340,8 +212,15 @@ public final class RateLimitFilter implements Filter {
         private boolean dryRun;
         private RateLimitHeaders headers = RateLimitHeaders.IETF;
         private String problemType = "about:blank";
+        private final Set<String> set = new java.util.HashSet<>();
 
         private Builder() {
+        }
+
+        private void once(String option) {
+            if (!set.add(option)) {
+                throw new IllegalStateException("RateLimitFilter.builder: " + option + " was already set");
+            }
         }
 
         /**
@@ -369,24 +248,24 @@ public final class RateLimitFilter implements Filter {
             return rule(RuleSpec.parse(spec));
         }
 
-        private Builder rule(RuleSpec spec) {
-            RateLimiter limiter = limiters.apply(spec.policy());
-            owned.add(limiter);
-            rules.add(new Rule(spec.methods(), spec.pattern(), limiter));
+        Builder rule(RuleSpec spec) {
+            rules.add(spec);
             return this;
         }
 
         /**
-         * How limiters are made for rules given as text (default: in memory); for example
-         * {@code RateLimiter::fromEnvironment}. Set it before those rules.
+         * How {@link #build()} makes the limiters of rules given as text (default: in memory); for
+         * example {@code RateLimiter::fromEnvironment}.
          */
         public Builder limiters(Function<Policy, RateLimiter> factory) {
+            once("limiters");
             this.limiters = Objects.requireNonNull(factory, "factory");
             return this;
         }
 
         /** The proxies whose forwarding header is believed, as CIDRs ({@code 10.0.0.0/8}, {@code fd00::/8}). */
         public Builder trustedProxies(String... cidrs) {
+            once("trustedProxies");
             this.trustedProxies = parse(cidrs);
             return this;
         }
@@ -396,18 +275,21 @@ public final class RateLimitFilter implements Filter {
          * {@link ForwardedHeader#X_FORWARDED_FOR}); the other one is ignored.
          */
         public Builder forwardedHeader(ForwardedHeader header) {
+            once("forwardedHeader");
             this.forwardedHeader = Objects.requireNonNull(header, "header");
             return this;
         }
 
         /** Clients that are never limited, as CIDRs (health checks, your office). */
         public Builder exempt(String... cidrs) {
+            once("exempt");
             this.exempt = parse(cidrs);
             return this;
         }
 
         /** How many leading bits of an IPv6 address identify one client (default 64). */
         public Builder ipv6Prefix(int bits) {
+            once("ipv6Prefix");
             if (bits < 1 || bits > 128) {
                 throw new IllegalArgumentException("ipv6Prefix must be between 1 and 128; got " + bits);
             }
@@ -417,24 +299,28 @@ public final class RateLimitFilter implements Filter {
 
         /** Who a request counts against (default: the client's address). */
         public Builder keyResolver(KeyResolver keys) {
+            once("keyResolver");
             this.keys = Objects.requireNonNull(keys, "keys");
             return this;
         }
 
         /** Decide, log and add headers, but never block: for rolling a limit out safely. */
         public Builder dryRun(boolean dryRun) {
+            once("dryRun");
             this.dryRun = dryRun;
             return this;
         }
 
         /** The quota headers (default {@link RateLimitHeaders#IETF}). */
         public Builder headers(RateLimitHeaders headers) {
+            once("headers");
             this.headers = Objects.requireNonNull(headers, "headers");
             return this;
         }
 
         /** The {@code type} URI of the 429 problem body (default {@code about:blank}). */
         public Builder problemType(String uri) {
+            once("problemType");
             Objects.requireNonNull(uri, "uri");
             if (!uri.matches("[A-Za-z][A-Za-z0-9+.-]*:[^\"\\\\\\s]*")) {
                 throw new IllegalArgumentException("problemType must be an absolute URI; got \"" + uri + "\"");
@@ -452,11 +338,28 @@ public final class RateLimitFilter implements Filter {
             return new RateLimitFilter(settings());
         }
 
-        private Settings settings() {
+        /** The settings, with a limiter made for every rule given as text; none is left open if one fails. */
+        Settings settings() {
             if (rules.isEmpty()) {
-                throw new IllegalStateException("a RateLimitFilter needs at least one rule");
+                throw new IllegalStateException("a RateLimitFilter needs at least one rule: call rule(...)");
             }
-            return new Settings(List.copyOf(rules), new ClientIp(trustedProxies, forwardedHeader), exempt, ipv6Prefix,
+            List<Rule> built = new ArrayList<>();
+            List<RateLimiter> owned = new ArrayList<>();
+            try {
+                for (Object rule : rules) {
+                    if (rule instanceof RuleSpec spec) {
+                        RateLimiter limiter = Objects.requireNonNull(limiters.apply(spec.policy()), "limiter");
+                        owned.add(limiter);
+                        built.add(new Rule(spec.methods(), spec.pattern(), limiter));
+                    } else {
+                        built.add((Rule) rule);
+                    }
+                }
+            } catch (RuntimeException e) {
+                owned.forEach(RateLimiter::close);
+                throw e;
+            }
+            return new Settings(List.copyOf(built), new ClientIp(trustedProxies, forwardedHeader), exempt, ipv6Prefix,
                     keys, dryRun, headers, problemType, List.copyOf(owned));
         }
 

@@ -243,12 +243,12 @@ class AddressesAndRulesTest {
 
     @Test
     void problemDetail_namesTheWindowAsPeopleSayIt() {
-        assertThat(RateLimitFilter.window(Duration.ofHours(1))).isEqualTo("60 minutes");
-        assertThat(RateLimitFilter.window(Duration.ofMinutes(1))).isEqualTo("1 minute");
-        assertThat(RateLimitFilter.window(Duration.ofSeconds(10))).isEqualTo("10 seconds");
-        assertThat(RateLimitFilter.window(Duration.ofDays(1))).isEqualTo("24 hours");
-        assertThat(RateLimitFilter.window(Duration.ofDays(7))).isEqualTo("7 days");
-        assertThat(RateLimitFilter.window(Duration.ofMillis(500))).isEqualTo("500 milliseconds");
+        assertThat(ProblemResponse.window(Duration.ofHours(1))).isEqualTo("60 minutes");
+        assertThat(ProblemResponse.window(Duration.ofMinutes(1))).isEqualTo("1 minute");
+        assertThat(ProblemResponse.window(Duration.ofSeconds(10))).isEqualTo("10 seconds");
+        assertThat(ProblemResponse.window(Duration.ofDays(1))).isEqualTo("24 hours");
+        assertThat(ProblemResponse.window(Duration.ofDays(7))).isEqualTo("7 days");
+        assertThat(ProblemResponse.window(Duration.ofMillis(500))).isEqualTo("500 milliseconds");
     }
 
     private static String detail(Policy policy, int denyingIndex) {
@@ -257,7 +257,7 @@ class AddressesAndRulesTest {
             boolean denies = i == denyingIndex;
             perLimit.add(Decision.ofLimit(policy, i, !denies, denies ? 0 : 1, 1_000_000, denies ? 1_000_000 : 0));
         }
-        return RateLimitFilter.detail(Decision.combine(policy, perLimit));
+        return ProblemResponse.detail(Decision.combine(policy, perLimit));
     }
 
     @Test

@@ -170,7 +170,7 @@ public abstract class EmailStoreContract {
     }
 
     @Test
-    void pages_followCaptureOrder_tiesByAddress() {
+    void pages_followCaptureOrder_tiesByArrival() {
         List<String> expected = new ArrayList<>();
         for (int i = 0; i < 23; i++) {
             String address = address(String.format("p%02d", i));

@@ -28,8 +28,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The contract every {@link RateLimitBackend} meets, decision by decision (DESIGN.md
- * "Algorithms"). Extend it, implement {@link #createBackend(Clock)}, and the whole suite runs
+ * The contract every {@link RateLimitBackend} meets, decision by decision (the algorithms of the
+ * project's docs/ALGORITHMS.md). Extend it, implement {@link #createBackend(Clock)}, and the whole suite runs
  * against your backend: exact admission, check-before-consume, exact {@code retryAfter} and
  * {@code resetAfter}, window boundaries, multi-limit atomicity, peek, reset, key isolation, and
  * randomized traces compared with an independent reference model.

@@ -10,7 +10,7 @@ import java.util.Map;
 /**
  * A deliberately naive model of one key under one policy, written apart from the library's
  * implementation: it keeps a count per window index (or the token bucket's tat), decides from the
- * definitions in DESIGN.md, and finds {@code retryAfter} and {@code resetAfter} by searching time
+ * definitions in docs/ALGORITHMS.md, and finds {@code retryAfter} and {@code resetAfter} by searching time
  * for the first instant the definition holds, rather than by closed-form formulas.
  */
 final class ReferenceModel {

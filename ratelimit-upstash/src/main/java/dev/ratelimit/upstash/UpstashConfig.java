@@ -1,5 +1,6 @@
 package dev.ratelimit.upstash;
 
+import dev.ratelimit.spi.Checks;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -218,14 +219,14 @@ public final class UpstashConfig {
         /** How long one HTTP request may take (default 1 s). */
         public Builder requestTimeout(Duration timeout) {
             once("requestTimeout");
-            this.requestTimeout = positive(timeout, "requestTimeout");
+            this.requestTimeout = Checks.positive(timeout, "requestTimeout");
             return this;
         }
 
         /** How long opening a connection may take (default 1 s). */
         public Builder connectTimeout(Duration timeout) {
             once("connectTimeout");
-            this.connectTimeout = positive(timeout, "connectTimeout");
+            this.connectTimeout = Checks.positive(timeout, "connectTimeout");
             return this;
         }
 
@@ -300,12 +301,5 @@ public final class UpstashConfig {
             }
         }
 
-        private static Duration positive(Duration d, String name) {
-            Objects.requireNonNull(d, name);
-            if (d.isZero() || d.isNegative()) {
-                throw new IllegalArgumentException(name + " must be positive; got " + d);
-            }
-            return d;
-        }
     }
 }

@@ -1,25 +1,16 @@
 package dev.ratelimit.upstash;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import dev.ratelimit.EmailStore;
 import dev.ratelimit.RateLimitBackend;
 import dev.ratelimit.spi.Script;
 import dev.ratelimit.spi.ScriptTransport;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -59,7 +50,6 @@ import java.time.Duration;
  */
 public final class UpstashConnection implements ScriptTransport {
 
-    private static final JsonFactory JSON = new JsonFactory();
     private static final AtomicInteger THREADS = new AtomicInteger();
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(UpstashConnection.class);
 
@@ -74,15 +64,7 @@ public final class UpstashConnection implements ScriptTransport {
     private volatile boolean answered;
     private final java.util.Set<String> loaded = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    private final Object lock = new Object();
-    private final ArrayDeque<Call> queue = new ArrayDeque<>();
-    private int inFlight;
-    private boolean lingerDue;
-    private boolean lingerScheduled;
-    private boolean closed;
-
-    private record Call(List<String> command, CompletableFuture<Object> result) {
-    }
+    private final Batcher batcher;
 
     private UpstashConnection(UpstashConfig config) {
         this.config = config;
@@ -100,6 +82,8 @@ public final class UpstashConnection implements ScriptTransport {
             builder.version(HttpClient.Version.HTTP_1_1);
         }
         this.http = builder.build();
+        this.batcher = new Batcher(config.batching() ? config.maxBatchSize() : 1, config.maxConcurrentRequests(),
+                config.linger(), executor, this::send);
         // One request at once opens the first connection and warms the HTTP client; a wrong token or
         // URL shows in the log at start-up.
         execute(List.of("PING")).whenComplete((pong, failure) -> {
@@ -226,17 +210,8 @@ public final class UpstashConnection implements ScriptTransport {
 
     /** Sends one command, batched with whatever else is waiting. */
     CompletableFuture<Object> execute(List<String> command) {
-        Call call = new Call(command, new CompletableFuture<>());
-        synchronized (lock) {
-            if (closed) {
-                call.result.completeExceptionally(new UpstashException(UpstashException.Kind.TRANSPORT,
-                        "the Upstash connection is closed", null));
-                return call.result;
-            }
-            queue.add(call);
-        }
-        pump();
-        return call.result;
+        return batcher.submit(command, new UpstashException(UpstashException.Kind.TRANSPORT,
+                "the Upstash connection is closed", null));
     }
 
     private static List<String> command(String name, String script, String[] keys, String[] args) {
@@ -249,50 +224,7 @@ public final class UpstashConnection implements ScriptTransport {
         return command;
     }
 
-    private void pump() {
-        List<List<Call>> ready = new ArrayList<>();
-        synchronized (lock) {
-            int batchSize = config.batching() ? config.maxBatchSize() : 1;
-            while (!queue.isEmpty() && inFlight < config.maxConcurrentRequests()) {
-                boolean full = queue.size() >= batchSize;
-                if (inFlight > 0 && !full) {
-                    // A request is in flight: let the queue grow into the next batch; a completion,
-                    // or a full batch, sends it.
-                    break;
-                }
-                if (!full && !config.linger().isZero() && !lingerDue) {
-                    if (!lingerScheduled) {
-                        lingerScheduled = true;
-                        CompletableFuture.delayedExecutor(config.linger().toNanos(), TimeUnit.NANOSECONDS, executor)
-                                .execute(this::lingerElapsed);
-                    }
-                    break;
-                }
-                List<Call> batch = new ArrayList<>(Math.min(batchSize, queue.size()));
-                while (batch.size() < batchSize && !queue.isEmpty()) {
-                    batch.add(queue.poll());
-                }
-                inFlight++;
-                ready.add(batch);
-            }
-            if (queue.isEmpty()) {
-                lingerDue = false;
-            }
-        }
-        for (List<Call> batch : ready) {
-            send(batch);
-        }
-    }
-
-    private void lingerElapsed() {
-        synchronized (lock) {
-            lingerScheduled = false;
-            lingerDue = true;
-        }
-        pump();
-    }
-
-    private void send(List<Call> batch) {
+    private void send(List<Batcher.Call> batch) {
         HttpRequest request;
         try {
             request = HttpRequest.newBuilder(batch.size() == 1 ? single : pipeline)
@@ -300,7 +232,7 @@ public final class UpstashConnection implements ScriptTransport {
                     .header("Authorization", authorization)
                     .header("Upstash-Encoding", "base64")
                     .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(body(batch)))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(UpstashJson.body(batch.stream().map(Batcher.Call::command).toList())))
                     .build();
         } catch (RuntimeException e) {
             done(batch, null, e);
@@ -310,11 +242,8 @@ public final class UpstashConnection implements ScriptTransport {
                 .whenComplete((response, failure) -> done(batch, response, failure));
     }
 
-    private void done(List<Call> batch, HttpResponse<byte[]> response, Throwable failure) {
-        // Free the slot before completing the callers: one that calls again at once must find it free.
-        synchronized (lock) {
-            inFlight--;
-        }
+    private void done(List<Batcher.Call> batch, HttpResponse<byte[]> response, Throwable failure) {
+        batcher.release();
         try {
             if (failure != null) {
                 failAll(batch, transport(failure));
@@ -325,7 +254,7 @@ public final class UpstashConnection implements ScriptTransport {
             failAll(batch, new UpstashException(UpstashException.Kind.TRANSPORT,
                     "unexpected answer from " + describe() + ": " + e.getMessage(), e));
         } finally {
-            pump();
+            batcher.pump();
         }
     }
 
@@ -337,7 +266,7 @@ public final class UpstashConnection implements ScriptTransport {
         return new UpstashException(UpstashException.Kind.TRANSPORT, "request to " + describe() + " failed: " + what, cause);
     }
 
-    private void complete(List<Call> batch, HttpResponse<byte[]> response) {
+    private void complete(List<Batcher.Call> batch, HttpResponse<byte[]> response) {
         int status = response.statusCode();
         if (status == 200 || status == 400) {
             answered = true;
@@ -352,26 +281,19 @@ public final class UpstashConnection implements ScriptTransport {
             return;
         }
         Object parsed;
-        try (JsonParser parser = JSON.createParser(response.body())) {
-            JsonToken first = parser.nextToken();
-            if (first == null) {
-                throw new IOException("empty body");
-            }
-            parsed = value(parser, first);
-            if (parser.nextToken() != null) {
-                throw new IOException("text after the JSON value");
-            }
+        try {
+            parsed = UpstashJson.parse(response.body());
         } catch (IOException e) {
             failAll(batch, new UpstashException(UpstashException.Kind.TRANSPORT, describe() + " answered HTTP " + status
                     + " with a body that is not JSON", e));
             return;
         }
-        if (batch.size() == 1 && parsed instanceof Item item) {
+        if (batch.size() == 1 && parsed instanceof UpstashJson.Item item) {
             settle(batch.get(0), item);
             return;
         }
-        if (status == 400 && parsed instanceof Item item && item.error != null) {
-            failAll(batch, new UpstashException(UpstashException.Kind.COMMAND, item.error, null));
+        if (status == 400 && parsed instanceof UpstashJson.Item item && item.error() != null) {
+            failAll(batch, new UpstashException(UpstashException.Kind.COMMAND, item.error(), null));
             return;
         }
         if (!(parsed instanceof List<?> items) || items.size() != batch.size()) {
@@ -380,129 +302,32 @@ public final class UpstashConnection implements ScriptTransport {
             return;
         }
         for (int i = 0; i < batch.size(); i++) {
-            if (items.get(i) instanceof Item item) {
+            if (items.get(i) instanceof UpstashJson.Item item) {
                 settle(batch.get(i), item);
             } else {
-                batch.get(i).result.completeExceptionally(new UpstashException(UpstashException.Kind.TRANSPORT,
+                batch.get(i).result().completeExceptionally(new UpstashException(UpstashException.Kind.TRANSPORT,
                         describe() + " answered a pipeline item without result or error", null));
             }
         }
     }
 
-    private static void settle(Call call, Item item) {
-        if (item.error != null) {
-            call.result.completeExceptionally(new UpstashException(UpstashException.Kind.COMMAND, item.error, null));
+    private static void settle(Batcher.Call call, UpstashJson.Item item) {
+        if (item.error() != null) {
+            call.result().completeExceptionally(new UpstashException(UpstashException.Kind.COMMAND, item.error(), null));
         } else {
-            call.result.complete(item.result);
+            call.result().complete(item.result());
         }
     }
 
-    private static void failAll(List<Call> batch, Throwable failure) {
-        for (Call call : batch) {
-            call.result.completeExceptionally(failure);
+    private static void failAll(List<Batcher.Call> batch, Throwable failure) {
+        for (Batcher.Call call : batch) {
+            call.result().completeExceptionally(failure);
         }
-    }
-
-    /** One {@code {"result": …}} or {@code {"error": "…"}} object. */
-    private static final class Item {
-        Object result;
-        String error;
-    }
-
-    private static Object value(JsonParser parser, JsonToken token) throws IOException {
-        switch (token) {
-            case VALUE_NULL:
-                return null;
-            case VALUE_NUMBER_INT:
-                return parser.getLongValue();
-            case VALUE_NUMBER_FLOAT:
-                return parser.getDoubleValue();
-            case VALUE_TRUE:
-                return Boolean.TRUE;
-            case VALUE_FALSE:
-                return Boolean.FALSE;
-            case VALUE_STRING:
-                return decode(parser.getText());
-            case START_ARRAY: {
-                List<Object> list = new ArrayList<>();
-                for (JsonToken t = parser.nextToken(); t != JsonToken.END_ARRAY; t = parser.nextToken()) {
-                    if (t == null) {
-                        throw new IOException("unterminated array");
-                    }
-                    list.add(value(parser, t));
-                }
-                return list;
-            }
-            case START_OBJECT: {
-                Item item = new Item();
-                for (JsonToken t = parser.nextToken(); t != JsonToken.END_OBJECT; t = parser.nextToken()) {
-                    if (t != JsonToken.FIELD_NAME) {
-                        throw new IOException("unexpected " + t + " in an object");
-                    }
-                    String field = parser.currentName();
-                    JsonToken v = parser.nextToken();
-                    if ("result".equals(field)) {
-                        item.result = value(parser, v);
-                    } else if ("error".equals(field)) {
-                        item.error = v == JsonToken.VALUE_STRING ? parser.getText() : String.valueOf(value(parser, v));
-                    } else {
-                        parser.skipChildren();
-                    }
-                }
-                return item;
-            }
-            default:
-                throw new IOException("unexpected JSON token " + token);
-        }
-    }
-
-    /** Decodes a base64 string; {@code OK} is the plain status and stays as it is. */
-    private static String decode(String text) {
-        if (text.equals("OK")) {
-            return text;
-        }
-        try {
-            return new String(Base64.getDecoder().decode(text), StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException notBase64) {
-            return text;
-        }
-    }
-
-    private static byte[] body(List<Call> batch) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(128 * batch.size());
-        try (JsonGenerator json = JSON.createGenerator(out)) {
-            if (batch.size() == 1) {
-                write(json, batch.get(0).command);
-            } else {
-                json.writeStartArray();
-                for (Call call : batch) {
-                    write(json, call.command);
-                }
-                json.writeEndArray();
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
-    }
-
-    private static void write(JsonGenerator json, List<String> command) throws IOException {
-        json.writeStartArray();
-        for (String arg : command) {
-            json.writeString(arg);
-        }
-        json.writeEndArray();
     }
 
     @Override
     public void close() {
-        List<Call> abandoned;
-        synchronized (lock) {
-            closed = true;
-            abandoned = new ArrayList<>(queue);
-            queue.clear();
-        }
-        failAll(abandoned, new UpstashException(UpstashException.Kind.TRANSPORT, "the Upstash connection is closed", null));
+        failAll(batcher.close(), new UpstashException(UpstashException.Kind.TRANSPORT, "the Upstash connection is closed", null));
         executor.shutdownNow();
     }
 

@@ -1,0 +1,2 @@
+/** JMH benchmarks and load harnesses that measure the library side by side with its peers. */
+package dev.ratelimit.benchmarks;

@@ -1,0 +1,6 @@
+/**
+ * The service provider that lets the environment wiring find Redis from {@code REDIS_URL}. Not
+ * exported by the module; public only because {@link java.util.ServiceLoader} needs it on the
+ * class path.
+ */
+package dev.ratelimit.redis.internal;
