@@ -191,4 +191,10 @@ class RedisConfigTest {
     void mask_hidesTheArgumentsAfterAuth_thatAServerEchoes(String text, String masked) {
         assertThat(RedisConfig.mask(text)).isEqualTo(masked);
     }
+
+    @Test
+    void surroundingWhitespace_inTheUrl_isIgnored() {
+        assertThat(RedisConfig.fromUrl(" redis://:pw@cache.internal:6380/2\n"))
+                .isEqualTo(RedisConfig.fromUrl("redis://:pw@cache.internal:6380/2"));
+    }
 }

@@ -36,4 +36,23 @@ class UpstashConfigTest {
         assertThatThrownBy(() -> UpstashConfig.builder("https://x.upstash.io", "a b"))
                 .hasMessageContaining("whitespace").satisfies(e -> assertThat(e.getMessage()).doesNotContain("a b"));
     }
+
+    /** Regression: a token read from a file or a secret store with a trailing newline stopped the demo at start-up. */
+    @Test
+    void surroundingWhitespace_isTrimmedFromBothVariables() {
+        UpstashConfig config = UpstashConfig.fromEnvironment(Map.of(
+                "UPSTASH_REDIS_REST_URL", " https://eu1-fine-cat-1234.upstash.io\n",
+                "UPSTASH_REDIS_REST_TOKEN", "AXXXsecretToken\n")::get).orElseThrow();
+        assertThat(config.describe()).isEqualTo("https://eu1-fine-cat-1234.upstash.io");
+        assertThat(config).isEqualTo(UpstashConfig.builder("https://eu1-fine-cat-1234.upstash.io", "AXXXsecretToken").build());
+    }
+
+    @Test
+    void toBuilder_keepsEverything_andAnOptionIsSetOnce() {
+        UpstashConfig config = UpstashConfig.builder("https://x.upstash.io", "t").maxBatchSize(10).build();
+        assertThat(config.toBuilder().build()).isEqualTo(config);
+        assertThat(config.toBuilder().linger(java.time.Duration.ofMillis(2)).build().maxBatchSize()).isEqualTo(10);
+        assertThatThrownBy(() -> UpstashConfig.builder("https://x.upstash.io", "t").maxBatchSize(10).maxBatchSize(20))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("maxBatchSize was already set");
+    }
 }

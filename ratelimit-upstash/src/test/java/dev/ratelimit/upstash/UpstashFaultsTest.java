@@ -65,6 +65,16 @@ class UpstashFaultsTest {
         }
     }
 
+    /** Regression: two failed start-up requests made awaitConnection throw at once, though the server was healthy a moment later. */
+    @Test
+    void awaitConnection_keepsTryingUntilItsTimeout() {
+        upstash.server().failNext(3, 503);
+        try (UpstashConnection connection = UpstashConnection.open(config().build())) {
+            connection.awaitConnection(Duration.ofSeconds(10));
+            assertThat(upstash.server().requests()).as("the failed requests and the one that answered").isGreaterThanOrEqualTo(4);
+        }
+    }
+
     @Test
     void aBodyThatIsNotJson_isATransportFailure() throws Exception {
         try (UpstashConnection connection = UpstashConnection.open(config().build())) {
