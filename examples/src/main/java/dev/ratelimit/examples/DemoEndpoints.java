@@ -5,6 +5,7 @@ import dev.ratelimit.RateLimiter;
 import dev.ratelimit.email.AddResult;
 import dev.ratelimit.EmailStore;
 import dev.ratelimit.email.EmailStoreException;
+import dev.ratelimit.servlet.RateLimitFilter;
 import dev.ratelimit.email.InvalidEmailException;
 import dev.ratelimit.servlet.RateLimitHeaders;
 import jakarta.servlet.RequestDispatcher;
@@ -177,11 +178,10 @@ final class DemoEndpoints {
     /**
      * {@code GET /api/quota}: the caller's quota for generating, using none of it —
      * {@code {"limit":5,"remaining":5,"retryAfterSeconds":0,"resetAfterSeconds":0}}. The caller
-     * is who the rate-limit filter says it is: the filter's key resolver leaves the key it
-     * resolved (trusted proxies and IPv6 prefix applied) in the request attribute {@link #CLIENT_KEY}.
+     * is who the rate-limit filter says it is: the filter leaves the key it resolved (trusted proxies
+     * and IPv6 prefix applied) in the request attribute {@link RateLimitFilter#KEY_ATTRIBUTE}.
      */
     static final class Quota extends HttpServlet {
-        static final String CLIENT_KEY = Quota.class.getName() + ".clientKey";
         private static final long serialVersionUID = 1L;
         private final transient RateLimiter generate;
 
@@ -191,7 +191,7 @@ final class DemoEndpoints {
 
         @Override
         protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-            if (!(request.getAttribute(CLIENT_KEY) instanceof String key)) {
+            if (!(request.getAttribute(RateLimitFilter.KEY_ATTRIBUTE) instanceof String key)) {
                 throw new IllegalStateException("no rate-limit rule resolved the client of GET /api/quota");
             }
             Decision left = generate.peek(key, 0);

@@ -79,11 +79,7 @@ public final class ThreadrDemo implements AutoCloseable {
                 })
                 .rule("generate: POST /api/generate = " + env.getOrDefault("GENERATE_LIMIT", "5/1h"))
                 .rule("capture-email: POST /api/capture-email = " + env.getOrDefault("EMAIL_LIMIT", "10/1h"))
-                .rule("quota: GET /api/quota = 120/1m")
-                .keyResolver((request, clientAddress) -> {
-                    request.setAttribute(DemoEndpoints.Quota.CLIENT_KEY, clientAddress);
-                    return null;
-                });
+                .rule("quota: GET /api/quota = 120/1m");
         if (present(env, "TRUSTED_PROXIES")) {
             rules.trustedProxies(env.get("TRUSTED_PROXIES"));
         }

@@ -53,6 +53,13 @@ public final class RateLimitFilter implements Filter {
 
     private static final Logger LOG = LoggerFactory.getLogger(RateLimitFilter.class);
 
+    /**
+     * The request attribute in which the filter leaves the key a limited request counted against
+     * (a {@code String}: the client's address, or what the {@link KeyResolver} returned), for the
+     * application — to peek at the same key's quota, say, or to log it.
+     */
+    public static final String KEY_ATTRIBUTE = "dev.ratelimit.servlet.key";
+
     private volatile Settings settings;
     private final AtomicLong dryRunDenials = new AtomicLong();
     private volatile long dryRunLoggedAt = System.nanoTime() - 2_000_000_000L;
@@ -161,6 +168,7 @@ public final class RateLimitFilter implements Filter {
         if (key == null || key.isEmpty()) {
             key = address;
         }
+        request.setAttribute(KEY_ATTRIBUTE, key);
         Decision decision = rule.limiter.tryAcquire(key);
         Policy policy = rule.limiter.policy();
         s.headers.write(response, policy, decision);

@@ -22,14 +22,15 @@ interface Container extends AutoCloseable {
     @Override
     void close() throws Exception;
 
-    /** Answers every request with 200 and "ok <path>". */
+    /** Answers every request with 200 and "ok <path>", then " key=<key>" when the filter left one. */
     final class Ok extends HttpServlet {
         private static final long serialVersionUID = 1L;
 
         @Override
         protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
             response.setContentType("text/plain");
-            response.getWriter().write("ok " + request.getPathInfo());
+            Object key = request.getAttribute(RateLimitFilter.KEY_ATTRIBUTE);
+            response.getWriter().write("ok " + request.getPathInfo() + (key == null ? "" : " key=" + key));
         }
     }
 }

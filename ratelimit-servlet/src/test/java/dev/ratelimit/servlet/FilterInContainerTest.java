@@ -72,7 +72,7 @@ abstract class FilterInContainerTest {
         for (int i = 1; i <= 5; i++) {
             HttpResponse<String> ok = send("POST", "/api/generate");
             assertThat(ok.statusCode()).isEqualTo(200);
-            assertThat(ok.body()).isEqualTo("ok /api/generate");
+            assertThat(ok.body()).isEqualTo("ok /api/generate key=127.0.0.1");
             assertThat(ok.headers().firstValue("RateLimit-Policy")).hasValue("\"generate\";q=5;w=3600");
             assertThat(ok.headers().firstValue("RateLimit")).hasValue("\"generate\";r=" + (5 - i) + ";t=1800");
         }
@@ -146,6 +146,15 @@ abstract class FilterInContainerTest {
             seen.add(clientAddress);
             return null;
         }
+    }
+
+    @Test
+    void theKeyCountedAgainst_isLeftInARequestAttribute() throws Exception {
+        serve(RateLimitFilter.builder().rule("*", "/api/*", limiter("api", Limit.perHour(100)))
+                .trustedProxies("127.0.0.1/32").keyResolver(KeyResolver.header("X-Api-Key")).build());
+        assertThat(send("GET", "/api/x", "X-Forwarded-For", "203.0.113.99").body()).isEqualTo("ok /api/x key=203.0.113.99");
+        assertThat(send("GET", "/api/x", "X-Api-Key", "k-1").body()).isEqualTo("ok /api/x key=header:k-1");
+        assertThat(send("GET", "/other").body()).as("no rule matched: no key").isEqualTo("ok /other");
     }
 
     @Test
