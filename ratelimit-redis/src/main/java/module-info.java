@@ -8,5 +8,6 @@ module dev.ratelimit.redis {
 
     exports dev.ratelimit.redis;
 
-    provides dev.ratelimit.spi.BackendProvider with dev.ratelimit.redis.internal.RedisBackendProvider;
+    provides dev.ratelimit.spi.BackendProvider with
+            dev.ratelimit.redis.internal.RedisBackendProvider;
 }

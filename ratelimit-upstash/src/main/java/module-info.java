@@ -7,5 +7,6 @@ module dev.ratelimit.upstash {
 
     exports dev.ratelimit.upstash;
 
-    provides dev.ratelimit.spi.BackendProvider with dev.ratelimit.upstash.internal.UpstashBackendProvider;
+    provides dev.ratelimit.spi.BackendProvider with
+            dev.ratelimit.upstash.internal.UpstashBackendProvider;
 }

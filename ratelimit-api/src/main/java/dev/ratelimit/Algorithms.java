@@ -1,6 +1,5 @@
 package dev.ratelimit;
 
-
 /**
  * The algorithms of docs/ALGORITHMS.md in Java, on a {@code long[]} holding {@link #SLOTS} values
  * per limit: the in-memory backend's decisions and the block cache's. The Lua scripts compute the
@@ -12,8 +11,7 @@ final class Algorithms {
     /** State slots per limit: fixed window (index, count), sliding window (index, count, previous count), token bucket (tat). */
     static final int SLOTS = 3;
 
-    private Algorithms() {
-    }
+    private Algorithms() {}
 
     /**
      * Decides a request for {@code permits} at {@code now} and, when every limit allows it and
@@ -46,7 +44,8 @@ final class Algorithms {
             long w = limit.windowMicros();
             long until = switch (limit.algorithm()) {
                 case FIXED_WINDOW -> state[o + 1] > 0 ? (state[o] + 1) * w : 0;
-                case SLIDING_WINDOW -> state[o + 1] > 0 ? (state[o] + 2) * w : state[o + 2] > 0 ? (state[o] + 1) * w : 0;
+                case SLIDING_WINDOW ->
+                    state[o + 1] > 0 ? (state[o] + 2) * w : state[o + 2] > 0 ? (state[o] + 1) * w : 0;
                 case TOKEN_BUCKET -> state[o];
             };
             at = Math.max(at, until);
@@ -96,8 +95,7 @@ final class Algorithms {
                     s[o + 1] = after;
                 }
                 long toBoundary = (i + 1) * w - now;
-                return Decision.ofLimit(policy, index, ok, q - after, after == 0 ? 0 : toBoundary,
-                        ok ? 0 : toBoundary);
+                return Decision.ofLimit(policy, index, ok, q - after, after == 0 ? 0 : toBoundary, ok ? 0 : toBoundary);
             }
             case SLIDING_WINDOW: {
                 long i = now / w;
@@ -113,7 +111,12 @@ final class Algorithms {
                     s[o + 2] = p;
                 }
                 long remaining = Math.max(0, q - estimate - (consume ? permits : 0));
-                return Decision.ofLimit(policy, index, ok, remaining, untilEstimateAtMost(0, after, p, e, w),
+                return Decision.ofLimit(
+                        policy,
+                        index,
+                        ok,
+                        remaining,
+                        untilEstimateAtMost(0, after, p, e, w),
                         ok ? 0 : untilEstimateAtMost(q - permits, c, p, e, w));
             }
             default: {

@@ -32,8 +32,7 @@ import java.util.concurrent.ConcurrentHashMap;
 final class BlockCache {
 
     /** A denial: what the backend answered at {@code atMicros} to a request for {@code permits}. */
-    private record Entry(long atMicros, long permits, Decision denial, long untilMicros) {
-    }
+    private record Entry(long atMicros, long permits, Decision denial, long untilMicros) {}
 
     private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
     private final int maxKeys;
@@ -125,12 +124,19 @@ final class BlockCache {
                 long elapsed = now - entry.atMicros;
                 // The estimate stands still until the denied request's retryAfter only when that
                 // request asked for one permit more than remained.
-                if (then.allowed() || entry.permits != then.remaining() + 1 || elapsed >= then.retryAfterMicros()
+                if (then.allowed()
+                        || entry.permits != then.remaining() + 1
+                        || elapsed >= then.retryAfterMicros()
                         || permits > entry.permits) {
                     return null;
                 }
                 boolean ok = permits <= then.remaining();
-                return Decision.ofLimit(policy, i, ok, then.remaining(), then.resetAfterMicros() - elapsed,
+                return Decision.ofLimit(
+                        policy,
+                        i,
+                        ok,
+                        then.remaining(),
+                        then.resetAfterMicros() - elapsed,
                         ok ? 0 : then.retryAfterMicros() - elapsed);
             }
         }

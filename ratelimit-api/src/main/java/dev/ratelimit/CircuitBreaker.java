@@ -35,6 +35,7 @@ final class CircuitBreaker {
 
     /** Outcomes of the last {@code window} calls, oldest first from {@code next}: 0 ok, 1 failed, 2 slow. */
     private final byte[] outcomes;
+
     private int next;
     private int failures;
     private int slow;
@@ -46,7 +47,12 @@ final class CircuitBreaker {
     private long intervalNanos;
     private boolean reconnected;
 
-    CircuitBreaker(String name, int window, int failuresToOpen, Duration openFor, LongSupplier nanoTime,
+    CircuitBreaker(
+            String name,
+            int window,
+            int failuresToOpen,
+            Duration openFor,
+            LongSupplier nanoTime,
             Transitions transitions) {
         this.name = name;
         this.window = window;

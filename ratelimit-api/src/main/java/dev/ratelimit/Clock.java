@@ -1,6 +1,5 @@
 package dev.ratelimit;
 
-
 /**
  * The time source of rate-limit decisions: the current time as an integer count of microseconds
  * since the Unix epoch.

@@ -21,11 +21,9 @@ final class Deadlines {
     private static final ConcurrentLinkedQueue<Watch> WATCHED = new ConcurrentLinkedQueue<>();
     private static final AtomicBoolean RUNNING = new AtomicBoolean();
 
-    private record Watch(CompletableFuture<?> call, long deadlineNanos) {
-    }
+    private record Watch(CompletableFuture<?> call, long deadlineNanos) {}
 
-    private Deadlines() {
-    }
+    private Deadlines() {}
 
     /** Fails {@code call} with a {@link TimeoutException} if it is not complete by {@code deadlineNanos}. */
     static void watch(CompletableFuture<?> call, long deadlineNanos) {
@@ -39,7 +37,7 @@ final class Deadlines {
 
     private static void sweep() {
         long idleSince = System.nanoTime();
-        for (;;) {
+        for (; ; ) {
             LockSupport.parkNanos(TICK_NANOS);
             long now = System.nanoTime();
             for (Iterator<Watch> it = WATCHED.iterator(); it.hasNext(); ) {

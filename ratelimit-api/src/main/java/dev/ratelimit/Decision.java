@@ -42,8 +42,16 @@ public final class Decision {
     private final String fallback;
     private final List<Decision> perLimit;
 
-    private Decision(Policy policy, int limitIndex, boolean allowed, long remaining, long resetAfterMicros,
-            long retryAfterMicros, Source source, String fallback, List<Decision> perLimit) {
+    private Decision(
+            Policy policy,
+            int limitIndex,
+            boolean allowed,
+            long remaining,
+            long resetAfterMicros,
+            long retryAfterMicros,
+            Source source,
+            String fallback,
+            List<Decision> perLimit) {
         this.policy = policy;
         this.limitIndex = limitIndex;
         this.allowed = allowed;
@@ -64,17 +72,26 @@ public final class Decision {
      * @param retryAfterMicros microseconds until the same request would be allowed; 0 when allowed
      * @throws IllegalArgumentException if a figure is out of range
      */
-    public static Decision ofLimit(Policy policy, int limitIndex, boolean allowed, long remaining,
-            long resetAfterMicros, long retryAfterMicros) {
+    public static Decision ofLimit(
+            Policy policy,
+            int limitIndex,
+            boolean allowed,
+            long remaining,
+            long resetAfterMicros,
+            long retryAfterMicros) {
         Objects.requireNonNull(policy, "policy");
-        if (limitIndex < 0 || limitIndex >= policy.limits().size() || remaining < 0 || resetAfterMicros < 0
-                || retryAfterMicros < 0 || (allowed && retryAfterMicros != 0)) {
+        if (limitIndex < 0
+                || limitIndex >= policy.limits().size()
+                || remaining < 0
+                || resetAfterMicros < 0
+                || retryAfterMicros < 0
+                || (allowed && retryAfterMicros != 0)) {
             throw new IllegalArgumentException("inconsistent decision for limit " + limitIndex + " of " + policy
                     + ": allowed=" + allowed + ", remaining=" + remaining + ", resetAfter=" + resetAfterMicros
                     + "µs, retryAfter=" + retryAfterMicros + "µs");
         }
-        return new Decision(policy, limitIndex, allowed, remaining, resetAfterMicros, retryAfterMicros,
-                Source.BACKEND, null, null);
+        return new Decision(
+                policy, limitIndex, allowed, remaining, resetAfterMicros, retryAfterMicros, Source.BACKEND, null, null);
     }
 
     /**
@@ -83,8 +100,8 @@ public final class Decision {
      */
     public static Decision combine(Policy policy, List<Decision> perLimit) {
         if (perLimit.size() != policy.limits().size()) {
-            throw new IllegalArgumentException("expected " + policy.limits().size() + " limit decisions for "
-                    + policy + ", got " + perLimit.size());
+            throw new IllegalArgumentException("expected " + policy.limits().size() + " limit decisions for " + policy
+                    + ", got " + perLimit.size());
         }
         if (perLimit.size() == 1) {
             return perLimit.get(0);
@@ -104,8 +121,8 @@ public final class Decision {
             reset = Math.max(reset, d.resetAfterMicros);
             retry = Math.max(retry, d.retryAfterMicros);
         }
-        return new Decision(policy, governing, allowed, remaining, reset, retry, Source.BACKEND, null,
-                List.copyOf(perLimit));
+        return new Decision(
+                policy, governing, allowed, remaining, reset, retry, Source.BACKEND, null, List.copyOf(perLimit));
     }
 
     /**
@@ -118,8 +135,8 @@ public final class Decision {
         if ((source == Source.FALLBACK) != (fallback != null)) {
             throw new IllegalArgumentException("a fallback name goes with Source.FALLBACK and only with it");
         }
-        return new Decision(policy, limitIndex, allowed, remaining, resetAfterMicros, retryAfterMicros, source,
-                fallback, perLimit);
+        return new Decision(
+                policy, limitIndex, allowed, remaining, resetAfterMicros, retryAfterMicros, source, fallback, perLimit);
     }
 
     long retryAfterMicros() {
@@ -187,9 +204,14 @@ public final class Decision {
     @Override
     public boolean equals(Object o) {
         return o instanceof Decision d
-                && allowed == d.allowed && limitIndex == d.limitIndex && remaining == d.remaining
-                && resetAfterMicros == d.resetAfterMicros && retryAfterMicros == d.retryAfterMicros
-                && source == d.source && Objects.equals(fallback, d.fallback) && policy.equals(d.policy)
+                && allowed == d.allowed
+                && limitIndex == d.limitIndex
+                && remaining == d.remaining
+                && resetAfterMicros == d.resetAfterMicros
+                && retryAfterMicros == d.retryAfterMicros
+                && source == d.source
+                && Objects.equals(fallback, d.fallback)
+                && policy.equals(d.policy)
                 && Objects.equals(perLimit, d.perLimit);
     }
 

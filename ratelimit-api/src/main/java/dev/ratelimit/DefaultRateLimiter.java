@@ -54,7 +54,12 @@ final class DefaultRateLimiter implements RateLimiter {
         }
 
         CircuitBreaker breaker(String breakerName) {
-            return new CircuitBreaker(breakerName, breakerWindow, breakerFailures, openFor, breakerNanos,
+            return new CircuitBreaker(
+                    breakerName,
+                    breakerWindow,
+                    breakerFailures,
+                    openFor,
+                    breakerNanos,
                     (b, from, to) -> breakerChanged(this, b, from, to));
         }
 
@@ -187,8 +192,8 @@ final class DefaultRateLimiter implements RateLimiter {
     }
 
     /** Asks backend {@code from}, and the ones after it while they fail, miss their budget or are skipped. */
-    private CompletableFuture<Decision> walk(String key, long permits, boolean consume, long start, int from,
-            Throwable failure) {
+    private CompletableFuture<Decision> walk(
+            String key, long permits, boolean consume, long start, int from, Throwable failure) {
         Throwable last = failure;
         for (int i = from; i < links.length; i++) {
             Link link = links[i];
@@ -198,7 +203,8 @@ final class DefaultRateLimiter implements RateLimiter {
                 continue;
             }
             if (link.memory != null) {
-                Decision d = consume ? link.memory.decide(key, policy, permits) : link.memory.peekNow(key, policy, permits);
+                Decision d =
+                        consume ? link.memory.decide(key, policy, permits) : link.memory.peekNow(key, policy, permits);
                 return CompletableFuture.completedFuture(answered(key, permits, consume, i, d));
             }
             long sent = System.nanoTime();
@@ -210,8 +216,10 @@ final class DefaultRateLimiter implements RateLimiter {
             int epoch = breaker.epoch();
             CompletableFuture<Decision> pending;
             try {
-                pending = (consume ? link.backend.evaluate(key, policy, permits)
-                        : link.backend.peek(key, policy, permits)).toCompletableFuture();
+                pending = (consume
+                                ? link.backend.evaluate(key, policy, permits)
+                                : link.backend.peek(key, policy, permits))
+                        .toCompletableFuture();
             } catch (RuntimeException e) {
                 breaker.record(epoch, true, false);
                 failed(link, i, e);
@@ -236,15 +244,16 @@ final class DefaultRateLimiter implements RateLimiter {
             }
             int index = i;
             return bounded.handle((d, f) -> {
-                if (f == null) {
-                    breaker.record(epoch, false, System.nanoTime() - sent > link.slowNanos);
-                    return CompletableFuture.completedFuture(answered(key, permits, consume, index, d));
-                }
-                Throwable cause = unwrap(f);
-                breaker.record(epoch, true, false);
-                failed(link, index, cause);
-                return walk(key, permits, consume, start, index + 1, cause);
-            }).thenCompose(Function.identity());
+                        if (f == null) {
+                            breaker.record(epoch, false, System.nanoTime() - sent > link.slowNanos);
+                            return CompletableFuture.completedFuture(answered(key, permits, consume, index, d));
+                        }
+                        Throwable cause = unwrap(f);
+                        breaker.record(epoch, true, false);
+                        failed(link, index, cause);
+                        return walk(key, permits, consume, start, index + 1, cause);
+                    })
+                    .thenCompose(Function.identity());
         }
         return CompletableFuture.completedFuture(failurePolicy(permits));
     }
@@ -279,7 +288,8 @@ final class DefaultRateLimiter implements RateLimiter {
             breaker.probed(epoch, false);
             return;
         }
-        probe.copy().orTimeout(Math.max(link.deadlineNanos, 1), TimeUnit.NANOSECONDS)
+        probe.copy()
+                .orTimeout(Math.max(link.deadlineNanos, 1), TimeUnit.NANOSECONDS)
                 .whenComplete((decision, failure) -> breaker.probed(epoch, failure == null));
     }
 
@@ -303,7 +313,9 @@ final class DefaultRateLimiter implements RateLimiter {
         RuntimeException first = null;
         for (Link link : links) {
             try {
-                link.backend.reset(key, policy).toCompletableFuture()
+                link.backend
+                        .reset(key, policy)
+                        .toCompletableFuture()
                         .get(Math.max(link.deadlineNanos, deadlineNanos), TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -341,7 +353,8 @@ final class DefaultRateLimiter implements RateLimiter {
 
     private void check(String key, long permits) {
         if (key == null || key.isEmpty()) {
-            throw new IllegalArgumentException("key must be a non-empty string; got " + (key == null ? "null" : "\"\""));
+            throw new IllegalArgumentException(
+                    "key must be a non-empty string; got " + (key == null ? "null" : "\"\""));
         }
         policy.checkPermits(permits);
     }
@@ -351,8 +364,8 @@ final class DefaultRateLimiter implements RateLimiter {
         List<Decision> each = new ArrayList<>(policy.limits().size());
         for (int i = 0; i < policy.limits().size(); i++) {
             long capacity = policy.limits().get(i).capacity();
-            each.add(Decision.ofLimit(policy, i, open, open ? capacity - permits : 0, 0,
-                    open ? 0 : failClosedRetryMicros));
+            each.add(Decision.ofLimit(
+                    policy, i, open, open ? capacity - permits : 0, 0, open ? 0 : failClosedRetryMicros));
         }
         return Decision.combine(policy, each)
                 .withSource(open ? Decision.Source.FAIL_OPEN : Decision.Source.FAIL_CLOSED, null);

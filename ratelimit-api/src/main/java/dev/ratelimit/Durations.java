@@ -7,8 +7,7 @@ import java.util.Objects;
 /** Microsecond time as the library counts it, to and from {@code java.time}, and duration checks. */
 final class Durations {
 
-    private Durations() {
-    }
+    private Durations() {}
 
     /** {@code micros} microseconds as a {@link Duration}. */
     static Duration ofMicros(long micros) {

@@ -16,8 +16,7 @@ import java.util.List;
  */
 final class EmailScripts {
 
-    private EmailScripts() {
-    }
+    private EmailScripts() {}
 
     /** {@code KEYS} of every email script: the index, then the records. */
     static String[] keys(String prefix) {
@@ -31,8 +30,11 @@ final class EmailScripts {
      * @param nowMicros the capture time, or negative for the server's clock
      */
     static String[] addArgs(EmailAddress email, String source, long nowMicros) {
-        return new String[] {email.identity(), email.address() + "\t" + (source == null ? "" : source),
-                nowMicros < 0 ? "" : Long.toString(nowMicros)};
+        return new String[] {
+            email.identity(),
+            email.address() + "\t" + (source == null ? "" : source),
+            nowMicros < 0 ? "" : Long.toString(nowMicros)
+        };
     }
 
     /**
@@ -88,7 +90,6 @@ final class EmailScripts {
             throw new IllegalStateException("malformed email record in the store");
         }
         long micros = Long.parseLong(parts[0]);
-        return new EmailRecord(parts[1], parts[2].isEmpty() ? null : parts[2],
-                Durations.instant(micros));
+        return new EmailRecord(parts[1], parts[2].isEmpty() ? null : parts[2], Durations.instant(micros));
     }
 }

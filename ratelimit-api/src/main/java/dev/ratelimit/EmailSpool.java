@@ -18,8 +18,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Predicate;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import java.util.zip.CRC32;
 import org.slf4j.Logger;
@@ -32,15 +32,14 @@ import org.slf4j.LoggerFactory;
  * commit). Delivery takes the file aside ({@link #takeForDelivery}) so that appends go on into a
  * fresh one; a crash during delivery leaves the taken file, which the next start delivers again
  * (adding is idempotent). A line that fails its checksum (a torn write, a corrupted disk) is
- * reported and skipped. 
+ * reported and skipped.
  */
 final class EmailSpool {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmailSpool.class);
 
     /** One spooled address. */
-    record Entry(String address, String source, Instant capturedAt) {
-    }
+    record Entry(String address, String source, Instant capturedAt) {}
 
     private final Path file;
     private final Object writeLock = new Object();
@@ -63,7 +62,9 @@ final class EmailSpool {
     }
 
     private FileChannel open() throws IOException {
-        return FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND),
+        return FileChannel.open(
+                file,
+                Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND),
                 ownerOnly(OWNER_READ_WRITE));
     }
 
@@ -118,10 +119,12 @@ final class EmailSpool {
             return false;
         }
         Path temporary = path.resolveSibling(path.getFileName() + ".erasing");
-        try (FileChannel out = FileChannel.open(temporary, Set.of(StandardOpenOption.CREATE,
-                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE), ownerOnly(OWNER_READ_WRITE))) {
-            ByteBuffer bytes = ByteBuffer.wrap((kept.isEmpty() ? "" : String.join("\n", kept) + "\n")
-                    .getBytes(StandardCharsets.UTF_8));
+        try (FileChannel out = FileChannel.open(
+                temporary,
+                Set.of(StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE),
+                ownerOnly(OWNER_READ_WRITE))) {
+            ByteBuffer bytes = ByteBuffer.wrap(
+                    (kept.isEmpty() ? "" : String.join("\n", kept) + "\n").getBytes(StandardCharsets.UTF_8));
             while (bytes.hasRemaining()) {
                 out.write(bytes);
             }
@@ -144,9 +147,11 @@ final class EmailSpool {
         String prefix = file.getFileName() + ".delivering-";
         try (Stream<Path> siblings = Files.list(file.getParent())) {
             return siblings.filter(p -> {
-                String name = p.getFileName().toString();
-                return name.startsWith(prefix) && !name.endsWith(".erasing");
-            }).sorted().toList();
+                        String name = p.getFileName().toString();
+                        return name.startsWith(prefix) && !name.endsWith(".erasing");
+                    })
+                    .sorted()
+                    .toList();
         }
     }
 
@@ -199,8 +204,8 @@ final class EmailSpool {
                     channel.force(false);
                     flushed.accumulateAndGet(written.get(), Math::max);
                     channel.close();
-                    Path taken = file.resolveSibling(file.getFileName() + ".delivering-" + System.currentTimeMillis()
-                            + "-" + (++takes));
+                    Path taken = file.resolveSibling(
+                            file.getFileName() + ".delivering-" + System.currentTimeMillis() + "-" + (++takes));
                     Files.move(file, taken, StandardCopyOption.ATOMIC_MOVE);
                     channel = open();
                 }
@@ -306,8 +311,7 @@ final class EmailSpool {
         }
         try {
             long micros = Long.parseLong(fields[1]);
-            return new Entry(fields[2], fields[3].isEmpty() ? null : fields[3],
-                    Durations.instant(micros));
+            return new Entry(fields[2], fields[3].isEmpty() ? null : fields[3], Durations.instant(micros));
         } catch (NumberFormatException e) {
             return null;
         }

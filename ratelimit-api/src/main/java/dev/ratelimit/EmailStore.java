@@ -85,9 +85,12 @@ public interface EmailStore extends AutoCloseable {
         do {
             EmailPage page = page(cursor, 500);
             for (EmailRecord r : page.records()) {
-                out.append(Csv.field(r.address())).append(',')
-                        .append(r.source() == null ? "" : Csv.field(r.source())).append(',')
-                        .append(DateTimeFormatter.ISO_INSTANT.format(r.capturedAt())).append("\r\n");
+                out.append(Csv.field(r.address()))
+                        .append(',')
+                        .append(r.source() == null ? "" : Csv.field(r.source()))
+                        .append(',')
+                        .append(DateTimeFormatter.ISO_INSTANT.format(r.capturedAt()))
+                        .append("\r\n");
             }
             cursor = page.nextCursor();
         } while (cursor != null);
@@ -103,8 +106,7 @@ public interface EmailStore extends AutoCloseable {
 
     /** Releases connections; idempotent. */
     @Override
-    default void close() {
-    }
+    default void close() {}
 
     /**
      * The store wired from the environment: Redis from {@code REDIS_URL}, then Upstash from
@@ -209,8 +211,7 @@ public interface EmailStore extends AutoCloseable {
 
 final class Csv {
 
-    private Csv() {
-    }
+    private Csv() {}
 
     static String field(String value) {
         String v = value;

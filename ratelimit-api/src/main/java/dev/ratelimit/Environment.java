@@ -31,8 +31,7 @@ final class Environment {
 
     private static final Map<BackendProvider.Server, Shared> CONNECTIONS = new HashMap<>();
 
-    private Environment() {
-    }
+    private Environment() {}
 
     private static final class Shared {
         final ScriptTransport transport;
@@ -79,7 +78,8 @@ final class Environment {
     /** Holds a connection to every server the environment configures, in fallback order. */
     static List<Lease> connect(UnaryOperator<String> env) {
         List<BackendProvider> providers = new ArrayList<>();
-        ServiceLoader.load(BackendProvider.class, Environment.class.getClassLoader()).forEach(providers::add);
+        ServiceLoader.load(BackendProvider.class, Environment.class.getClassLoader())
+                .forEach(providers::add);
         providers.sort(Comparator.comparingInt(BackendProvider::order));
         List<BackendProvider.Server> servers = new ArrayList<>();
         for (BackendProvider provider : providers) {
@@ -120,8 +120,11 @@ final class Environment {
                 try {
                     lease.transport.awaitConnection(timeout);
                 } catch (IllegalStateException e) {
-                    LOG.warn("{} did not answer within {} ms; starting without it: {}", lease.described,
-                            timeout.toMillis(), e.getMessage());
+                    LOG.warn(
+                            "{} did not answer within {} ms; starting without it: {}",
+                            lease.described,
+                            timeout.toMillis(),
+                            e.getMessage());
                 }
             }));
         }
@@ -131,8 +134,10 @@ final class Environment {
     /** Logs the chain a limiter from the environment uses. */
     static void logLimiter(Policy policy, List<Lease> leases, boolean memory) {
         if (leases.isEmpty()) {
-            LOG.info("rate limits for '{}': no REDIS_URL or UPSTASH_REDIS_REST_URL/TOKEN set, so counted in this "
-                    + "JVM's memory only", policy.name());
+            LOG.info(
+                    "rate limits for '{}': no REDIS_URL or UPSTASH_REDIS_REST_URL/TOKEN set, so counted in this "
+                            + "JVM's memory only",
+                    policy.name());
         } else {
             List<String> names = new ArrayList<>();
             leases.forEach(lease -> names.add(lease.described));

@@ -32,6 +32,7 @@ final class FailoverEmailStore implements EmailStore {
     private final AtomicBoolean delivering = new AtomicBoolean();
     /** Held by a delivery run and by an erasure, so an erased address is never delivered after it. */
     private final Object spoolLock = new Object();
+
     private final List<AutoCloseable> owned;
 
     FailoverEmailStore(List<EmailStore> stores, Path spoolFile, Duration deliveryInterval) {
@@ -39,18 +40,20 @@ final class FailoverEmailStore implements EmailStore {
     }
 
     /** As above, closing {@code owned} after the stores. */
-    FailoverEmailStore(List<EmailStore> stores, Path spoolFile, Duration deliveryInterval,
-            List<? extends AutoCloseable> owned) {
+    FailoverEmailStore(
+            List<EmailStore> stores, Path spoolFile, Duration deliveryInterval, List<? extends AutoCloseable> owned) {
         if (stores.isEmpty()) {
             throw new IllegalArgumentException("a failover store needs at least one store");
         }
         this.stores = List.copyOf(stores);
         this.owned = List.copyOf(owned);
         for (EmailStore store : this.stores) {
-            breakers.add(new CircuitBreaker(store.toString(), 3, 3, Duration.ofSeconds(1), System::nanoTime,
-                    (name, from, to) -> {
+            breakers.add(new CircuitBreaker(
+                    store.toString(), 3, 3, Duration.ofSeconds(1), System::nanoTime, (name, from, to) -> {
                         if (to == BreakerState.OPEN) {
-                            LOG.warn("email store {} failed repeatedly; addresses go to the next store or the spool", name);
+                            LOG.warn(
+                                    "email store {} failed repeatedly; addresses go to the next store or the spool",
+                                    name);
                         } else if (to == BreakerState.CLOSED) {
                             LOG.info("email store {} accepts writes again", name);
                         }
@@ -140,7 +143,8 @@ final class FailoverEmailStore implements EmailStore {
     public boolean remove(String address) {
         String identity = EmailAddress.parse(address).identity();
         synchronized (spoolLock) {
-            boolean removed = spool.erase(entry -> EmailAddress.parse(entry.address()).identity().equals(identity));
+            boolean removed = spool.erase(
+                    entry -> EmailAddress.parse(entry.address()).identity().equals(identity));
             List<String> unreachable = new ArrayList<>();
             for (EmailStore store : stores) {
                 try {
@@ -151,8 +155,11 @@ final class FailoverEmailStore implements EmailStore {
                 }
             }
             if (!unreachable.isEmpty()) {
-                throw new EmailStoreException("the address is erased from the spool" + (unreachable.size() < stores.size()
-                        ? " and some stores" : "") + ", but not from " + unreachable + ", which could not be reached", null);
+                throw new EmailStoreException(
+                        "the address is erased from the spool"
+                                + (unreachable.size() < stores.size() ? " and some stores" : "") + ", but not from "
+                                + unreachable + ", which could not be reached",
+                        null);
             }
             return removed;
         }
@@ -202,7 +209,9 @@ final class FailoverEmailStore implements EmailStore {
             }
             EmailSpool.delivered(taken);
             if (done > 0) {
-                LOG.info("delivered {} spooled email addresses{}", done,
+                LOG.info(
+                        "delivered {} spooled email addresses{}",
+                        done,
                         done < entries.size() ? "; " + (entries.size() - done) + " wait for the next attempt" : "");
             }
             if (done < entries.size()) {

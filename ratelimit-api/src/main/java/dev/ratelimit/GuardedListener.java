@@ -15,7 +15,8 @@ final class GuardedListener implements RateLimitListener {
     }
 
     static RateLimitListener of(RateLimitListener listener) {
-        return listener == RateLimitListener.NONE || listener instanceof GuardedListener ? listener
+        return listener == RateLimitListener.NONE || listener instanceof GuardedListener
+                ? listener
                 : new GuardedListener(listener);
     }
 

@@ -74,7 +74,7 @@ final class InMemoryBackend implements RateLimitBackend {
         String k = Keys.bounded(key);
         policy.checkPermits(permits);
         ConcurrentHashMap<String, Entry> table = table(policy);
-        for (;;) {
+        for (; ; ) {
             Entry entry = table.get(k);
             if (entry == null) {
                 if (permits == 0) {
@@ -84,7 +84,7 @@ final class InMemoryBackend implements RateLimitBackend {
             }
             long[] current = entry.state;
             if (current == REMOVED) {
-                table.remove(k, entry);   // help the remover; the next look-up finds the live entry
+                table.remove(k, entry); // help the remover; the next look-up finds the live entry
                 continue;
             }
             // The time is read after the state, so it is never older than the time of the decision
@@ -133,7 +133,7 @@ final class InMemoryBackend implements RateLimitBackend {
         sweep(now);
         reserve(now);
         long[] state = fresh(policy);
-        state[state.length - 1] = Long.MAX_VALUE;   // not swept before its first decision
+        state[state.length - 1] = Long.MAX_VALUE; // not swept before its first decision
         Entry fresh = new Entry(table, key, state);
         Entry existing = table.putIfAbsent(key, fresh);
         if (existing != null) {
@@ -157,7 +157,7 @@ final class InMemoryBackend implements RateLimitBackend {
     }
 
     private void reserve(long now) {
-        for (;;) {
+        for (; ; ) {
             int n = size.get();
             if (n < maxKeys) {
                 if (size.compareAndSet(n, n + 1)) {
@@ -198,7 +198,7 @@ final class InMemoryBackend implements RateLimitBackend {
 
     /** Returns true when the entry is gone from the map (it expired now, or was removed before). */
     private boolean dropIfExpired(Entry entry, long now) {
-        for (;;) {
+        for (; ; ) {
             long[] state = entry.state;
             if (state == REMOVED) {
                 return true;
@@ -214,7 +214,7 @@ final class InMemoryBackend implements RateLimitBackend {
     }
 
     private void remove(Entry entry) {
-        for (;;) {
+        for (; ; ) {
             long[] state = entry.state;
             if (state == REMOVED) {
                 return;

@@ -1,9 +1,9 @@
 package dev.ratelimit;
 
-import dev.ratelimit.email.EmailRecord;
-import dev.ratelimit.email.EmailPage;
-import dev.ratelimit.email.EmailAddress;
 import dev.ratelimit.email.AddResult;
+import dev.ratelimit.email.EmailAddress;
+import dev.ratelimit.email.EmailPage;
+import dev.ratelimit.email.EmailRecord;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -19,8 +19,7 @@ import java.util.TreeMap;
  */
 final class InMemoryEmailStore implements EmailStore {
 
-    private record Entry(long position, EmailRecord record) {
-    }
+    private record Entry(long position, EmailRecord record) {}
 
     private final Clock clock;
     private final Map<String, Entry> byIdentity = new HashMap<>();
@@ -33,10 +32,8 @@ final class InMemoryEmailStore implements EmailStore {
     @Override
     public AddResult add(String address, String source, Instant capturedAt) {
         EmailAddress email = EmailAddress.parse(address);
-        long now = capturedAt == null ? clock.nowMicros()
-                : Durations.micros(capturedAt);
-        EmailRecord record = new EmailRecord(email.address(), source,
-                Durations.instant(now));
+        long now = capturedAt == null ? clock.nowMicros() : Durations.micros(capturedAt);
+        EmailRecord record = new EmailRecord(email.address(), source, Durations.instant(now));
         synchronized (this) {
             if (byIdentity.containsKey(email.identity())) {
                 return AddResult.ALREADY_PRESENT;

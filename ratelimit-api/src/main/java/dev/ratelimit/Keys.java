@@ -10,8 +10,7 @@ final class Keys {
 
     static final int MAX_KEY_BYTES = 256;
 
-    private Keys() {
-    }
+    private Keys() {}
 
     /**
      * Checks {@code key} and returns the form a backend stores.
@@ -42,7 +41,9 @@ final class Keys {
 
     private static String digest(byte[] bytes) {
         try {
-            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+            return "sha256:"
+                    + HexFormat.of()
+                            .formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java platform has SHA-256", e);
         }

@@ -71,13 +71,14 @@ public final class Limit {
      */
     public static Limit of(long permits, Duration window) {
         Objects.requireNonNull(window, "window");
-        if (window.isZero() || window.isNegative() || window.getNano() % 1_000 != 0
+        if (window.isZero()
+                || window.isNegative()
+                || window.getNano() % 1_000 != 0
                 || window.compareTo(Duration.ofDays(366)) > 0) {
             throw new IllegalArgumentException(
                     "window must be a positive whole number of microseconds, at most 366 days; got " + window);
         }
-        return new Limit(permits, Durations.micros(window),
-                Algorithm.FIXED_WINDOW, permits);
+        return new Limit(permits, Durations.micros(window), Algorithm.FIXED_WINDOW, permits);
     }
 
     /** {@code permits} per second, fixed window. */
@@ -177,10 +178,9 @@ public final class Limit {
         if (burst < 1) {
             throw new IllegalArgumentException("burst must be at least 1; got " + burst);
         }
-        if (algorithm == Algorithm.SLIDING_WINDOW
-                && permits + 1 > (TWO_TO_53 - 1) / windowMicros) {
-            throw new IllegalArgumentException("a sliding window needs (permits + 1) × window(µs) < 2^53; "
-                    + permits + " per " + window() + " exceeds it: use a token bucket or a shorter window");
+        if (algorithm == Algorithm.SLIDING_WINDOW && permits + 1 > (TWO_TO_53 - 1) / windowMicros) {
+            throw new IllegalArgumentException("a sliding window needs (permits + 1) × window(µs) < 2^53; " + permits
+                    + " per " + window() + " exceeds it: use a token bucket or a shorter window");
         }
         if (algorithm == Algorithm.TOKEN_BUCKET && burst > TWO_TO_50 / emissionIntervalMicros()) {
             throw new IllegalArgumentException("a token bucket needs burst × ceil(window(µs) / permits) <= 2^50; burst "

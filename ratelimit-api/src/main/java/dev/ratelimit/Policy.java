@@ -97,8 +97,8 @@ public final class Policy {
             for (int i = 0; i < limits.size(); i++) {
                 Limit limit = limits.get(i);
                 if (permits > limit.capacity()) {
-                    throw new IllegalArgumentException("permits " + permits + " exceed the capacity "
-                            + limit.capacity() + " of limit " + i + " (" + limit + ") of policy '" + name + "'");
+                    throw new IllegalArgumentException("permits " + permits + " exceed the capacity " + limit.capacity()
+                            + " of limit " + i + " (" + limit + ") of policy '" + name + "'");
                 }
             }
         }
@@ -106,8 +106,11 @@ public final class Policy {
 
     @Override
     public boolean equals(Object o) {
-        return o == this || o instanceof Policy other && hash == other.hash
-                && name.equals(other.name) && limits.equals(other.limits);
+        return o == this
+                || o instanceof Policy other
+                        && hash == other.hash
+                        && name.equals(other.name)
+                        && limits.equals(other.limits);
     }
 
     @Override
@@ -119,5 +122,4 @@ public final class Policy {
     public String toString() {
         return "Policy[" + name + ": " + limits + "]";
     }
-
 }

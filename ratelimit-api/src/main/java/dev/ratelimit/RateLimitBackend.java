@@ -71,13 +71,12 @@ public interface RateLimitBackend extends AutoCloseable {
      * it. The default never calls it.
      */
     default AutoCloseable whenConnected(java.util.function.Consumer<Object> listener) {
-        return () -> { };
+        return () -> {};
     }
 
     /** Releases what the backend holds; idempotent. The default does nothing. */
     @Override
-    default void close() {
-    }
+    default void close() {}
 
     /** An in-memory backend on the system clock tracking at most 100,000 keys; see {@link #inMemory(Clock, int)}. */
     static RateLimitBackend inMemory() {

@@ -11,8 +11,7 @@ package dev.ratelimit;
 public interface RateLimitListener {
 
     /** A listener that ignores every event. */
-    RateLimitListener NONE = new RateLimitListener() {
-    };
+    RateLimitListener NONE = new RateLimitListener() {};
 
     /**
      * A request ({@code tryAcquire} or {@code tryAcquireAsync}, not a peek) was decided: allowed or
@@ -20,8 +19,7 @@ public interface RateLimitListener {
      *
      * @param elapsedNanos how long the decision took, from the call to its answer
      */
-    default void onDecision(String key, Decision decision, long elapsedNanos) {
-    }
+    default void onDecision(String key, Decision decision, long elapsedNanos) {}
 
     /**
      * A backend failed or missed the deadline; the decision was passed to the next fallback or the
@@ -30,8 +28,7 @@ public interface RateLimitListener {
      * @param backend the backend's name
      * @param failure what went wrong (a {@link java.util.concurrent.TimeoutException} for a missed deadline)
      */
-    default void onBackendFailure(String backend, Throwable failure) {
-    }
+    default void onBackendFailure(String backend, Throwable failure) {}
 
     /**
      * A fallback answered because the backends before it failed, missed the deadline or had their
@@ -39,10 +36,8 @@ public interface RateLimitListener {
      *
      * @param fallback the name of the backend that answered
      */
-    default void onFallback(String key, String fallback) {
-    }
+    default void onFallback(String key, String fallback) {}
 
     /** A backend's circuit breaker changed state. */
-    default void onBreakerStateChange(String backend, BreakerState from, BreakerState to) {
-    }
+    default void onBreakerStateChange(String backend, BreakerState from, BreakerState to) {}
 }

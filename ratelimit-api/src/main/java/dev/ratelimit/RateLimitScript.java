@@ -79,8 +79,11 @@ final class RateLimitScript {
      */
     static String checkPrefix(String prefix) {
         Objects.requireNonNull(prefix, "prefix");
-        if (prefix.isEmpty() || prefix.length() > 64 || prefix.chars().anyMatch(
-                c -> c == '{' || c == '}' || Character.isISOControl(c) || Character.isWhitespace(c))) {
+        if (prefix.isEmpty()
+                || prefix.length() > 64
+                || prefix.chars()
+                        .anyMatch(
+                                c -> c == '{' || c == '}' || Character.isISOControl(c) || Character.isWhitespace(c))) {
             throw new IllegalArgumentException("a key prefix has 1 to 64 characters and no braces, "
                     + "whitespace or control characters; got \"" + Checks.printable(prefix) + "\"");
         }
@@ -146,8 +149,8 @@ final class RateLimitScript {
     Decision decode(List<?> reply) {
         int limits = keySuffixes.length;
         if (reply == null || reply.size() != 4 * limits) {
-            throw new IllegalStateException("unexpected reply to the rate-limit script for " + policy.name()
-                    + ": " + (reply == null ? "null" : reply.size() + " elements"));
+            throw new IllegalStateException("unexpected reply to the rate-limit script for " + policy.name() + ": "
+                    + (reply == null ? "null" : reply.size() + " elements"));
         }
         if (limits == 1) {
             return limit(reply, 0);
@@ -161,8 +164,13 @@ final class RateLimitScript {
 
     private Decision limit(List<?> reply, int j) {
         int o = 4 * j;
-        return Decision.ofLimit(policy, j, number(reply.get(o)) == 1, number(reply.get(o + 1)),
-                number(reply.get(o + 2)), number(reply.get(o + 3)));
+        return Decision.ofLimit(
+                policy,
+                j,
+                number(reply.get(o)) == 1,
+                number(reply.get(o + 1)),
+                number(reply.get(o + 2)),
+                number(reply.get(o + 3)));
     }
 
     private static long number(Object value) {

@@ -156,8 +156,7 @@ public interface RateLimiter extends AutoCloseable {
         int blockCacheKeys = 10_000;
         private final Options set = new Options("RateLimiter.builder()");
 
-        Builder() {
-        }
+        Builder() {}
 
         /** The policy to enforce (required). */
         public Builder policy(Policy policy) {
@@ -217,8 +216,8 @@ public interface RateLimiter extends AutoCloseable {
          */
         public Builder awaitConnection(Duration timeout) {
             set.once("awaitConnection");
-            this.awaitConnection = Durations.between(timeout, "awaitConnection", Duration.ofMillis(1),
-                    Duration.ofMinutes(10));
+            this.awaitConnection =
+                    Durations.between(timeout, "awaitConnection", Duration.ofMillis(1), Duration.ofMinutes(10));
             return this;
         }
 
@@ -272,8 +271,8 @@ public interface RateLimiter extends AutoCloseable {
         public Builder circuitBreaker(int failures, int window, Duration openFor) {
             set.once("circuitBreaker");
             if (failures < 1 || window < failures || window > 1000) {
-                throw new IllegalArgumentException("circuitBreaker needs 1 <= failures <= window <= 1000; got "
-                        + failures + " of " + window);
+                throw new IllegalArgumentException(
+                        "circuitBreaker needs 1 <= failures <= window <= 1000; got " + failures + " of " + window);
             }
             this.breakerFailures = failures;
             this.breakerWindow = window;
@@ -314,8 +313,8 @@ public interface RateLimiter extends AutoCloseable {
                 throw new IllegalStateException("a RateLimiter needs a policy: call policy(...)");
             }
             if (environment != null && (backend != null || !fallbacks.isEmpty())) {
-                throw new IllegalStateException("fromEnvironment() chooses the backends: do not also call backend(...) "
-                        + "or fallback(...)");
+                throw new IllegalStateException(
+                        "fromEnvironment() chooses the backends: do not also call backend(...) " + "or fallback(...)");
             }
             if (awaitConnection != null && environment == null) {
                 throw new IllegalStateException("awaitConnection(...) goes with fromEnvironment()");

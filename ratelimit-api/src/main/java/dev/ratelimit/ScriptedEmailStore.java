@@ -40,12 +40,18 @@ final class ScriptedEmailStore implements EmailStore {
 
     @Override
     public boolean contains(String address) {
-        return number(await(Scripts.EMAIL_CONTAINS, new String[] {EmailAddress.parse(address).identity()})) == 1;
+        return number(await(
+                        Scripts.EMAIL_CONTAINS,
+                        new String[] {EmailAddress.parse(address).identity()}))
+                == 1;
     }
 
     @Override
     public boolean remove(String address) {
-        return number(await(Scripts.EMAIL_REMOVE, new String[] {EmailAddress.parse(address).identity()})) == 1;
+        return number(await(
+                        Scripts.EMAIL_REMOVE,
+                        new String[] {EmailAddress.parse(address).identity()}))
+                == 1;
     }
 
     @Override
@@ -68,11 +74,13 @@ final class ScriptedEmailStore implements EmailStore {
             throw new EmailStoreException("interrupted during " + script.name(), e);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
-            throw new EmailStoreException(script.name() + " failed on " + transport.describe() + ": "
-                    + cause.getMessage(), cause);
+            throw new EmailStoreException(
+                    script.name() + " failed on " + transport.describe() + ": " + cause.getMessage(), cause);
         } catch (TimeoutException e) {
-            throw new EmailStoreException(transport.describe() + " did not answer " + script.name() + " within "
-                    + Duration.ofNanos(timeoutNanos).toMillis() + " ms", e);
+            throw new EmailStoreException(
+                    transport.describe() + " did not answer " + script.name() + " within "
+                            + Duration.ofNanos(timeoutNanos).toMillis() + " ms",
+                    e);
         }
     }
 
@@ -80,8 +88,10 @@ final class ScriptedEmailStore implements EmailStore {
         if (reply instanceof Number n) {
             return n.longValue();
         }
-        throw new EmailStoreException("expected an integer reply, got "
-                + (reply == null ? "nil" : reply.getClass().getSimpleName()), null);
+        throw new EmailStoreException(
+                "expected an integer reply, got "
+                        + (reply == null ? "nil" : reply.getClass().getSimpleName()),
+                null);
     }
 
     @Override

@@ -14,8 +14,8 @@ import java.nio.charset.StandardCharsets;
 final class Scripts {
 
     /** One rate-limit decision; see {@link RateLimitScript}. */
-    static final Script RATE_LIMIT = load("rate_limit", Script.Reply.ARRAY,
-            "lib", "fixed_window", "sliding_window", "token_bucket", "rate_limit");
+    static final Script RATE_LIMIT = load(
+            "rate_limit", Script.Reply.ARRAY, "lib", "fixed_window", "sliding_window", "token_bucket", "rate_limit");
     /** Deletes a caller's state keys. */
     static final Script RESET = load("reset", Script.Reply.INTEGER, "reset");
     /** Adds an address if its identity is new; see {@link EmailScripts}. */
@@ -29,8 +29,7 @@ final class Scripts {
     /** One page of addresses in capture order. */
     static final Script EMAIL_PAGE = load("email_page", Script.Reply.ARRAY, "lib", "email_page");
 
-    private Scripts() {
-    }
+    private Scripts() {}
 
     private static Script load(String name, Script.Reply reply, String... files) {
         StringBuilder source = new StringBuilder();
@@ -39,7 +38,8 @@ final class Scripts {
                 if (in == null) {
                     throw new IllegalStateException("missing script resource " + file + ".lua");
                 }
-                source.append(new String(in.readAllBytes(), StandardCharsets.UTF_8)).append('\n');
+                source.append(new String(in.readAllBytes(), StandardCharsets.UTF_8))
+                        .append('\n');
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

@@ -43,7 +43,11 @@ class BlockCacheTest {
     };
 
     private RateLimiter limiter(Policy policy) {
-        return RateLimiter.builder().policy(policy).backend(counted).clock(clock).build();
+        return RateLimiter.builder()
+                .policy(policy)
+                .backend(counted)
+                .clock(clock)
+                .build();
     }
 
     /** What the backend itself says a request for {@code permits} would get now. */
@@ -51,20 +55,21 @@ class BlockCacheTest {
         return memory.peek(key, policy, permits).toCompletableFuture().join();
     }
 
-
     private void assertExact(Decision answer, Policy policy, String key, long permits) {
         Decision truth = truth(policy, key, permits);
         assertThat(answer.allowed()).isEqualTo(truth.allowed());
         assertThat(answer.remaining()).isEqualTo(truth.remaining());
         assertThat(answer.retryAfter()).isEqualTo(truth.retryAfter());
         assertThat(answer.resetAfter()).isEqualTo(truth.resetAfter());
-        assertThat(answer.perLimit()).extracting(Decision::remaining)
+        assertThat(answer.perLimit())
+                .extracting(Decision::remaining)
                 .isEqualTo(truth.perLimit().stream().map(Decision::remaining).toList());
     }
 
     @Test
     void aLargerRequestThanTheDeniedOne_getsItsOwnExactRetryAfter() {
-        Policy policy = Policy.of("bucket", Limit.of(3, Duration.ofSeconds(1)).tokenBucket().burst(5));
+        Policy policy = Policy.of(
+                "bucket", Limit.of(3, Duration.ofSeconds(1)).tokenBucket().burst(5));
         RateLimiter limiter = limiter(policy);
         assertThat(limiter.tryAcquire("k", 4).allowed()).isTrue();
         clock.advanceMicros(1);
@@ -94,7 +99,8 @@ class BlockCacheTest {
 
     @Test
     void slidingWindow_theCacheNeverAnswersWithAFrozenEstimate() {
-        Policy policy = Policy.of("sliding", Limit.of(10, Duration.ofSeconds(100)).slidingWindow());
+        Policy policy =
+                Policy.of("sliding", Limit.of(10, Duration.ofSeconds(100)).slidingWindow());
         RateLimiter limiter = limiter(policy);
         clock.advanceMicros(100_000_000L - clock.nowMicros() % 100_000_000L);
         limiter.tryAcquire("k", 10);
@@ -112,7 +118,8 @@ class BlockCacheTest {
 
     @Test
     void aFloodOnADeniedKey_costsTheBackendNothing_andEveryAnswerIsExact() {
-        Policy policy = Policy.of("flood", Limit.perHour(5), Limit.of(2, Duration.ofSeconds(10)).tokenBucket());
+        Policy policy = Policy.of(
+                "flood", Limit.perHour(5), Limit.of(2, Duration.ofSeconds(10)).tokenBucket());
         RateLimiter limiter = limiter(policy);
         limiter.tryAcquire("k", 2);
         assertThat(limiter.tryAcquire("k").allowed()).isFalse();
@@ -126,7 +133,9 @@ class BlockCacheTest {
         }
         assertThat(backendCalls.get()).isEqualTo(callsAfterTheDenial);
         clock.advance(Duration.ofSeconds(1));
-        assertThat(limiter.tryAcquire("k").allowed()).as("allowed once the bucket has a token").isTrue();
+        assertThat(limiter.tryAcquire("k").allowed())
+                .as("allowed once the bucket has a token")
+                .isTrue();
     }
 
     @Test

@@ -38,8 +38,11 @@ class ConcurrencyTest {
     @ParameterizedTest
     @EnumSource(Limit.Algorithm.class)
     void multiLimitPolicy_underContention_consumesEveryLimitTogether(Limit.Algorithm algorithm) throws Exception {
-        Policy policy = Policy.of("multi", Limit.of(700, Duration.ofMinutes(1)).with(algorithm),
-                Limit.of(1_000, Duration.ofHours(1)).tokenBucket(), Limit.of(900, Duration.ofDays(1)).slidingWindow());
+        Policy policy = Policy.of(
+                "multi",
+                Limit.of(700, Duration.ofMinutes(1)).with(algorithm),
+                Limit.of(1_000, Duration.ofHours(1)).tokenBucket(),
+                Limit.of(900, Duration.ofDays(1)).slidingWindow());
         try (RateLimiter limiter = RateLimiter.inMemory(policy, new TestClock())) {
             AtomicInteger admittedPermits = new AtomicInteger();
             onEightThreads(thread -> {

@@ -48,7 +48,9 @@ class EmailSpoolTest {
             final int thread = t;
             writers.add(pool.submit(() -> {
                 for (int i = 0; i < each; i++) {
-                    spool.append(new EmailSpool.Entry("t" + thread + "-" + i + "@example.com", null,
+                    spool.append(new EmailSpool.Entry(
+                            "t" + thread + "-" + i + "@example.com",
+                            null,
                             Instant.ofEpochSecond(1_800_000_000L, i * 1_000L)));
                 }
                 return null;
@@ -60,7 +62,8 @@ class EmailSpoolTest {
         appending.set(false);
         taker.get(10, TimeUnit.SECONDS);
         pool.shutdown();
-        taken.addAll(spool.takeForDelivery().stream().filter(p -> !taken.contains(p)).toList());
+        taken.addAll(
+                spool.takeForDelivery().stream().filter(p -> !taken.contains(p)).toList());
         List<String> all = new ArrayList<>();
         for (Path p : taken) {
             EmailSpool.read(p).forEach(e -> all.add(e.address()));
@@ -80,7 +83,8 @@ class EmailSpoolTest {
         String good = Files.readString(file);
         Files.writeString(file, good + good.replace("good", "evil") + good.substring(0, 20));
         List<EmailSpool.Entry> entries = EmailSpool.read(file);
-        assertThat(entries).containsExactly(new EmailSpool.Entry("good@example.com", "landing",
-                Instant.ofEpochSecond(1_800_000_000L)));
+        assertThat(entries)
+                .containsExactly(
+                        new EmailSpool.Entry("good@example.com", "landing", Instant.ofEpochSecond(1_800_000_000L)));
     }
 }

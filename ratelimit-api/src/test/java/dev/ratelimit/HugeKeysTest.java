@@ -16,12 +16,16 @@ class HugeKeysTest {
     void aThousandDeniedKeysOf1MB_fitIn256MB() throws IOException, InterruptedException {
         String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process worker = new ProcessBuilder(List.of(java, "-Xmx256m", "-cp", classPath,
-                HugeKeysWorker.class.getName(), "1000", "1")).redirectErrorStream(true).start();
+        Process worker = new ProcessBuilder(
+                        List.of(java, "-Xmx256m", "-cp", classPath, HugeKeysWorker.class.getName(), "1000", "1"))
+                .redirectErrorStream(true)
+                .start();
         String output;
         try {
             output = new String(worker.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(worker.waitFor(5, TimeUnit.MINUTES)).as("the worker finished").isTrue();
+            assertThat(worker.waitFor(5, TimeUnit.MINUTES))
+                    .as("the worker finished")
+                    .isTrue();
         } finally {
             worker.destroyForcibly();
         }

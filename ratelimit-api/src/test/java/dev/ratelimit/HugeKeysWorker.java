@@ -9,14 +9,15 @@ import java.time.Duration;
  */
 public final class HugeKeysWorker {
 
-    private HugeKeysWorker() {
-    }
+    private HugeKeysWorker() {}
 
     public static void main(String[] args) {
         int keys = Integer.parseInt(args[0]);
         int megabytes = Integer.parseInt(args[1]);
-        RateLimiter limiter = RateLimiter.builder().policy(Policy.of("huge", Limit.perHour(1)))
-                .deadline(Duration.ofSeconds(10)).build();
+        RateLimiter limiter = RateLimiter.builder()
+                .policy(Policy.of("huge", Limit.perHour(1)))
+                .deadline(Duration.ofSeconds(10))
+                .build();
         char[] body = new char[megabytes * 1024 * 1024];
         java.util.Arrays.fill(body, 'x');
         int denied = 0;

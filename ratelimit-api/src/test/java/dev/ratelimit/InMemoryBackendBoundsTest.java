@@ -87,7 +87,9 @@ class InMemoryBackendBoundsTest {
         backend.decide("expiring", shortLived, 1);
         clock.advance(Duration.ofSeconds(2));
         backend.decide("newcomer", policy, 1);
-        assertThat(backend.decide("live", policy, 1).allowed()).as("live state kept").isFalse();
+        assertThat(backend.decide("live", policy, 1).allowed())
+                .as("live state kept")
+                .isFalse();
     }
 
     @Test
@@ -97,7 +99,9 @@ class InMemoryBackendBoundsTest {
         backend.decide("b", policy, 10);
         backend.decide("c", policy, 10);
         assertThat(backend.trackedKeys()).isEqualTo(2);
-        assertThat(backend.decide("a", policy, 0).remaining()).as("evicted: full quota").isEqualTo(10);
+        assertThat(backend.decide("a", policy, 0).remaining())
+                .as("evicted: full quota")
+                .isEqualTo(10);
         assertThat(backend.decide("c", policy, 0).remaining()).isZero();
     }
 }

@@ -19,21 +19,21 @@ class InMemoryBackendRaceTest {
     @Test
     void aDecisionOvertakenByALaterOne_neverRewindsTheKeysWindow() throws Exception {
         TestClock time = new TestClock();
-        time.advance(Duration.ofSeconds(59));   // window [0 s, 60 s) of a per-minute limit
+        time.advance(Duration.ofSeconds(59)); // window [0 s, 60 s) of a per-minute limit
         StallingClock clock = new StallingClock(time);
         InMemoryBackend backend = new InMemoryBackend(clock, 100);
         Policy policy = Policy.of("race", Limit.perMinute(2));
-        assertThat(backend.decide("k", policy, 1).allowed()).isTrue();   // 1 of 2 at 59 s
+        assertThat(backend.decide("k", policy, 1).allowed()).isTrue(); // 1 of 2 at 59 s
 
         clock.stallNextRead(); // by the next thread that reads the clock: A
         CompletableFuture<Decision> a = CompletableFuture.supplyAsync(() -> backend.decide("k", policy, 1));
         assertThat(clock.stalled.await(10, TimeUnit.SECONDS)).isTrue();
 
-        time.advance(Duration.ofSeconds(2));    // B, at 61 s: the next window, fresh
+        time.advance(Duration.ofSeconds(2)); // B, at 61 s: the next window, fresh
         assertThat(backend.decide("k", policy, 1).allowed()).isTrue();
         assertThat(backend.decide("k", policy, 1).allowed()).isTrue();
         clock.release.countDown();
-        a.get(10, TimeUnit.SECONDS);            // allowed at 59 s or denied at 61 s: both are right
+        a.get(10, TimeUnit.SECONDS); // allowed at 59 s or denied at 61 s: both are right
 
         // Whatever A got, the new window's two permits are spent and stay spent.
         Decision next = backend.decide("k", policy, 1);

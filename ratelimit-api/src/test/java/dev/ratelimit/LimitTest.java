@@ -26,13 +26,16 @@ class LimitTest {
     @Test
     void invalidLimits_nameTheProblem() {
         assertThatThrownBy(() -> Limit.perHour(0)).hasMessageContaining("permits must be at least 1; got 0");
-        assertThatThrownBy(() -> Limit.of(1, Duration.ofNanos(1500))).hasMessageContaining("whole number of microseconds");
+        assertThatThrownBy(() -> Limit.of(1, Duration.ofNanos(1500)))
+                .hasMessageContaining("whole number of microseconds");
         assertThatThrownBy(() -> Limit.of(1, Duration.ofDays(367))).hasMessageContaining("366 days");
-        assertThatThrownBy(() -> Limit.perHour(5).burst(10)).isInstanceOf(IllegalStateException.class)
+        assertThatThrownBy(() -> Limit.perHour(5).burst(10))
+                .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("tokenBucket()");
         assertThatThrownBy(() -> Limit.perDay(200_000).slidingWindow()).hasMessageContaining("2^53");
         assertThat(Limit.perDay(100_000).slidingWindow().permits()).isEqualTo(100_000);
-        assertThatThrownBy(() -> Limit.perSecond(1).tokenBucket().burst(2_000_000_000L)).hasMessageContaining("2^50");
+        assertThatThrownBy(() -> Limit.perSecond(1).tokenBucket().burst(2_000_000_000L))
+                .hasMessageContaining("2^50");
     }
 
     @Test
@@ -41,9 +44,15 @@ class LimitTest {
         assertThatThrownBy(() -> Policy.of("a:b", Limit.perHour(1))).hasMessageContaining("\"a:b\"");
         assertThatThrownBy(() -> Policy.of("bell\u0007", Limit.perHour(1))).hasMessageContaining("\"bell?\"");
         assertThatThrownBy(() -> Policy.of("none", List.of())).hasMessageContaining("1 to 16");
-        Policy both = Policy.of("api", Limit.perHour(1000), Limit.perSecond(10).tokenBucket().burst(3));
+        Policy both = Policy.of(
+                "api", Limit.perHour(1000), Limit.perSecond(10).tokenBucket().burst(3));
         assertThat(both.capacity()).isEqualTo(3);
-        assertThat(both).isEqualTo(Policy.of("api", List.of(Limit.perHour(1000), Limit.perSecond(10).tokenBucket().burst(3))));
+        assertThat(both)
+                .isEqualTo(Policy.of(
+                        "api",
+                        List.of(
+                                Limit.perHour(1000),
+                                Limit.perSecond(10).tokenBucket().burst(3))));
     }
 
     @Test
@@ -61,7 +70,8 @@ class LimitTest {
         assertThat(both.withSource(Decision.Source.FALLBACK, "upstash"))
                 .hasToString("Decision[denied, policy=two, limit=10, remaining=0, resetAfter=PT50M, retryAfter=PT30S, "
                         + "source=FALLBACK:upstash]");
-        assertThatThrownBy(() -> Decision.ofLimit(policy, 0, true, 1, 0, 5)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Decision.ofLimit(policy, 0, true, 1, 0, 5))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

@@ -66,14 +66,17 @@ class RateLimiterTest {
     void hangingBackend_failsOpenWithinTheDeadline() {
         ScriptedBackend backend = new ScriptedBackend();
         List<Throwable> failures = new ArrayList<>();
-        RateLimiter limiter = RateLimiter.builder().policy(generate).backend(backend)
+        RateLimiter limiter = RateLimiter.builder()
+                .policy(generate)
+                .backend(backend)
                 .deadline(Duration.ofMillis(50))
                 .listener(new RateLimitListener() {
                     @Override
                     public void onBackendFailure(String name, Throwable failure) {
                         failures.add(failure);
                     }
-                }).build();
+                })
+                .build();
         long start = System.nanoTime();
         Decision d = limiter.tryAcquire("k", 2);
         long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
@@ -87,9 +90,13 @@ class RateLimiterTest {
     @Test
     void failingBackend_failsClosedWhenToldTo() {
         ScriptedBackend backend = new ScriptedBackend();
-        backend.next.completeExceptionally(new IllegalStateException("READONLY You can't write against a read only replica"));
-        RateLimiter limiter = RateLimiter.builder().policy(generate).backend(backend)
-                .failurePolicy(FailurePolicy.FAIL_CLOSED).build();
+        backend.next.completeExceptionally(
+                new IllegalStateException("READONLY You can't write against a read only replica"));
+        RateLimiter limiter = RateLimiter.builder()
+                .policy(generate)
+                .backend(backend)
+                .failurePolicy(FailurePolicy.FAIL_CLOSED)
+                .build();
         Decision d = limiter.tryAcquire("k");
         assertThat(d.allowed()).isFalse();
         assertThat(d.source()).isEqualTo(Decision.Source.FAIL_CLOSED);
@@ -101,7 +108,8 @@ class RateLimiterTest {
     void backendThatThrows_neverReachesTheCaller() {
         ScriptedBackend backend = new ScriptedBackend();
         backend.throwOnEvaluate = new IllegalStateException("boom");
-        RateLimiter limiter = RateLimiter.builder().policy(generate).backend(backend).build();
+        RateLimiter limiter =
+                RateLimiter.builder().policy(generate).backend(backend).build();
         assertThat(limiter.tryAcquire("k").source()).isEqualTo(Decision.Source.FAIL_OPEN);
         assertThat(limiter.tryAcquireAsync("k", 1).toCompletableFuture().join().source())
                 .isEqualTo(Decision.Source.FAIL_OPEN);
@@ -110,8 +118,12 @@ class RateLimiterTest {
     @Test
     void asyncHangingBackend_completesAtTheDeadline() throws Exception {
         ScriptedBackend backend = new ScriptedBackend();
-        RateLimiter limiter = RateLimiter.builder().policy(generate).backend(backend)
-                .deadline(Duration.ofMillis(20)).failurePolicy(FailurePolicy.FAIL_CLOSED).build();
+        RateLimiter limiter = RateLimiter.builder()
+                .policy(generate)
+                .backend(backend)
+                .deadline(Duration.ofMillis(20))
+                .failurePolicy(FailurePolicy.FAIL_CLOSED)
+                .build();
         CompletableFuture<Decision> pending = limiter.tryAcquireAsync("k", 1).toCompletableFuture();
         Decision d = pending.get(5, TimeUnit.SECONDS);
         assertThat(d.source()).isEqualTo(Decision.Source.FAIL_CLOSED);
@@ -121,7 +133,8 @@ class RateLimiterTest {
     @Test
     void asyncAnswer_passesThrough() throws Exception {
         ScriptedBackend backend = new ScriptedBackend();
-        RateLimiter limiter = RateLimiter.builder().policy(generate).backend(backend).build();
+        RateLimiter limiter =
+                RateLimiter.builder().policy(generate).backend(backend).build();
         CompletableFuture<Decision> pending = limiter.tryAcquireAsync("k", 1).toCompletableFuture();
         Decision answer = Decision.ofLimit(generate, 0, true, 4, 3_600_000_000L, 0);
         backend.next.complete(answer);
@@ -130,26 +143,31 @@ class RateLimiterTest {
 
     @Test
     void throwingListener_neverReachesTheCaller() {
-        RateLimiter limiter = RateLimiter.builder().policy(generate).listener(new RateLimitListener() {
-            @Override
-            public void onDecision(String key, Decision decision, long elapsedNanos) {
-                throw new IllegalStateException("listener bug");
-            }
-        }).build();
+        RateLimiter limiter = RateLimiter.builder()
+                .policy(generate)
+                .listener(new RateLimitListener() {
+                    @Override
+                    public void onDecision(String key, Decision decision, long elapsedNanos) {
+                        throw new IllegalStateException("listener bug");
+                    }
+                })
+                .build();
         assertThat(limiter.tryAcquire("k").allowed()).isTrue();
     }
 
     @Test
     void listener_hearsAllowedAndDeniedButNotPeeks() {
         List<String> events = new ArrayList<>();
-        RateLimiter limiter = RateLimiter.builder().policy(Policy.of("one", Limit.perHour(1)))
+        RateLimiter limiter = RateLimiter.builder()
+                .policy(Policy.of("one", Limit.perHour(1)))
                 .listener(new RateLimitListener() {
                     @Override
                     public void onDecision(String key, Decision decision, long elapsedNanos) {
                         assertThat(elapsedNanos).isNotNegative();
                         events.add((decision.allowed() ? "allowed " : "denied ") + key);
                     }
-                }).build();
+                })
+                .build();
         limiter.tryAcquire("a");
         limiter.peek("a");
         limiter.tryAcquire("a");
@@ -164,7 +182,8 @@ class RateLimiterTest {
         assertThatThrownBy(() -> limiter.tryAcquire("k", -1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> limiter.tryAcquire("k", 6))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("permits 6 exceed the capacity 5 of limit 0 (5 per PT1H (fixed window)) of policy 'generate'");
+                .hasMessage(
+                        "permits 6 exceed the capacity 5 of limit 0 (5 per PT1H (fixed window)) of policy 'generate'");
         assertThatThrownBy(() -> limiter.tryAcquireAsync("k", 6)).isInstanceOf(IllegalArgumentException.class);
     }
 
@@ -174,12 +193,16 @@ class RateLimiterTest {
         RateLimiter limiter = RateLimiter.inMemory(generate, clock);
         limiter.tryAcquire("k", 5);
         Decision peek = limiter.peek("k");
-        assertThat(peek.allowed()).as("what a request for one permit would be told").isFalse();
+        assertThat(peek.allowed())
+                .as("what a request for one permit would be told")
+                .isFalse();
         assertThat(peek.remaining()).isZero();
         Decision request = limiter.tryAcquire("k");
         assertThat(request.allowed()).isFalse();
         assertThat(peek.retryAfter()).isPositive().isEqualTo(request.retryAfter());
-        assertThat(limiter.peek("k", 0).allowed()).as("asking for nothing is always allowed").isTrue();
+        assertThat(limiter.peek("k", 0).allowed())
+                .as("asking for nothing is always allowed")
+                .isTrue();
     }
 
     @Test
@@ -195,7 +218,9 @@ class RateLimiterTest {
             assertThat(limiter.peek("k", 0).remaining()).isEqualTo(3);
         }
         Decision peeked = limiter.peek("k", 3);
-        assertThat(limiter.tryAcquire("k", 3)).as("the request gets what its peek said").isEqualTo(peeked);
+        assertThat(limiter.tryAcquire("k", 3))
+                .as("the request gets what its peek said")
+                .isEqualTo(peeked);
         assertThat(limiter.peek("k", 0).remaining()).isZero();
     }
 
@@ -211,7 +236,10 @@ class RateLimiterTest {
 
     @Test
     void resetOnAFailingBackend_saysSo() {
-        RateLimiter limiter = RateLimiter.builder().policy(generate).backend(new ScriptedBackend()).build();
+        RateLimiter limiter = RateLimiter.builder()
+                .policy(generate)
+                .backend(new ScriptedBackend())
+                .build();
         assertThatThrownBy(() -> limiter.reset("k"))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("scripted")
@@ -220,19 +248,28 @@ class RateLimiterTest {
 
     @Test
     void builder_validates() {
-        assertThatThrownBy(() -> RateLimiter.builder().build()).isInstanceOf(IllegalStateException.class)
+        assertThatThrownBy(() -> RateLimiter.builder().build())
+                .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("policy");
         assertThatThrownBy(() -> RateLimiter.builder().deadline(Duration.ZERO))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("deadline");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("deadline");
         assertThatThrownBy(() -> RateLimiter.builder().circuitBreaker(0, 20, Duration.ofSeconds(1)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("failures");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("failures");
         assertThatThrownBy(() -> RateLimiter.builder().circuitBreaker(21, 20, Duration.ofSeconds(1)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("21 of 20");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("21 of 20");
         assertThatThrownBy(() -> RateLimiter.builder().blockCache(5).blockCache(6))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("blockCache was already set");
-        assertThatThrownBy(() -> RateLimiter.builder().policy(generate).backend(RateLimitBackend.inMemory())
-                .fromEnvironment().build())
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("fromEnvironment");
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("blockCache was already set");
+        assertThatThrownBy(() -> RateLimiter.builder()
+                        .policy(generate)
+                        .backend(RateLimitBackend.inMemory())
+                        .fromEnvironment()
+                        .build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("fromEnvironment");
         assertThatThrownBy(() -> RateLimiter.builder().blockCache(-1)).isInstanceOf(IllegalArgumentException.class);
     }
 }

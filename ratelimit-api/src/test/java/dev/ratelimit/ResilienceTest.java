@@ -28,7 +28,12 @@ class ResilienceTest {
      * answers when the test completes the call. Keys the test marks as sick fail whatever the mode.
      */
     private static final class Switchable implements RateLimitBackend {
-        enum Mode { HEALTHY, FAILING, HANGING, MANUAL }
+        enum Mode {
+            HEALTHY,
+            FAILING,
+            HANGING,
+            MANUAL
+        }
 
         final RateLimitBackend memory;
         final String name;
@@ -74,7 +79,8 @@ class ResilienceTest {
 
         @Override
         public CompletionStage<Void> reset(String key, Policy policy) {
-            return mode == Mode.HEALTHY ? memory.reset(key, policy)
+            return mode == Mode.HEALTHY
+                    ? memory.reset(key, policy)
                     : CompletableFuture.failedFuture(new IllegalStateException(name + " is down"));
         }
 
@@ -122,28 +128,39 @@ class ResilienceTest {
     }
 
     private RateLimiter.Builder limiter(Switchable primary, Events events) {
-        return RateLimiter.builder().policy(policy).backend(primary).fallback(RateLimitBackend.inMemory(clock, 1000))
-                .clock(clock).blockCache(0).listener(events);
+        return RateLimiter.builder()
+                .policy(policy)
+                .backend(primary)
+                .fallback(RateLimitBackend.inMemory(clock, 1000))
+                .clock(clock)
+                .blockCache(0)
+                .listener(events);
     }
 
     @Test
     void aFewFailures_amongSuccesses_leaveTheBreakerClosed() {
         Switchable primary = primary();
         Events events = new Events();
-        RateLimiter limiter = limiter(primary, events).circuitBreaker(10, 20, Duration.ofSeconds(1)).build();
+        RateLimiter limiter = limiter(primary, events)
+                .circuitBreaker(10, 20, Duration.ofSeconds(1))
+                .build();
         for (int round = 0; round < 50; round++) {
             primary.mode = round % 3 == 0 ? Switchable.Mode.FAILING : Switchable.Mode.HEALTHY;
             limiter.peek("a" + round);
         }
         assertThat(events.failures).hasSize(17);
-        assertThat(events.transitions).as("a third of the calls failed: below the rate").isEmpty();
+        assertThat(events.transitions)
+                .as("a third of the calls failed: below the rate")
+                .isEmpty();
     }
 
     @Test
     void aFailureRate_opensTheBreaker_andTheFallbackAnswersWithoutAskingThePrimary() {
         Switchable primary = primary();
         Events events = new Events();
-        RateLimiter limiter = limiter(primary, events).circuitBreaker(10, 20, Duration.ofMillis(200)).build();
+        RateLimiter limiter = limiter(primary, events)
+                .circuitBreaker(10, 20, Duration.ofMillis(200))
+                .build();
         assertThat(limiter.tryAcquire("a").source()).isEqualTo(Decision.Source.BACKEND);
         primary.mode = Switchable.Mode.FAILING;
         for (int i = 0; i < 10; i++) {
@@ -159,19 +176,26 @@ class ResilienceTest {
         assertThat(primary.calls.get()).as("an open breaker skips the primary").isEqualTo(callsWhenOpened);
 
         primary.mode = Switchable.Mode.HEALTHY;
-        assertThat(limiter.peek("a").fallback()).as("open until its interval passes").isEqualTo("memory");
+        assertThat(limiter.peek("a").fallback())
+                .as("open until its interval passes")
+                .isEqualTo("memory");
         clock.advance(Duration.ofMillis(200));
-        limiter.peek("a");   // the interval has passed: this call sends the probe, which closes the breaker
+        limiter.peek("a"); // the interval has passed: this call sends the probe, which closes the breaker
         assertThat(limiter.peek("a").source()).isEqualTo(Decision.Source.BACKEND);
-        assertThat(events.transitions).containsExactly("primary node-a CLOSED->OPEN", "primary node-a OPEN->HALF_OPEN",
-                "primary node-a HALF_OPEN->CLOSED");
+        assertThat(events.transitions)
+                .containsExactly(
+                        "primary node-a CLOSED->OPEN",
+                        "primary node-a OPEN->HALF_OPEN",
+                        "primary node-a HALF_OPEN->CLOSED");
     }
 
     @Test
     void aLateSuccess_neverClosesAnOpenBreaker() {
         Switchable primary = primary();
         Events events = new Events();
-        RateLimiter limiter = limiter(primary, events).circuitBreaker(2, 2, Duration.ofMinutes(1)).build();
+        RateLimiter limiter = limiter(primary, events)
+                .circuitBreaker(2, 2, Duration.ofMinutes(1))
+                .build();
         primary.mode = Switchable.Mode.MANUAL;
         List<CompletableFuture<Decision>> inFlight = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
@@ -181,7 +205,8 @@ class ResilienceTest {
         primary.manual.get(1).completeExceptionally(new IllegalStateException("reset by peer"));
         assertThat(events.transitions).containsExactly("primary node-a CLOSED->OPEN");
         primary.manual.get(2).complete(Decision.ofLimit(policy, 0, true, 2, 1, 0));
-        assertThat(inFlight.get(2).join().source()).as("the late answer still answers its caller")
+        assertThat(inFlight.get(2).join().source())
+                .as("the late answer still answers its caller")
                 .isEqualTo(Decision.Source.BACKEND);
         assertThat(events.transitions).as("but leaves the breaker open").containsExactly("primary node-a CLOSED->OPEN");
         assertThat(limiter.peek("a").fallback()).isEqualTo("memory");
@@ -191,18 +216,22 @@ class ResilienceTest {
     void aReconnect_sendsTheProbeAtOnce() {
         Switchable primary = primary();
         Events events = new Events();
-        RateLimiter limiter = limiter(primary, events).circuitBreaker(3, 3, Duration.ofMinutes(10)).build();
+        RateLimiter limiter = limiter(primary, events)
+                .circuitBreaker(3, 3, Duration.ofMinutes(10))
+                .build();
         primary.mode = Switchable.Mode.FAILING;
         for (int i = 0; i < 3; i++) {
             limiter.tryAcquire("a");
         }
         assertThat(events.transitions).containsExactly("primary node-a CLOSED->OPEN");
         primary.mode = Switchable.Mode.HEALTHY;
-        assertThat(limiter.peek("a").fallback()).as("ten minutes before its probe").isEqualTo("memory");
+        assertThat(limiter.peek("a").fallback())
+                .as("ten minutes before its probe")
+                .isEqualTo("memory");
         primary.connected.forEach(listener -> listener.accept("node-b"));
         assertThat(limiter.peek("a").fallback()).as("another part reconnected").isEqualTo("memory");
         primary.connected.forEach(listener -> listener.accept("node-a"));
-        limiter.peek("a");   // the backend reconnected: this call sends the probe
+        limiter.peek("a"); // the backend reconnected: this call sends the probe
         assertThat(limiter.peek("a").source()).isEqualTo(Decision.Source.BACKEND);
         assertThat(events.transitions).endsWith("primary node-a HALF_OPEN->CLOSED");
     }
@@ -211,14 +240,20 @@ class ResilienceTest {
     void eachPartition_hasItsOwnBreaker() {
         Switchable primary = primary();
         Events events = new Events();
-        RateLimiter limiter = limiter(primary, events).circuitBreaker(5, 10, Duration.ofMinutes(1)).build();
+        RateLimiter limiter = limiter(primary, events)
+                .circuitBreaker(5, 10, Duration.ofMinutes(1))
+                .build();
         primary.sick = key -> key.startsWith("a");
         for (int i = 0; i < 100; i++) {
             assertThat(limiter.peek("a" + i).source()).isIn(Decision.Source.FALLBACK);
-            assertThat(limiter.peek("b" + i).source()).as("a key on the healthy part").isEqualTo(Decision.Source.BACKEND);
+            assertThat(limiter.peek("b" + i).source())
+                    .as("a key on the healthy part")
+                    .isEqualTo(Decision.Source.BACKEND);
         }
         assertThat(events.transitions).containsExactly("primary node-a CLOSED->OPEN");
-        assertThat(events.failures).as("the sick part is skipped once its breaker opened").hasSize(5);
+        assertThat(events.failures)
+                .as("the sick part is skipped once its breaker opened")
+                .hasSize(5);
     }
 
     @Test
@@ -240,8 +275,10 @@ class ResilienceTest {
         Switchable primary = new Switchable("primary", clock, Duration.ofMinutes(1));
         primary.mode = Switchable.Mode.HANGING;
         Events events = new Events();
-        RateLimiter limiter = limiter(primary, events).deadline(Duration.ofMillis(30)).build();
-        assertThat(limiter.tryAcquire("a").fallback()).as("no time was left, and memory answers at once")
+        RateLimiter limiter =
+                limiter(primary, events).deadline(Duration.ofMillis(30)).build();
+        assertThat(limiter.tryAcquire("a").fallback())
+                .as("no time was left, and memory answers at once")
                 .isEqualTo("memory");
         assertThat(events.failures).singleElement().isInstanceOf(TimeoutException.class);
     }
@@ -252,8 +289,13 @@ class ResilienceTest {
         Switchable fallback = new Switchable("fallback", clock, Duration.ofSeconds(5));
         primary.mode = Switchable.Mode.FAILING;
         fallback.mode = Switchable.Mode.FAILING;
-        RateLimiter limiter = RateLimiter.builder().policy(policy).backend(primary).fallback(fallback)
-                .failurePolicy(FailurePolicy.FAIL_CLOSED).circuitBreaker(2, 4, Duration.ofSeconds(7)).build();
+        RateLimiter limiter = RateLimiter.builder()
+                .policy(policy)
+                .backend(primary)
+                .fallback(fallback)
+                .failurePolicy(FailurePolicy.FAIL_CLOSED)
+                .circuitBreaker(2, 4, Duration.ofSeconds(7))
+                .build();
         for (int i = 0; i < 5; i++) {
             Decision d = limiter.tryAcquire("a");
             assertThat(d.source()).isEqualTo(Decision.Source.FAIL_CLOSED);
@@ -264,7 +306,11 @@ class ResilienceTest {
     @Test
     void aDeniedKey_isDeniedLocally_untilItsRetryTime() {
         Switchable backend = primary();
-        RateLimiter limiter = RateLimiter.builder().policy(policy).backend(backend).clock(clock).build();
+        RateLimiter limiter = RateLimiter.builder()
+                .policy(policy)
+                .backend(backend)
+                .clock(clock)
+                .build();
         limiter.tryAcquire("flood", 3);
         Decision denied = limiter.tryAcquire("flood");
         assertThat(denied.source()).isEqualTo(Decision.Source.BACKEND);

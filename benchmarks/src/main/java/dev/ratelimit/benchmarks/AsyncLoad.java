@@ -19,10 +19,10 @@ final class AsyncLoad {
         CompletionStage<?> start(int caller, long sequence);
     }
 
-    private AsyncLoad() {
-    }
+    private AsyncLoad() {}
 
-    static Load.Result run(int callers, Duration warmup, Duration measure, Operation operation) throws InterruptedException {
+    static Load.Result run(int callers, Duration warmup, Duration measure, Operation operation)
+            throws InterruptedException {
         long warmupEnd = System.nanoTime() + warmup.toNanos();
         long end = warmupEnd + measure.toNanos();
         Chain[] chains = new Chain[callers];

@@ -3,11 +3,11 @@ package dev.ratelimit.benchmarks;
 import dev.ratelimit.BreakerState;
 import dev.ratelimit.Limit;
 import dev.ratelimit.Policy;
+import dev.ratelimit.RateLimitBackend;
 import dev.ratelimit.RateLimitListener;
 import dev.ratelimit.RateLimiter;
 import dev.ratelimit.redis.RedisConfig;
 import dev.ratelimit.redis.RedisConnection;
-import dev.ratelimit.RateLimitBackend;
 import dev.ratelimit.testkit.FaultDrill;
 import dev.ratelimit.testkit.RedisServer;
 import java.time.Duration;
@@ -23,8 +23,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class FaultPhasesHarness {
 
-    private FaultPhasesHarness() {
-    }
+    private FaultPhasesHarness() {}
 
     public static void main(String[] args) throws Exception {
         run(false);
@@ -44,8 +43,13 @@ public final class FaultPhasesHarness {
         try (RedisServer server = RedisServer.start();
                 RedisConnection redis = RedisConnection.open(RedisConfig.fromUrl(server.url()));
                 RateLimitBackend memory = RateLimitBackend.inMemory();
-                RateLimiter limiter = RateLimiter.builder().policy(Policy.of("drill", Limit.perHour(1_000_000)))
-                        .backend(redis.rateLimitBackend()).fallback(memory).deadline(Duration.ofMillis(100)).listener(watch).build()) {
+                RateLimiter limiter = RateLimiter.builder()
+                        .policy(Policy.of("drill", Limit.perHour(1_000_000)))
+                        .backend(redis.rateLimitBackend())
+                        .fallback(memory)
+                        .deadline(Duration.ofMillis(100))
+                        .listener(watch)
+                        .build()) {
             redis.awaitConnection(Duration.ofSeconds(10));
             FaultDrill drill = new FaultDrill(limiter, 32, 1000, Duration.ofMillis(1));
             drill.run(Duration.ofSeconds(3));
@@ -82,7 +86,8 @@ public final class FaultPhasesHarness {
             phases.stream().skip(1).forEach(System.out::println);
             System.out.println();
             System.out.println("recovery: first decision from Redis " + recovery.toMillis() + " ms after "
-                    + (pause ? "SIGCONT" : "the restart") + "; exceptions seen by callers: " + drill.exceptions().size());
+                    + (pause ? "SIGCONT" : "the restart") + "; exceptions seen by callers: "
+                    + drill.exceptions().size());
         }
     }
 }

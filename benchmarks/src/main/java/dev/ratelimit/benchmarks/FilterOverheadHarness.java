@@ -38,8 +38,7 @@ public final class FilterOverheadHarness {
 
     private static final int PAIRS = 8;
 
-    private FilterOverheadHarness() {
-    }
+    private FilterOverheadHarness() {}
 
     /** A small JSON body, like an API answer. */
     public static final class Hello extends HttpServlet {
@@ -64,13 +63,19 @@ public final class FilterOverheadHarness {
         ServletContextHandler limited = new ServletContextHandler("/limited");
         limited.addServlet(new ServletHolder(new Hello()), "/*");
         RateLimiter limiter = RateLimiter.inMemory(Policy.of("api", Limit.perHour(1_000_000_000L)));
-        limited.addFilter(new FilterHolder(RateLimitFilter.builder().rule("GET", "/api/*", limiter)
-                .trustedProxies("127.0.0.1/32").build()), "/*", EnumSet.of(DispatcherType.REQUEST));
+        limited.addFilter(
+                new FilterHolder(RateLimitFilter.builder()
+                        .rule("GET", "/api/*", limiter)
+                        .trustedProxies("127.0.0.1/32")
+                        .build()),
+                "/*",
+                EnumSet.of(DispatcherType.REQUEST));
         server.setHandler(new Handler.Sequence(plain, limited));
         server.start();
         try {
             int port = connector.getLocalPort();
-            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            HttpClient http =
+                    HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             List<Double> plainRuns = new ArrayList<>();
             List<Double> limitedRuns = new ArrayList<>();
             List<Double> ratios = new ArrayList<>();
@@ -86,13 +91,25 @@ public final class FilterOverheadHarness {
                 plainRuns.add(plainRun.perSecond());
                 limitedRuns.add(limitedRun.perSecond());
                 ratios.add(limitedRun.perSecond() / plainRun.perSecond());
-                System.out.printf(Locale.ROOT, "pair %d: no filter %,.0f/s, with the filter %,.0f/s, ratio %.1f%%%n",
-                        pair + 1, plainRun.perSecond(), limitedRun.perSecond(), 100 * ratios.get(pair));
+                System.out.printf(
+                        Locale.ROOT,
+                        "pair %d: no filter %,.0f/s, with the filter %,.0f/s, ratio %.1f%%%n",
+                        pair + 1,
+                        plainRun.perSecond(),
+                        limitedRun.perSecond(),
+                        100 * ratios.get(pair));
             }
             System.out.println();
-            System.out.printf(Locale.ROOT, "%d adjacent pairs of %d s runs, %d client threads: median requests/s "
-                    + "no filter %,.0f, with the filter %,.0f; median ratio %.1f%% (range %.1f%% to %.1f%%)%n",
-                    PAIRS, measure.toSeconds(), threads, median(plainRuns), median(limitedRuns), 100 * median(ratios),
+            System.out.printf(
+                    Locale.ROOT,
+                    "%d adjacent pairs of %d s runs, %d client threads: median requests/s "
+                            + "no filter %,.0f, with the filter %,.0f; median ratio %.1f%% (range %.1f%% to %.1f%%)%n",
+                    PAIRS,
+                    measure.toSeconds(),
+                    threads,
+                    median(plainRuns),
+                    median(limitedRuns),
+                    100 * median(ratios),
                     100 * ratios.stream().mapToDouble(Double::doubleValue).min().orElse(0),
                     100 * ratios.stream().mapToDouble(Double::doubleValue).max().orElse(0));
         } finally {

@@ -4,8 +4,8 @@ import dev.ratelimit.Clock;
 import dev.ratelimit.Decision;
 import dev.ratelimit.Limit;
 import dev.ratelimit.Policy;
-import dev.ratelimit.RateLimiter;
 import dev.ratelimit.RateLimitBackend;
+import dev.ratelimit.RateLimiter;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
@@ -43,11 +43,14 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 public class InMemoryBenchmark {
 
     /** A billion per 10 s, for the peers that only need never to refuse. */
     private static final long LOTS = 1_000_000_000L;
+
     private static final Duration PERIOD = Duration.ofSeconds(10);
 
     /** The keys and the four limiters, shared by the benchmark threads. */
@@ -62,10 +65,15 @@ public class InMemoryBenchmark {
         RateLimiter ratelimit;
         RateLimitBackend backend;
         final ConcurrentHashMap<String, Bucket> bucket4j = new ConcurrentHashMap<>();
-        final ConcurrentHashMap<String, com.google.common.util.concurrent.RateLimiter> guava = new ConcurrentHashMap<>();
-        final ConcurrentHashMap<String, io.github.resilience4j.ratelimiter.RateLimiter> resilience4j = new ConcurrentHashMap<>();
-        final RateLimiterConfig resilience4jConfig = RateLimiterConfig.custom().limitForPeriod((int) LOTS)
-                .limitRefreshPeriod(PERIOD).timeoutDuration(Duration.ZERO).build();
+        final ConcurrentHashMap<String, com.google.common.util.concurrent.RateLimiter> guava =
+                new ConcurrentHashMap<>();
+        final ConcurrentHashMap<String, io.github.resilience4j.ratelimiter.RateLimiter> resilience4j =
+                new ConcurrentHashMap<>();
+        final RateLimiterConfig resilience4jConfig = RateLimiterConfig.custom()
+                .limitForPeriod((int) LOTS)
+                .limitRefreshPeriod(PERIOD)
+                .timeoutDuration(Duration.ZERO)
+                .build();
 
         @Setup(Level.Trial)
         public void setUp() {
@@ -76,8 +84,11 @@ public class InMemoryBenchmark {
             bucketPermits = keys == 1 ? LOTS : 100_000_000L;
             bucketPeriod = keys == 1 ? PERIOD : Duration.ofDays(366);
             backend = RateLimitBackend.inMemory(Clock.system(), 2 * keys + 1_000);
-            ratelimit = RateLimiter.builder().policy(Policy.of("bench", Limit.of(bucketPermits, bucketPeriod).tokenBucket()))
-                    .backend(backend).build();
+            ratelimit = RateLimiter.builder()
+                    .policy(Policy.of(
+                            "bench", Limit.of(bucketPermits, bucketPeriod).tokenBucket()))
+                    .backend(backend)
+                    .build();
             for (String name : names) {
                 ratelimit.tryAcquire(name);
                 bucket4j(name).tryConsume(1);
@@ -93,8 +104,11 @@ public class InMemoryBenchmark {
         }
 
         Bucket bucket4j(String key) {
-            return bucket4j.computeIfAbsent(key,
-                    k -> Bucket.builder().addLimit(Bandwidth.simple(bucketPermits, bucketPeriod)).build());
+            return bucket4j.computeIfAbsent(
+                    key,
+                    k -> Bucket.builder()
+                            .addLimit(Bandwidth.simple(bucketPermits, bucketPeriod))
+                            .build());
         }
 
         com.google.common.util.concurrent.RateLimiter guava(String key) {
@@ -102,7 +116,8 @@ public class InMemoryBenchmark {
         }
 
         io.github.resilience4j.ratelimiter.RateLimiter resilience4j(String key) {
-            return resilience4j.computeIfAbsent(key, k -> io.github.resilience4j.ratelimiter.RateLimiter.of(k, resilience4jConfig));
+            return resilience4j.computeIfAbsent(
+                    key, k -> io.github.resilience4j.ratelimiter.RateLimiter.of(k, resilience4jConfig));
         }
     }
 

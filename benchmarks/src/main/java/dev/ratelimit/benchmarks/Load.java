@@ -43,8 +43,7 @@ final class Load {
         }
     }
 
-    private Load() {
-    }
+    private Load() {}
 
     static Result run(int callers, Duration warmup, Duration measure, Operation operation) throws InterruptedException {
         long[][] samples = new long[callers][];
@@ -56,35 +55,37 @@ final class Load {
         CountDownLatch done = new CountDownLatch(callers);
         for (int c = 0; c < callers; c++) {
             final int caller = c;
-            Thread t = new Thread(() -> {
-                long[] mine = new long[1 << 16];
-                int n = 0;
-                long sequence = 0;
-                try {
-                    for (long now = System.nanoTime(); now < end; ) {
-                        long start = now;
+            Thread t = new Thread(
+                    () -> {
+                        long[] mine = new long[1 << 16];
+                        int n = 0;
+                        long sequence = 0;
                         try {
-                            operation.call(caller, sequence++);
-                        } catch (Exception e) {
-                            if (start >= warmupEnd) {
-                                errors.incrementAndGet();
+                            for (long now = System.nanoTime(); now < end; ) {
+                                long start = now;
+                                try {
+                                    operation.call(caller, sequence++);
+                                } catch (Exception e) {
+                                    if (start >= warmupEnd) {
+                                        errors.incrementAndGet();
+                                    }
+                                }
+                                now = System.nanoTime();
+                                if (start >= warmupEnd && now <= end) {
+                                    if (n == mine.length) {
+                                        mine = Arrays.copyOf(mine, n * 2);
+                                    }
+                                    mine[n++] = now - start;
+                                }
                             }
+                        } finally {
+                            allCalls.addAndGet(sequence);
+                            samples[caller] = mine;
+                            counts[caller] = n;
+                            done.countDown();
                         }
-                        now = System.nanoTime();
-                        if (start >= warmupEnd && now <= end) {
-                            if (n == mine.length) {
-                                mine = Arrays.copyOf(mine, n * 2);
-                            }
-                            mine[n++] = now - start;
-                        }
-                    }
-                } finally {
-                    allCalls.addAndGet(sequence);
-                    samples[caller] = mine;
-                    counts[caller] = n;
-                    done.countDown();
-                }
-            }, "load-" + c);
+                    },
+                    "load-" + c);
             t.setDaemon(true);
             t.start();
         }
@@ -104,8 +105,16 @@ final class Load {
     }
 
     static String row(String name, Result r, String extra) {
-        return String.format(Locale.ROOT, "| %s | %d | %,.0f | %.2f | %.2f | %.2f | %d |%s", name, r.callers(),
-                r.perSecond(), r.percentileMillis(50), r.percentileMillis(99), r.maxMillis(), r.errors(),
+        return String.format(
+                Locale.ROOT,
+                "| %s | %d | %,.0f | %.2f | %.2f | %.2f | %d |%s",
+                name,
+                r.callers(),
+                r.perSecond(),
+                r.percentileMillis(50),
+                r.percentileMillis(99),
+                r.maxMillis(),
+                r.errors(),
                 extra == null ? "" : " " + extra + " |");
     }
 
@@ -125,8 +134,7 @@ final class Load {
      * one round of one run rather than all of it; each run is reported by its median round.
      */
     static final class Rounds {
-        private record Row(double perSecond, String text) {
-        }
+        private record Row(double perSecond, String text) {}
 
         private final Map<String, List<Row>> runs = new LinkedHashMap<>();
 
@@ -163,7 +171,12 @@ final class Load {
         static String describe(double[] sorted, boolean percent) {
             double median = sorted[sorted.length / 2];
             return percent
-                    ? String.format(Locale.ROOT, "%.0f%% (%.0f–%.0f%%)", 100 * median, 100 * sorted[0], 100 * sorted[sorted.length - 1])
+                    ? String.format(
+                            Locale.ROOT,
+                            "%.0f%% (%.0f–%.0f%%)",
+                            100 * median,
+                            100 * sorted[0],
+                            100 * sorted[sorted.length - 1])
                     : String.format(Locale.ROOT, "%.1f× (%.1f–%.1f×)", median, sorted[0], sorted[sorted.length - 1]);
         }
 

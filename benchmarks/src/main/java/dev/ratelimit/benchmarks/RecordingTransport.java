@@ -12,8 +12,7 @@ import java.util.concurrent.CompletionStage;
 final class RecordingTransport implements ScriptTransport {
 
     /** One call as it went out. */
-    record Call(Script script, String[] keys, String[] args) {
-    }
+    record Call(Script script, String[] keys, String[] args) {}
 
     private final ScriptTransport delegate;
     private volatile Call last;

@@ -3,10 +3,10 @@ package dev.ratelimit.benchmarks;
 import dev.ratelimit.Decision;
 import dev.ratelimit.Limit;
 import dev.ratelimit.Policy;
+import dev.ratelimit.RateLimitBackend;
 import dev.ratelimit.RateLimiter;
 import dev.ratelimit.redis.RedisConfig;
 import dev.ratelimit.redis.RedisConnection;
-import dev.ratelimit.RateLimitBackend;
 import dev.ratelimit.spi.Script;
 import dev.ratelimit.testkit.RedisServer;
 import io.github.bucket4j.Bandwidth;
@@ -66,20 +66,22 @@ public final class RedisLoadHarness {
      * as for real callers, rather than expiring and being created again.
      */
     private static final long LOTS = 10_000_000L;
+
     private static final Duration PERIOD = Duration.ofDays(366);
-    private static final Policy POLICY = Policy.of("bench", Limit.of(LOTS, PERIOD).tokenBucket());
+    private static final Policy POLICY =
+            Policy.of("bench", Limit.of(LOTS, PERIOD).tokenBucket());
     private static final int SPREAD = 100_000;
     private static final int[] CALLERS = {1, 16, 64, 256};
 
-    private RedisLoadHarness() {
-    }
+    private RedisLoadHarness() {}
 
     /** Counts the commands a Lettuce client sends, by type. */
     static final class CommandCounter implements CommandLatencyRecorder {
         final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
 
         @Override
-        public void recordCommandLatency(SocketAddress local, SocketAddress remote, ProtocolKeyword type, long first, long done) {
+        public void recordCommandLatency(
+                SocketAddress local, SocketAddress remote, ProtocolKeyword type, long first, long done) {
             counts.computeIfAbsent(type.toString(), k -> new LongAdder()).increment();
         }
 
@@ -109,15 +111,24 @@ public final class RedisLoadHarness {
             // Ours: the limiter's async API on the Redis backend, server clock.
             RedisConnection ours = RedisConnection.open(RedisConfig.fromUrl(server.url()));
             ours.awaitConnection(Duration.ofSeconds(10));
-            RateLimiter limiter = RateLimiter.builder().policy(POLICY).backend(ours.rateLimitBackend()).deadline(Duration.ofSeconds(10))
-                    .blockCache(0).build();
+            RateLimiter limiter = RateLimiter.builder()
+                    .policy(POLICY)
+                    .backend(ours.rateLimitBackend())
+                    .deadline(Duration.ofSeconds(10))
+                    .blockCache(0)
+                    .build();
 
             // The reference: the same script, keys and arguments built once, sent by a bare Lettuce loop.
             RedisClient rawClient = client(server, null);
             StatefulRedisConnection<String, String> rawConnection = rawClient.connect(StringCodec.UTF8);
             RedisAsyncCommands<String, String> raw = rawConnection.async();
             RecordingTransport recorder = new RecordingTransport(ours);
-            RateLimitBackend.scripted(recorder).keyPrefix("raw").build().evaluate("hot", POLICY, 1).toCompletableFuture().get();
+            RateLimitBackend.scripted(recorder)
+                    .keyPrefix("raw")
+                    .build()
+                    .evaluate("hot", POLICY, 1)
+                    .toCompletableFuture()
+                    .get();
             RecordingTransport.Call call = recorder.last();
             Script script = call.script();
             raw.scriptLoad(script.source()).get();
@@ -131,15 +142,22 @@ public final class RedisLoadHarness {
             // Bucket4j: its Lettuce compare-and-swap proxy manager, async, with its own counted client.
             CommandCounter bucket4jCommands = new CommandCounter();
             RedisClient bucket4jClient = client(server, bucket4jCommands);
-            StatefulRedisConnection<byte[], byte[]> bucket4jConnection = bucket4jClient.connect(ByteArrayCodec.INSTANCE);
+            StatefulRedisConnection<byte[], byte[]> bucket4jConnection =
+                    bucket4jClient.connect(ByteArrayCodec.INSTANCE);
             AsyncProxyManager<byte[]> bucket4j = Bucket4jLettuce.casBasedBuilder(bucket4jConnection)
-                    .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(10)))
-                    .build().asAsync();
-            BucketConfiguration configuration = BucketConfiguration.builder().addLimit(Bandwidth.simple(LOTS, PERIOD)).build();
-            AsyncBucketProxy hotBucket = bucket4j.builder().build("b4j:hot".getBytes(StandardCharsets.UTF_8), configuration);
+                    .expirationAfterWrite(
+                            ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(10)))
+                    .build()
+                    .asAsync();
+            BucketConfiguration configuration = BucketConfiguration.builder()
+                    .addLimit(Bandwidth.simple(LOTS, PERIOD))
+                    .build();
+            AsyncBucketProxy hotBucket =
+                    bucket4j.builder().build("b4j:hot".getBytes(StandardCharsets.UTF_8), configuration);
             AsyncBucketProxy[] spreadBuckets = new AsyncBucketProxy[SPREAD];
             for (int i = 0; i < SPREAD; i++) {
-                spreadBuckets[i] = bucket4j.builder().build(("b4j:" + spread[i]).getBytes(StandardCharsets.UTF_8), configuration);
+                spreadBuckets[i] =
+                        bucket4j.builder().build(("b4j:" + spread[i]).getBytes(StandardCharsets.UTF_8), configuration);
             }
 
             for (int round = 0; round < rounds; round++) {
@@ -148,36 +166,60 @@ public final class RedisLoadHarness {
                         String where = where(hot, callers);
 
                         admin.configResetstat();
-                        Load.Result r = AsyncLoad.run(callers, warmup, measure, (caller, seq) -> limiter
-                                .tryAcquireAsync(hot ? "hot" : spread[pick(caller, seq)], 1)
-                                .thenAccept(RedisLoadHarness::requireBackend));
+                        Load.Result r = AsyncLoad.run(
+                                callers,
+                                warmup,
+                                measure,
+                                (caller, seq) -> limiter.tryAcquireAsync(hot ? "hot" : spread[pick(caller, seq)], 1)
+                                        .thenAccept(RedisLoadHarness::requireBackend));
                         results.add(round, "ratelimit, " + where, r, perDecision(evalCalls(admin), admin, r));
 
                         admin.configResetstat();
-                        r = AsyncLoad.run(callers, warmup, measure, (caller, seq) -> raw.evalsha(script.sha1(),
-                                ScriptOutputType.MULTI, hot ? hotKeys : spreadKeys[pick(caller, seq)], rawArgs));
+                        r = AsyncLoad.run(
+                                callers,
+                                warmup,
+                                measure,
+                                (caller, seq) -> raw.evalsha(
+                                        script.sha1(),
+                                        ScriptOutputType.MULTI,
+                                        hot ? hotKeys : spreadKeys[pick(caller, seq)],
+                                        rawArgs));
                         results.add(round, "raw EVALSHA loop, " + where, r, perDecision(evalCalls(admin), admin, r));
 
                         admin.configResetstat();
                         bucket4jCommands.reset();
-                        r = AsyncLoad.run(callers, warmup, measure, (caller, seq) -> (hot ? hotBucket
-                                : spreadBuckets[pick(caller, seq)]).tryConsume(1)
-                                .thenAccept(RedisLoadHarness::requireTrue));
-                        results.add(round, "Bucket4j Lettuce (CAS), " + where, r,
+                        r = AsyncLoad.run(
+                                callers,
+                                warmup,
+                                measure,
+                                (caller, seq) -> (hot ? hotBucket : spreadBuckets[pick(caller, seq)])
+                                        .tryConsume(1)
+                                        .thenAccept(RedisLoadHarness::requireTrue));
+                        results.add(
+                                round,
+                                "Bucket4j Lettuce (CAS), " + where,
+                                r,
                                 perDecision(bucket4jCommands.total(), admin, r));
                     }
                 }
             }
 
             System.out.println();
-            System.out.println("Redis memory per key (100,000 keys each; INFO memory used_memory delta, and MEMORY USAGE of one key):");
+            System.out.println(
+                    "Redis memory per key (100,000 keys each; INFO memory used_memory delta, and MEMORY USAGE of one key):");
             System.out.println();
             System.out.println("| keys of | bytes per key (used_memory delta) | MEMORY USAGE of one key |");
             System.out.println("| --- | ---: | ---: |");
             admin.flushall();
-            memory(admin, "ratelimit token bucket", "rl:{k-1}:bench:0",
+            memory(
+                    admin,
+                    "ratelimit token bucket",
+                    "rl:{k-1}:bench:0",
                     i -> limiter.tryAcquireAsync(spread[i], 1).toCompletableFuture());
-            memory(admin, "raw EVALSHA (same script and layout)", hotKeys[0].replace("{hot}", "{k-1}"),
+            memory(
+                    admin,
+                    "raw EVALSHA (same script and layout)",
+                    hotKeys[0].replace("{hot}", "{k-1}"),
                     i -> raw.evalsha(script.sha1(), ScriptOutputType.MULTI, spreadKeys[i], rawArgs)
                             .toCompletableFuture());
             memory(admin, "Bucket4j Lettuce", "b4j:k-1", i -> spreadBuckets[i].tryConsume(1));
@@ -204,9 +246,15 @@ public final class RedisLoadHarness {
         for (boolean hot : new boolean[] {true, false}) {
             for (int callers : CALLERS) {
                 String where = where(hot, callers);
-                System.out.printf(Locale.ROOT, "| %s | %s | %s |%n", where,
-                        Load.Rounds.describe(results.pairedRatios("ratelimit, " + where, "raw EVALSHA loop, " + where), true),
-                        Load.Rounds.describe(results.pairedRatios("ratelimit, " + where, "Bucket4j Lettuce (CAS), " + where), false));
+                System.out.printf(
+                        Locale.ROOT,
+                        "| %s | %s | %s |%n",
+                        where,
+                        Load.Rounds.describe(
+                                results.pairedRatios("ratelimit, " + where, "raw EVALSHA loop, " + where), true),
+                        Load.Rounds.describe(
+                                results.pairedRatios("ratelimit, " + where, "Bucket4j Lettuce (CAS), " + where),
+                                false));
             }
         }
     }
@@ -233,7 +281,8 @@ public final class RedisLoadHarness {
                 micros += Long.parseLong(rest.substring(0, rest.indexOf(',')));
             }
         }
-        return String.format(Locale.ROOT, "%.2f | %.1f", commands / (double) r.allCalls(), micros / (double) r.allCalls());
+        return String.format(
+                Locale.ROOT, "%.2f | %.1f", commands / (double) r.allCalls(), micros / (double) r.allCalls());
     }
 
     private static RedisClient client(RedisServer server, CommandLatencyRecorder recorder) {
@@ -243,7 +292,9 @@ public final class RedisLoadHarness {
         }
         RedisClient client = RedisClient.create(resources.build(), RedisURI.create("127.0.0.1", server.port()));
         client.setOptions(ClientOptions.builder()
-                .socketOptions(SocketOptions.builder().connectTimeout(Duration.ofSeconds(1)).build())
+                .socketOptions(SocketOptions.builder()
+                        .connectTimeout(Duration.ofSeconds(1))
+                        .build())
                 .timeoutOptions(TimeoutOptions.enabled(Duration.ofSeconds(1)))
                 .build());
         return client;
@@ -277,7 +328,8 @@ public final class RedisLoadHarness {
         CompletableFuture<?> key(int i);
     }
 
-    private static void memory(RedisCommands<String, String> admin, String name, String sampleKey, Fill fill) throws Exception {
+    private static void memory(RedisCommands<String, String> admin, String name, String sampleKey, Fill fill)
+            throws Exception {
         long before = usedMemory(admin);
         List<CompletableFuture<?>> window = new ArrayList<>();
         for (int i = 0; i < SPREAD; i++) {
@@ -291,7 +343,11 @@ public final class RedisLoadHarness {
         }
         long after = usedMemory(admin);
         Long sample = admin.memoryUsage(sampleKey);
-        System.out.printf(Locale.ROOT, "| %s | %.1f | %s |%n", name, (after - before) / (double) SPREAD,
+        System.out.printf(
+                Locale.ROOT,
+                "| %s | %.1f | %s |%n",
+                name,
+                (after - before) / (double) SPREAD,
                 sample == null ? "(no key " + sampleKey + ")" : sample + " B (`" + sampleKey + "`)");
         admin.flushall();
     }

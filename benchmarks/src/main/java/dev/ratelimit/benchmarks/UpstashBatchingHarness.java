@@ -24,8 +24,7 @@ public final class UpstashBatchingHarness {
     private static final Policy POLICY = Policy.of("bench", Limit.perHour(1_000_000_000L));
     private static final int ROUNDS = 5;
 
-    private UpstashBatchingHarness() {
-    }
+    private UpstashBatchingHarness() {}
 
     public static void main(String[] args) throws Exception {
         Duration measure = Duration.ofSeconds(args.length > 0 ? Long.parseLong(args[0]) : 5);
@@ -39,10 +38,14 @@ public final class UpstashBatchingHarness {
                         String name = "batching " + (batching ? "on" : "off") + ", " + callers
                                 + (callers == 1 ? " caller" : " callers");
                         UpstashConfig config = UpstashConfig.builder(server.url(), server.token())
-                                .batching(batching).build();
+                                .batching(batching)
+                                .build();
                         try (UpstashConnection backend = UpstashConnection.open(config);
-                                RateLimiter limiter = RateLimiter.builder().policy(POLICY).backend(backend.rateLimitBackend())
-                                        .deadline(Duration.ofSeconds(10)).build()) {
+                                RateLimiter limiter = RateLimiter.builder()
+                                        .policy(POLICY)
+                                        .backend(backend.rateLimitBackend())
+                                        .deadline(Duration.ofSeconds(10))
+                                        .build()) {
                             long requestsBefore = server.requests();
                             Load.Result r = Load.run(callers, warmup, measure, (caller, seq) -> {
                                 Decision d = limiter.tryAcquire("client-" + (seq * 64 + caller) % 1000);
@@ -64,9 +67,10 @@ public final class UpstashBatchingHarness {
         rounds.medianRows().forEach(System.out::println);
         System.out.println();
         System.out.println("Batching on / off, decisions/s, each round's runs paired (median, lowest–highest):");
-        System.out.println("64 callers: " + Load.Rounds.describe(
-                rounds.pairedRatios("batching on, 64 callers", "batching off, 64 callers"), false));
-        System.out.println("1 caller:   " + Load.Rounds.describe(
-                rounds.pairedRatios("batching on, 1 caller", "batching off, 1 caller"), true));
+        System.out.println("64 callers: "
+                + Load.Rounds.describe(
+                        rounds.pairedRatios("batching on, 64 callers", "batching off, 64 callers"), false));
+        System.out.println("1 caller:   "
+                + Load.Rounds.describe(rounds.pairedRatios("batching on, 1 caller", "batching off, 1 caller"), true));
     }
 }

@@ -1,12 +1,12 @@
 package dev.ratelimit.examples;
 
 import dev.ratelimit.Decision;
+import dev.ratelimit.EmailStore;
 import dev.ratelimit.RateLimiter;
 import dev.ratelimit.email.AddResult;
-import dev.ratelimit.EmailStore;
 import dev.ratelimit.email.EmailStoreException;
-import dev.ratelimit.servlet.RateLimitFilter;
 import dev.ratelimit.email.InvalidEmailException;
+import dev.ratelimit.servlet.RateLimitFilter;
 import dev.ratelimit.servlet.RateLimitHeaders;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServlet;
@@ -25,10 +25,10 @@ final class DemoEndpoints {
 
     /** Room for {@link #MAX_TEXT} characters of four UTF-8 bytes each, in JSON. */
     static final int MAX_BODY = 96 * 1024;
+
     static final int MAX_TEXT = 20_000;
 
-    private DemoEndpoints() {
-    }
+    private DemoEndpoints() {}
 
     /** {@code POST /api/generate {"text": "…"}}: the text as a thread. */
     static final class Generate extends HttpServlet {
@@ -104,7 +104,9 @@ final class DemoEndpoints {
             };
             Json.send(response, status, json -> {
                 json.writeStartObject();
-                json.writeStringField("status", result.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+                json.writeStringField(
+                        "status",
+                        result.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
                 json.writeEndObject();
             });
         }
@@ -200,7 +202,8 @@ final class DemoEndpoints {
                 json.writeStartObject();
                 json.writeNumberField("limit", left.limit());
                 json.writeNumberField("remaining", left.remaining());
-                json.writeNumberField("retryAfterSeconds", next.allowed() ? 0 : RateLimitHeaders.seconds(next.retryAfter()));
+                json.writeNumberField(
+                        "retryAfterSeconds", next.allowed() ? 0 : RateLimitHeaders.seconds(next.retryAfter()));
                 json.writeNumberField("resetAfterSeconds", RateLimitHeaders.seconds(left.resetAfter()));
                 json.writeEndObject();
             });

@@ -31,8 +31,7 @@ final class Json {
         void write(JsonGenerator json) throws IOException;
     }
 
-    private Json() {
-    }
+    private Json() {}
 
     /**
      * The string value of {@code field} in the request's JSON object body.

@@ -54,8 +54,7 @@ final class PublicJetty {
     static final String CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; "
             + "img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
-    private PublicJetty() {
-    }
+    private PublicJetty() {}
 
     /**
      * A server listening on {@code host} (null: every interface) and {@code port} (0: any free
@@ -77,8 +76,8 @@ final class PublicJetty {
         // Room for the framing that Jetty counts with every retained chunk of a body; the size
         // limit itself is SizeLimitHandler's.
         long retained = DemoEndpoints.MAX_BODY + DemoEndpoints.MAX_BODY / 4;
-        EagerContentHandler eager = new EagerContentHandler(application,
-                new EagerContentHandler.RetainedContentLoaderFactory(retained, -1, true));
+        EagerContentHandler eager = new EagerContentHandler(
+                application, new EagerContentHandler.RetainedContentLoaderFactory(retained, -1, true));
         SizeLimitHandler sizeLimit = new SizeLimitHandler(DemoEndpoints.MAX_BODY, -1);
         sizeLimit.setHandler(eager);
         server.setHandler(new Guard(new BodyDeadline(sizeLimit, BODY_TIMEOUT)));
@@ -118,12 +117,17 @@ final class PublicJetty {
         @Override
         public boolean handle(Request request, Response response, Callback callback) throws Exception {
             HttpFields headers = request.getHeaders();
-            if (headers.getLongField(HttpHeader.CONTENT_LENGTH) <= 0 && !headers.contains(HttpHeader.TRANSFER_ENCODING)) {
+            if (headers.getLongField(HttpHeader.CONTENT_LENGTH) <= 0
+                    && !headers.contains(HttpHeader.TRANSFER_ENCODING)) {
                 return super.handle(request, response, callback);
             }
-            Scheduler.Task deadline = request.getComponents().getScheduler().schedule(
-                    () -> request.fail(new HttpException.RuntimeException(HttpStatus.REQUEST_TIMEOUT_408,
-                            new TimeoutException("the request body did not arrive within " + limit))), limit);
+            Scheduler.Task deadline = request.getComponents()
+                    .getScheduler()
+                    .schedule(
+                            () -> request.fail(new HttpException.RuntimeException(
+                                    HttpStatus.REQUEST_TIMEOUT_408,
+                                    new TimeoutException("the request body did not arrive within " + limit))),
+                            limit);
             Request timed = new Request.Wrapper(request) {
                 @Override
                 public Content.Chunk read() {
@@ -145,8 +149,8 @@ final class PublicJetty {
     /** Error bodies as {@code application/problem+json}, naming the status only. */
     static final class ProblemErrorHandler extends ErrorHandler {
         @Override
-        protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
-                Callback callback) {
+        protected void generateResponse(
+                Request request, Response response, int code, String message, Throwable cause, Callback callback) {
             problem(response, callback, code);
         }
 

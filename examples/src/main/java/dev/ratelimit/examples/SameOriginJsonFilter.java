@@ -74,7 +74,8 @@ final class SameOriginJsonFilter extends HttpFilter {
         if (!allowedOrigins.isEmpty()) {
             return allowedOrigins.contains(normalised);
         }
-        return host != null && normalised.substring(normalised.indexOf("://") + 3).equals(host.toLowerCase(Locale.ROOT));
+        return host != null
+                && normalised.substring(normalised.indexOf("://") + 3).equals(host.toLowerCase(Locale.ROOT));
     }
 
     /** {@code scheme://host[:port]} in lower case, or null if {@code origin} is not an http(s) origin. */
@@ -82,12 +83,16 @@ final class SameOriginJsonFilter extends HttpFilter {
         try {
             URI uri = new URI(origin);
             String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-            if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null || uri.getRawUserInfo() != null
-                    || !(uri.getRawPath() == null || uri.getRawPath().isEmpty()) || uri.getRawQuery() != null
+            if (!(scheme.equals("http") || scheme.equals("https"))
+                    || uri.getHost() == null
+                    || uri.getRawUserInfo() != null
+                    || !(uri.getRawPath() == null || uri.getRawPath().isEmpty())
+                    || uri.getRawQuery() != null
                     || uri.getRawFragment() != null) {
                 return null;
             }
-            return scheme + "://" + uri.getHost().toLowerCase(Locale.ROOT) + (uri.getPort() == -1 ? "" : ":" + uri.getPort());
+            return scheme + "://" + uri.getHost().toLowerCase(Locale.ROOT)
+                    + (uri.getPort() == -1 ? "" : ":" + uri.getPort());
         } catch (URISyntaxException e) {
             return null;
         }

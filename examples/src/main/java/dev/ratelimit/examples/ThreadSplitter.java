@@ -23,8 +23,7 @@ final class ThreadSplitter {
 
     private static final Pattern GRAPHEME = Pattern.compile("\\X");
 
-    private ThreadSplitter() {
-    }
+    private ThreadSplitter() {}
 
     static List<String> split(String text) {
         String clean = text.strip().replaceAll("\\s+", " ");
@@ -33,7 +32,7 @@ final class ThreadSplitter {
         }
         List<String> sentences = sentences(clean);
         int digits = 1;
-        for (;;) {
+        for (; ; ) {
             // "12/12 " takes 2 * digits + 2 code points of every post.
             List<String> bodies = pack(sentences, MAX_POST - (2 * digits + 2));
             int needed = Integer.toString(bodies.size()).length();

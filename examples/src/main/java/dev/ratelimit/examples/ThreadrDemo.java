@@ -1,9 +1,9 @@
 package dev.ratelimit.examples;
 
+import dev.ratelimit.EmailStore;
 import dev.ratelimit.Limit;
 import dev.ratelimit.Policy;
 import dev.ratelimit.RateLimiter;
-import dev.ratelimit.EmailStore;
 import dev.ratelimit.servlet.RateLimitFilter;
 import jakarta.servlet.DispatcherType;
 import java.util.ArrayList;
@@ -105,9 +105,14 @@ public final class ThreadrDemo implements AutoCloseable {
         Server server = PublicJetty.server(host, port, context);
         server.start();
         ServerConnector connector = (ServerConnector) server.getConnectors()[0];
-        LOG.info("Threadr demo listening on http://{}:{}/ (rate limits and emails: {}{})",
-                host == null ? "localhost" : host, connector.getLocalPort(), String.join(" -> ", chain),
-                chain.size() == 1 ? ", in this process's memory only: set REDIS_URL or UPSTASH_REDIS_REST_URL/TOKEN to share them" : "");
+        LOG.info(
+                "Threadr demo listening on http://{}:{}/ (rate limits and emails: {}{})",
+                host == null ? "localhost" : host,
+                connector.getLocalPort(),
+                String.join(" -> ", chain),
+                chain.size() == 1
+                        ? ", in this process's memory only: set REDIS_URL or UPSTASH_REDIS_REST_URL/TOKEN to share them"
+                        : "");
         return new ThreadrDemo(server, filter, backendProbe, emails);
     }
 

@@ -42,14 +42,17 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DemoEndToEndTest {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @TempDir
     Path spool;
 
-    private static HttpResponse<String> post(DemoProcess demo, String path, String json, String... headers) throws Exception {
+    private static HttpResponse<String> post(DemoProcess demo, String path, String json, String... headers)
+            throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(demo.origin() + path))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json));
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json));
         for (int i = 0; i < headers.length; i += 2) {
             request.setHeader(headers[i], headers[i + 1]);
         }
@@ -57,13 +60,16 @@ class DemoEndToEndTest {
     }
 
     private static HttpResponse<String> get(DemoProcess demo, String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(demo.origin() + path)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create(demo.origin() + path)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static HttpResponse<String> send(DemoProcess demo, String method, String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(demo.origin() + path))
-                .method(method, HttpRequest.BodyPublishers.noBody()).header("X-Trace-Me", "secret-header-value").build(),
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create(demo.origin() + path))
+                        .method(method, HttpRequest.BodyPublishers.noBody())
+                        .header("X-Trace-Me", "secret-header-value")
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
@@ -81,7 +87,8 @@ class DemoEndToEndTest {
         HttpResponse<String> page = get(demo, "/");
         assertThat(page.statusCode()).isEqualTo(200);
         assertThat(page.body()).contains("<title>Threadr demo</title>");
-        assertThat(page.headers().firstValue("Content-Security-Policy").orElseThrow()).contains("script-src 'self'");
+        assertThat(page.headers().firstValue("Content-Security-Policy").orElseThrow())
+                .contains("script-src 'self'");
         assertThat(page.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
         assertThat(page.headers().firstValue("Referrer-Policy")).hasValue("no-referrer");
         for (String asset : new String[] {"/threadr.js", "/threadr.css", "/favicon.svg", "/favicon.ico"}) {
@@ -92,7 +99,8 @@ class DemoEndToEndTest {
                 .isEqualTo("{\"limit\":5,\"remaining\":5,\"retryAfterSeconds\":0,\"resetAfterSeconds\":0}");
 
         HttpResponse<String> probe = get(demo, "/test-redis");
-        assertThat(probe.body()).contains("\"answeredBy\":\"" + backend + "\"", "\"source\":\"BACKEND\"", "\"roundTrip\":true");
+        assertThat(probe.body())
+                .contains("\"answeredBy\":\"" + backend + "\"", "\"source\":\"BACKEND\"", "\"roundTrip\":true");
 
         String text = "Rate limiting is easy to get wrong. A read followed by a write is a race. "
                 + "One atomic script fixes it.";
@@ -101,44 +109,67 @@ class DemoEndToEndTest {
             assertThat(thread.statusCode()).isEqualTo(200);
             assertThat(thread.body()).isEqualTo("{\"count\":1,\"posts\":[\"1/1 " + text + "\"]}");
             assertThat(thread.headers().firstValue("RateLimit-Policy")).hasValue("\"generate\";q=5;w=3600");
-            assertThat(thread.headers().firstValue("RateLimit").orElseThrow()).startsWith("\"generate\";r=" + (5 - i) + ";t=");
+            assertThat(thread.headers().firstValue("RateLimit").orElseThrow())
+                    .startsWith("\"generate\";r=" + (5 - i) + ";t=");
         }
         HttpResponse<String> sixth = post(demo, "/api/generate", "{\"text\":\"one more\"}");
         assertThat(sixth.statusCode()).isEqualTo(429);
         long retry = Long.parseLong(sixth.headers().firstValue("Retry-After").orElseThrow());
         assertThat(retry).isBetween(1L, 3600L);
         assertThat(sixth.headers().firstValue("Content-Type").orElseThrow()).startsWith("application/problem+json");
-        assertThat(sixth.body()).isEqualTo("{\"type\":\"about:blank\",\"title\":\"Too Many Requests\",\"status\":429,"
-                + "\"detail\":\"Rate limit exceeded. Max 5 requests per 60 minutes.\",\"retryAfter\":" + retry + "}");
-        Matcher quota = Pattern.compile("\\{\"limit\":5,\"remaining\":0,\"retryAfterSeconds\":(\\d+),\"resetAfterSeconds\":(\\d+)}")
+        assertThat(sixth.body())
+                .isEqualTo("{\"type\":\"about:blank\",\"title\":\"Too Many Requests\",\"status\":429,"
+                        + "\"detail\":\"Rate limit exceeded. Max 5 requests per 60 minutes.\",\"retryAfter\":" + retry
+                        + "}");
+        Matcher quota = Pattern.compile(
+                        "\\{\"limit\":5,\"remaining\":0,\"retryAfterSeconds\":(\\d+),\"resetAfterSeconds\":(\\d+)}")
                 .matcher(get(demo, "/api/quota").body());
         assertThat(quota.matches()).as("the quota after the limit is reached").isTrue();
         assertThat(Long.parseLong(quota.group(1))).as("retryAfterSeconds").isBetween(1L, retry);
-        assertThat(Long.parseLong(quota.group(2))).as("a fixed window is full again when a request is allowed again")
+        assertThat(Long.parseLong(quota.group(2)))
+                .as("a fixed window is full again when a request is allowed again")
                 .isCloseTo(Long.parseLong(quota.group(1)), within(1L));
 
         HttpResponse<String> added = post(demo, "/api/capture-email", "{\"email\":\" Reader@Example.COM \"}");
         assertThat(added.statusCode()).isEqualTo(201);
         assertThat(added.body()).isEqualTo("{\"status\":\"added\"}");
-        assertThat(post(demo, "/api/capture-email", "{\"email\":\"reader@example.com\"}").statusCode()).isEqualTo(200);
+        assertThat(post(demo, "/api/capture-email", "{\"email\":\"reader@example.com\"}")
+                        .statusCode())
+                .isEqualTo(200);
         HttpResponse<String> invalid = post(demo, "/api/capture-email", "{\"email\":\"reader@localhost\"}");
         assertThat(invalid.statusCode()).isEqualTo(400);
         assertThat(invalid.body()).contains("\"detail\":\"missing top level domain\"");
-        assertThat(post(demo, "/api/capture-email", "{\"email\":\"x@example.com\"}").statusCode()).as("4th capture").isEqualTo(201);
-        assertThat(post(demo, "/api/capture-email", "{\"email\":\"y@example.com\"}").statusCode())
-                .as("the email form is rate limited too").isEqualTo(429);
+        assertThat(post(demo, "/api/capture-email", "{\"email\":\"x@example.com\"}")
+                        .statusCode())
+                .as("4th capture")
+                .isEqualTo(201);
+        assertThat(post(demo, "/api/capture-email", "{\"email\":\"y@example.com\"}")
+                        .statusCode())
+                .as("the email form is rate limited too")
+                .isEqualTo(429);
     }
 
     private static void badRequestsAreProblems(DemoProcess demo) throws Exception {
-        for (String body : new String[] {"{}", "{\"text\":\"   \"}", "not json", "[1,2]", "{\"text\":42}",
-                "{\"text\":\"" + "x".repeat(20_001) + "\"}", "{\"text\":\"" + "\uD83D\uDE00".repeat(20_001) + "\"}"}) {
+        for (String body : new String[] {
+            "{}",
+            "{\"text\":\"   \"}",
+            "not json",
+            "[1,2]",
+            "{\"text\":42}",
+            "{\"text\":\"" + "x".repeat(20_001) + "\"}",
+            "{\"text\":\"" + "\uD83D\uDE00".repeat(20_001) + "\"}"
+        }) {
             HttpResponse<String> r = post(demo, "/api/generate", body);
-            assertThat(r.statusCode()).as(body.length() > 40 ? body.substring(0, 40) : body).isEqualTo(400);
+            assertThat(r.statusCode())
+                    .as(body.length() > 40 ? body.substring(0, 40) : body)
+                    .isEqualTo(400);
             assertThat(r.headers().firstValue("Content-Type").orElseThrow()).startsWith("application/problem+json");
             assertThat(r.body()).contains("\"status\":400", "\"detail\":");
         }
-        assertThat(post(demo, "/api/generate", "{\"text\":\"" + "\uD83D\uDE00".repeat(20_000) + "\"}").statusCode())
-                .as("20,000 emoji are 20,000 characters").isEqualTo(200);
+        assertThat(post(demo, "/api/generate", "{\"text\":\"" + "\uD83D\uDE00".repeat(20_000) + "\"}")
+                        .statusCode())
+                .as("20,000 emoji are 20,000 characters")
+                .isEqualTo(200);
         HttpResponse<String> huge = post(demo, "/api/generate", "{\"text\":\"" + "y".repeat(100_000) + "\"}");
         assertThat(huge.statusCode()).isEqualTo(413);
         assertThat(huge.body()).isEqualTo("{\"type\":\"about:blank\",\"title\":\"Payload Too Large\",\"status\":413}");
@@ -163,9 +194,12 @@ class DemoEndToEndTest {
     @Test
     void onRedis_fromRedisUrl_andSpoolingWhileRedisIsDown() throws Exception {
         try (RedisServer redis = RedisServer.start("--requirepass", "demo-secret-pw");
-                DemoProcess demo = new DemoProcess(env("REDIS_URL", "redis://:demo-secret-pw@127.0.0.1:" + redis.port()))) {
+                DemoProcess demo =
+                        new DemoProcess(env("REDIS_URL", "redis://:demo-secret-pw@127.0.0.1:" + redis.port()))) {
             driveEveryEndpoint(demo, "redis");
-            assertThat(demo.log()).contains("redis://:***@127.0.0.1:" + redis.port()).doesNotContain("demo-secret-pw");
+            assertThat(demo.log())
+                    .contains("redis://:***@127.0.0.1:" + redis.port())
+                    .doesNotContain("demo-secret-pw");
             redis.kill();
             HttpResponse<String> spooled = post(demo, "/api/capture-email", "{\"email\":\"while-down@example.com\"}");
             assertThat(spooled.statusCode()).isIn(202, 429);
@@ -176,8 +210,8 @@ class DemoEndToEndTest {
     void onUpstash_fromTheRestVariables() throws Exception {
         try (RedisServer redis = RedisServer.start();
                 UpstashCompatibleServer upstash = UpstashCompatibleServer.start(redis.url(), "demo-token-123");
-                DemoProcess demo = new DemoProcess(env("UPSTASH_REDIS_REST_URL", upstash.url(),
-                        "UPSTASH_REDIS_REST_TOKEN", upstash.token()))) {
+                DemoProcess demo = new DemoProcess(
+                        env("UPSTASH_REDIS_REST_URL", upstash.url(), "UPSTASH_REDIS_REST_TOKEN", upstash.token()))) {
             driveEveryEndpoint(demo, "upstash");
             assertThat(demo.log()).contains("upstash (" + upstash.url()).doesNotContain("demo-token-123");
             assertThat(upstash.requests()).isPositive();
@@ -188,40 +222,76 @@ class DemoEndToEndTest {
     void crossSiteAndNonJsonPosts_areRefused_beforeTheLimits_andStoreNothing() throws Exception {
         try (DemoProcess demo = new DemoProcess(env("EMAIL_LIMIT", "3/1h"))) {
             String address = "{\"email\":\"v@example.com\",\"x\":\"=\"}";
-            for (String type : new String[] {"text/plain", "application/x-www-form-urlencoded",
-                    "multipart/form-data; boundary=x", "application/xml", "application/jsonp"}) {
+            for (String type : new String[] {
+                "text/plain",
+                "application/x-www-form-urlencoded",
+                "multipart/form-data; boundary=x",
+                "application/xml",
+                "application/jsonp"
+            }) {
                 HttpResponse<String> r = post(demo, "/api/capture-email", address, "Content-Type", type);
                 assertThat(r.statusCode()).as(type).isEqualTo(415);
                 assertThat(r.headers().firstValue("Content-Type").orElseThrow()).startsWith("application/problem+json");
-                assertThat(post(demo, "/api/generate", "{\"text\":\"Hi.\"}", "Content-Type", type).statusCode()).as(type).isEqualTo(415);
+                assertThat(post(demo, "/api/generate", "{\"text\":\"Hi.\"}", "Content-Type", type)
+                                .statusCode())
+                        .as(type)
+                        .isEqualTo(415);
             }
-            for (String origin : new String[] {"http://evil.example", "null", demo.origin() + ".evil.example",
-                    "https://127.0.0.1:" + (demo.port() + 1)}) {
+            for (String origin : new String[] {
+                "http://evil.example", "null", demo.origin() + ".evil.example", "https://127.0.0.1:" + (demo.port() + 1)
+            }) {
                 HttpResponse<String> r = post(demo, "/api/capture-email", address, "Origin", origin);
                 assertThat(r.statusCode()).as(origin).isEqualTo(403);
-                assertThat(r.body()).as(origin).isEqualTo("{\"type\":\"about:blank\",\"title\":\"Forbidden\",\"status\":403,"
-                        + "\"detail\":\"cross-site requests are not accepted\"}");
-                assertThat(post(demo, "/api/generate", "{\"text\":\"Hi.\"}", "Origin", origin).statusCode()).as(origin).isEqualTo(403);
+                assertThat(r.body())
+                        .as(origin)
+                        .isEqualTo("{\"type\":\"about:blank\",\"title\":\"Forbidden\",\"status\":403,"
+                                + "\"detail\":\"cross-site requests are not accepted\"}");
+                assertThat(post(demo, "/api/generate", "{\"text\":\"Hi.\"}", "Origin", origin)
+                                .statusCode())
+                        .as(origin)
+                        .isEqualTo(403);
             }
-            HttpResponse<String> sameSite = post(demo, "/api/capture-email", address, "Origin", demo.origin(),
-                    "Content-Type", "application/json; charset=utf-8");
-            assertThat(sameSite.statusCode()).as("the first capture that gets through adds the address").isEqualTo(201);
+            HttpResponse<String> sameSite = post(
+                    demo,
+                    "/api/capture-email",
+                    address,
+                    "Origin",
+                    demo.origin(),
+                    "Content-Type",
+                    "application/json; charset=utf-8");
+            assertThat(sameSite.statusCode())
+                    .as("the first capture that gets through adds the address")
+                    .isEqualTo(201);
             assertThat(sameSite.headers().firstValue("RateLimit").orElseThrow())
-                    .as("the refused requests did not count").startsWith("\"capture-email\";r=2;");
-            assertThat(post(demo, "/api/generate", "{\"text\":\"Hi.\"}", "Origin", demo.origin()).statusCode()).isEqualTo(200);
+                    .as("the refused requests did not count")
+                    .startsWith("\"capture-email\";r=2;");
+            assertThat(post(demo, "/api/generate", "{\"text\":\"Hi.\"}", "Origin", demo.origin())
+                            .statusCode())
+                    .isEqualTo(200);
         }
     }
 
     @Test
     void allowedOrigins_replaceTheHostsOwnOrigin() throws Exception {
-        try (DemoProcess demo = new DemoProcess(env("ALLOWED_ORIGINS", "https://threadr.example, https://www.threadr.example/"))) {
+        try (DemoProcess demo =
+                new DemoProcess(env("ALLOWED_ORIGINS", "https://threadr.example, https://www.threadr.example/"))) {
             String body = "{\"text\":\"Hi.\"}";
-            assertThat(post(demo, "/api/generate", body, "Origin", "https://threadr.example").statusCode()).isEqualTo(200);
-            assertThat(post(demo, "/api/generate", body, "Origin", "https://WWW.threadr.example").statusCode()).isEqualTo(200);
-            assertThat(post(demo, "/api/generate", body, "Origin", "http://threadr.example").statusCode()).isEqualTo(403);
-            assertThat(post(demo, "/api/generate", body, "Origin", demo.origin()).statusCode())
-                    .as("a page served under another host name (DNS rebinding)").isEqualTo(403);
-            assertThat(post(demo, "/api/generate", body).statusCode()).as("no Origin: not a browser").isEqualTo(200);
+            assertThat(post(demo, "/api/generate", body, "Origin", "https://threadr.example")
+                            .statusCode())
+                    .isEqualTo(200);
+            assertThat(post(demo, "/api/generate", body, "Origin", "https://WWW.threadr.example")
+                            .statusCode())
+                    .isEqualTo(200);
+            assertThat(post(demo, "/api/generate", body, "Origin", "http://threadr.example")
+                            .statusCode())
+                    .isEqualTo(403);
+            assertThat(post(demo, "/api/generate", body, "Origin", demo.origin())
+                            .statusCode())
+                    .as("a page served under another host name (DNS rebinding)")
+                    .isEqualTo(403);
+            assertThat(post(demo, "/api/generate", body).statusCode())
+                    .as("no Origin: not a browser")
+                    .isEqualTo(200);
         }
     }
 
@@ -229,15 +299,23 @@ class DemoEndToEndTest {
     void quota_isTheQuotaOfTheClientTheFilterResolves() throws Exception {
         try (DemoProcess demo = new DemoProcess(env("TRUSTED_PROXIES", "127.0.0.1/32", "GENERATE_LIMIT", "2/1h"))) {
             for (int i = 0; i < 2; i++) {
-                assertThat(post(demo, "/api/generate", "{\"text\":\"Hi.\"}", "X-Forwarded-For", "203.0.113.5").statusCode())
+                assertThat(post(demo, "/api/generate", "{\"text\":\"Hi.\"}", "X-Forwarded-For", "203.0.113.5")
+                                .statusCode())
                         .isEqualTo(200);
             }
-            HttpResponse<String> spent = HTTP.send(HttpRequest.newBuilder(URI.create(demo.origin() + "/api/quota"))
-                    .header("X-Forwarded-For", "203.0.113.5").build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> spent = HTTP.send(
+                    HttpRequest.newBuilder(URI.create(demo.origin() + "/api/quota"))
+                            .header("X-Forwarded-For", "203.0.113.5")
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertThat(spent.body()).startsWith("{\"limit\":2,\"remaining\":0,\"retryAfterSeconds\":");
-            HttpResponse<String> other = HTTP.send(HttpRequest.newBuilder(URI.create(demo.origin() + "/api/quota"))
-                    .header("X-Forwarded-For", "203.0.113.6").build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(other.body()).isEqualTo("{\"limit\":2,\"remaining\":2,\"retryAfterSeconds\":0,\"resetAfterSeconds\":0}");
+            HttpResponse<String> other = HTTP.send(
+                    HttpRequest.newBuilder(URI.create(demo.origin() + "/api/quota"))
+                            .header("X-Forwarded-For", "203.0.113.6")
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(other.body())
+                    .isEqualTo("{\"limit\":2,\"remaining\":2,\"retryAfterSeconds\":0,\"resetAfterSeconds\":0}");
             assertThat(get(demo, "/api/quota").body()).as("the proxy itself").contains("\"remaining\":2");
         }
     }
@@ -250,23 +328,36 @@ class DemoEndToEndTest {
             assertThat(trace.body()).doesNotContain("secret-header-value").doesNotContain("X-Trace-Me");
             assertThat(send(demo, "TRACE", "/api/generate").statusCode()).isEqualTo(405);
 
-            for (String path : new String[] {"/nope-%3Cscript%3Ealert(1)%3C/script%3E", "/api/nope-xyz", "/error",
-                    "/index.html/nope-xyz"}) {
+            for (String path : new String[] {
+                "/nope-%3Cscript%3Ealert(1)%3C/script%3E", "/api/nope-xyz", "/error", "/index.html/nope-xyz"
+            }) {
                 HttpResponse<String> missing = get(demo, path);
                 assertThat(missing.statusCode()).as(path).isEqualTo(404);
-                assertThat(missing.headers().firstValue("Content-Type").orElseThrow()).startsWith("application/problem+json");
-                assertThat(missing.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
-                assertThat(missing.body()).as(path).doesNotContain("nope").doesNotContain("script").doesNotContain("error\"");
+                assertThat(missing.headers().firstValue("Content-Type").orElseThrow())
+                        .startsWith("application/problem+json");
+                assertThat(missing.headers().firstValue("X-Content-Type-Options"))
+                        .hasValue("nosniff");
+                assertThat(missing.body())
+                        .as(path)
+                        .doesNotContain("nope")
+                        .doesNotContain("script")
+                        .doesNotContain("error\"");
             }
             HttpResponse<String> wrongMethod = get(demo, "/api/generate?nope-xyz");
             assertThat(wrongMethod.statusCode()).isEqualTo(405);
-            assertThat(wrongMethod.body()).isEqualTo("{\"type\":\"about:blank\",\"title\":\"Method Not Allowed\",\"status\":405}");
-            for (String request : new String[] {"GET /nope-xyz%zz<script> HTTP/1.1\r\nHost: x\r\n\r\n",
-                    "GET /health HTTP/1.1\r\nHost: x\r\nX-Nope: " + "nope-xyz".repeat(2_000) + "\r\n\r\n"}) {
+            assertThat(wrongMethod.body())
+                    .isEqualTo("{\"type\":\"about:blank\",\"title\":\"Method Not Allowed\",\"status\":405}");
+            for (String request : new String[] {
+                "GET /nope-xyz%zz<script> HTTP/1.1\r\nHost: x\r\n\r\n",
+                "GET /health HTTP/1.1\r\nHost: x\r\nX-Nope: " + "nope-xyz".repeat(2_000) + "\r\n\r\n"
+            }) {
                 String response = raw(demo, request);
-                assertThat(response).as(request.substring(0, 30)).matches("(?s)HTTP/1\\.1 4(00|31) .*")
+                assertThat(response)
+                        .as(request.substring(0, 30))
+                        .matches("(?s)HTTP/1\\.1 4(00|31) .*")
                         .contains("X-Content-Type-Options: nosniff", "Content-Type: application/problem+json")
-                        .doesNotContain("nope").doesNotContain("script");
+                        .doesNotContain("nope")
+                        .doesNotContain("script");
             }
             HttpResponse<String> badJson = post(demo, "/api/generate", "{\"text\": <script>nope-xyz");
             assertThat(badJson.statusCode()).isEqualTo(400);
@@ -290,7 +381,8 @@ class DemoEndToEndTest {
         try (DemoProcess demo = new DemoProcess(env("HOST", "127.0.0.2"))) {
             assertThat(get(demo, "/health").statusCode()).isEqualTo(200);
             assertThatThrownBy(() -> new Socket(InetAddress.getLoopbackAddress(), demo.port()).close())
-                    .as("nothing listens on 127.0.0.1").isInstanceOf(ConnectException.class);
+                    .as("nothing listens on 127.0.0.1")
+                    .isInstanceOf(ConnectException.class);
         }
     }
 
@@ -313,8 +405,8 @@ class DemoEndToEndTest {
     void slowBodies_from20Addresses_neverStarveHealth_andAreCutOff() throws Exception {
         int connections = 300;
         List<SocketChannel> slow = new ArrayList<>();
-        try (DemoProcess demo = new DemoProcess(env("TRUSTED_PROXIES", "127.0.0.1/32", "GENERATE_LIMIT", "100/1h",
-                "EMAIL_LIMIT", "100/1h"))) {
+        try (DemoProcess demo = new DemoProcess(
+                env("TRUSTED_PROXIES", "127.0.0.1/32", "GENERATE_LIMIT", "100/1h", "EMAIL_LIMIT", "100/1h"))) {
             InetSocketAddress server = new InetSocketAddress("127.0.0.1", demo.port());
             for (int i = 0; i < connections; i++) {
                 SocketChannel channel = SocketChannel.open(server);
@@ -334,9 +426,12 @@ class DemoEndToEndTest {
             int checksWhileAllWereOpen = 0;
             ByteBuffer in = ByteBuffer.allocate(4096);
             while (!open.isEmpty()) {
-                assertThat(System.nanoTime()).as("%d slow bodies still open after a minute", open.size()).isLessThan(deadline);
+                assertThat(System.nanoTime())
+                        .as("%d slow bodies still open after a minute", open.size())
+                        .isLessThan(deadline);
                 boolean allOpen = open.size() == connections;
-                assertThat(healthAnswersWithinOneSecond(server)).as("/health, check %d, %d slow bodies open", checks, open.size())
+                assertThat(healthAnswersWithinOneSecond(server))
+                        .as("/health, check %d, %d slow bodies open", checks, open.size())
                         .isEqualTo("{\"status\":\"ok\"}");
                 checks++;
                 if (allOpen) {
@@ -356,7 +451,10 @@ class DemoEndToEndTest {
                         read = -1;
                     }
                     if (read != 0) {
-                        endings.add(read < 0 ? "closed" : new String(in.array(), 0, Math.min(read, 12), StandardCharsets.US_ASCII));
+                        endings.add(
+                                read < 0
+                                        ? "closed"
+                                        : new String(in.array(), 0, Math.min(read, 12), StandardCharsets.US_ASCII));
                         it.remove();
                     }
                 }
@@ -365,9 +463,12 @@ class DemoEndToEndTest {
                 }
                 Thread.sleep(100);
             }
-            assertThat(checksWhileAllWereOpen).as("health checks made while all %d slow bodies were pending", connections)
+            assertThat(checksWhileAllWereOpen)
+                    .as("health checks made while all %d slow bodies were pending", connections)
                     .isGreaterThanOrEqualTo(5);
-            assertThat(endings).as("how the server ended the slow bodies").hasSize(connections)
+            assertThat(endings)
+                    .as("how the server ended the slow bodies")
+                    .hasSize(connections)
                     .allMatch(e -> e.equals("HTTP/1.1 408") || e.equals("closed"));
             assertThat(endings).contains("HTTP/1.1 408");
         } finally {
@@ -382,11 +483,12 @@ class DemoEndToEndTest {
         long start = System.nanoTime();
         try (Socket socket = new Socket()) {
             socket.connect(server, 1_000);
-            socket.getOutputStream().write(("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream()
+                    .write(("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
             ByteArrayOutputStream response = new ByteArrayOutputStream();
             byte[] buffer = new byte[1024];
-            for (;;) {
+            for (; ; ) {
                 long left = 1_000 - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
                 if (left <= 0) {
                     throw new SocketTimeoutException("/health took more than a second");

@@ -33,8 +33,13 @@ final class DemoProcess implements AutoCloseable {
             port = socket.getLocalPort();
         }
         String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", classPath, "-Xmx256m", main.getName()).redirectErrorStream(true);
+        ProcessBuilder builder = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp",
+                        classPath,
+                        "-Xmx256m",
+                        main.getName())
+                .redirectErrorStream(true);
         builder.command().addAll(java.util.List.of(args));
         builder.environment().remove("REDIS_URL");
         builder.environment().remove("UPSTASH_REDIS_REST_URL");
@@ -42,15 +47,18 @@ final class DemoProcess implements AutoCloseable {
         builder.environment().putAll(env);
         builder.environment().put("PORT", Integer.toString(port));
         process = builder.start();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line = in.readLine(); line != null; line = in.readLine()) {
-                    output.add(line);
-                }
-            } catch (IOException e) {
-                output.add("(output ended: " + e + ")");
-            }
-        }, "demo-output");
+        Thread reader = new Thread(
+                () -> {
+                    try (BufferedReader in = new BufferedReader(
+                            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                        for (String line = in.readLine(); line != null; line = in.readLine()) {
+                            output.add(line);
+                        }
+                    } catch (IOException e) {
+                        output.add("(output ended: " + e + ")");
+                    }
+                },
+                "demo-output");
         reader.setDaemon(true);
         reader.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

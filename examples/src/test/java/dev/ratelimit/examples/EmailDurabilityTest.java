@@ -2,10 +2,10 @@ package dev.ratelimit.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ratelimit.EmailStore;
 import dev.ratelimit.email.AddResult;
 import dev.ratelimit.email.EmailPage;
 import dev.ratelimit.email.EmailRecord;
-import dev.ratelimit.EmailStore;
 import dev.ratelimit.redis.RedisConfig;
 import dev.ratelimit.redis.RedisConnection;
 import dev.ratelimit.testkit.RedisServer;
@@ -92,7 +92,8 @@ class EmailDurabilityTest {
 
     @Test
     void tenThousandConcurrentCaptures_acrossAKillAndRestart_areAllThereOnce() throws Exception {
-        try (RedisServer redis = durableRedis(); RedisConnection connection = connect(redis);
+        try (RedisServer redis = durableRedis();
+                RedisConnection connection = connect(redis);
                 EmailStore store = failover(connection, spoolDir.resolve("emails.spool"))) {
             awaitCount(store, 0, Duration.ofSeconds(10));
             int total = 10_000;
@@ -106,7 +107,8 @@ class EmailDurabilityTest {
             for (int t = 0; t < 16; t++) {
                 workers.add(pool.submit(() -> {
                     for (int i = next.getAndIncrement(); i < total; i = next.getAndIncrement()) {
-                        results.get(store.add("reader" + i + "@example.com", "durability")).incrementAndGet();
+                        results.get(store.add("reader" + i + "@example.com", "durability"))
+                                .incrementAndGet();
                     }
                     return null;
                 }));
@@ -120,7 +122,8 @@ class EmailDurabilityTest {
             }
             pool.shutdown();
             System.out.println("add results: " + results);
-            assertThat(results.get(AddResult.SPOOLED).get()).as("some addresses were spooled while Redis was down")
+            assertThat(results.get(AddResult.SPOOLED).get())
+                    .as("some addresses were spooled while Redis was down")
                     .isPositive();
             awaitCount(store, total, Duration.ofSeconds(60));
             Set<String> stored = everyAddress(store);
@@ -137,9 +140,18 @@ class EmailDurabilityTest {
         try (RedisServer redis = durableRedis()) {
             redis.kill();
             String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-            Process worker = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp", classPath, "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", SpoolingWorker.class.getName(),
-                    redis.url(), spool.toString(), "200").redirectErrorStream(true).start();
+            Process worker = new ProcessBuilder(
+                            Path.of(System.getProperty("java.home"), "bin", "java")
+                                    .toString(),
+                            "-cp",
+                            classPath,
+                            "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                            SpoolingWorker.class.getName(),
+                            redis.url(),
+                            spool.toString(),
+                            "200")
+                    .redirectErrorStream(true)
+                    .start();
             String output = new String(worker.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(worker.waitFor(60, TimeUnit.SECONDS)).isTrue();
             assertThat(worker.exitValue()).as(output).isEqualTo(SpoolingWorker.HALTED);
@@ -147,7 +159,8 @@ class EmailDurabilityTest {
             assertThat(Files.readAllLines(spool)).hasSize(200);
 
             redis.restart();
-            try (RedisConnection connection = connect(redis); EmailStore store = failover(connection, spool)) {
+            try (RedisConnection connection = connect(redis);
+                    EmailStore store = failover(connection, spool)) {
                 awaitCount(store, 200, Duration.ofSeconds(30));
                 Set<String> stored = everyAddress(store);
                 for (int i = 0; i < 200; i++) {
@@ -162,7 +175,8 @@ class EmailDurabilityTest {
         Path spool = spoolDir.resolve("emails.spool");
         try (RedisServer redis = durableRedis()) {
             redis.kill();
-            try (RedisConnection connection = connect(redis); EmailStore store = failover(connection, spool)) {
+            try (RedisConnection connection = connect(redis);
+                    EmailStore store = failover(connection, spool)) {
                 assertThat(store.add("first@example.com")).isEqualTo(AddResult.SPOOLED);
                 assertThat(store.add("second@example.com")).isEqualTo(AddResult.SPOOLED);
             }
@@ -172,7 +186,8 @@ class EmailDurabilityTest {
             Files.write(spool, lines);
             Files.writeString(spool, Files.readString(spool) + torn.substring(0, torn.length() / 2));
             redis.restart();
-            try (RedisConnection connection = connect(redis); EmailStore store = failover(connection, spool)) {
+            try (RedisConnection connection = connect(redis);
+                    EmailStore store = failover(connection, spool)) {
                 awaitCount(store, 2, Duration.ofSeconds(30));
                 assertThat(everyAddress(store)).containsExactlyInAnyOrder("first@example.com", "second@example.com");
             }

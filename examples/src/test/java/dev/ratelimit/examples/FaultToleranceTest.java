@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ratelimit.BreakerState;
 import dev.ratelimit.Limit;
 import dev.ratelimit.Policy;
+import dev.ratelimit.RateLimitBackend;
 import dev.ratelimit.RateLimitListener;
 import dev.ratelimit.RateLimiter;
 import dev.ratelimit.redis.RedisConfig;
 import dev.ratelimit.redis.RedisConnection;
-import dev.ratelimit.RateLimitBackend;
 import dev.ratelimit.testkit.FaultDrill;
 import dev.ratelimit.testkit.RedisServer;
 import dev.ratelimit.testkit.UpstashExtension;
@@ -69,7 +69,8 @@ class FaultToleranceTest {
         assertThat(drill.exceptions()).isEmpty();
         for (FaultDrill.Phase phase : phases) {
             assertThat(phase.exceptions()).as(phase.name()).isZero();
-            assertThat(phase.maxMillis()).as("slowest decision in phase %s", phase.name())
+            assertThat(phase.maxMillis())
+                    .as("slowest decision in phase %s", phase.name())
                     .isLessThanOrEqualTo(HANG_MILLIS);
         }
     }
@@ -80,12 +81,19 @@ class FaultToleranceTest {
         try (RedisServer server = RedisServer.start();
                 RedisConnection redis = redis(server);
                 RateLimitBackend memory = RateLimitBackend.inMemory();
-                RateLimiter limiter = RateLimiter.builder().policy(POLICY).backend(redis.rateLimitBackend()).fallback(memory)
-                        .deadline(DEADLINE).listener(watch).build()) {
+                RateLimiter limiter = RateLimiter.builder()
+                        .policy(POLICY)
+                        .backend(redis.rateLimitBackend())
+                        .fallback(memory)
+                        .deadline(DEADLINE)
+                        .listener(watch)
+                        .build()) {
             FaultDrill drill = steadyLoad(limiter);
             drill.phase("kill -9");
             server.kill();
-            assertThat(watch.opened.await(5, TimeUnit.SECONDS)).as("breaker opened").isTrue();
+            assertThat(watch.opened.await(5, TimeUnit.SECONDS))
+                    .as("breaker opened")
+                    .isTrue();
             drill.phase("breaker open");
             drill.run(Duration.ofSeconds(3));
             drill.phase("restart");
@@ -108,13 +116,20 @@ class FaultToleranceTest {
         try (RedisServer server = RedisServer.start();
                 RedisConnection redis = redis(server);
                 RateLimitBackend memory = RateLimitBackend.inMemory();
-                RateLimiter limiter = RateLimiter.builder().policy(POLICY).backend(redis.rateLimitBackend()).fallback(memory)
-                        .deadline(DEADLINE).listener(watch).build()) {
+                RateLimiter limiter = RateLimiter.builder()
+                        .policy(POLICY)
+                        .backend(redis.rateLimitBackend())
+                        .fallback(memory)
+                        .deadline(DEADLINE)
+                        .listener(watch)
+                        .build()) {
             FaultDrill drill = steadyLoad(limiter);
             drill.phase("SIGSTOP");
             server.pause();
             try {
-                assertThat(watch.opened.await(5, TimeUnit.SECONDS)).as("breaker opened").isTrue();
+                assertThat(watch.opened.await(5, TimeUnit.SECONDS))
+                        .as("breaker opened")
+                        .isTrue();
                 drill.phase("breaker open");
                 drill.run(Duration.ofSeconds(4));
             } finally {
@@ -133,13 +148,21 @@ class FaultToleranceTest {
     @Test
     void upstashAsFirstFallback_thenMemory() throws Exception {
         BreakerWatch watch = new BreakerWatch();
-        UpstashConfig config = UpstashConfig.builder(upstash.server().url(), upstash.server().token()).build();
+        UpstashConfig config = UpstashConfig.builder(
+                        upstash.server().url(), upstash.server().token())
+                .build();
         try (RedisServer server = RedisServer.start();
                 RedisConnection redis = redis(server);
                 UpstashConnection rest = UpstashConnection.open(config);
                 RateLimitBackend memory = RateLimitBackend.inMemory();
-                RateLimiter limiter = RateLimiter.builder().policy(POLICY).backend(redis.rateLimitBackend()).fallback(rest.rateLimitBackend()).fallback(memory)
-                        .deadline(DEADLINE).listener(watch).build()) {
+                RateLimiter limiter = RateLimiter.builder()
+                        .policy(POLICY)
+                        .backend(redis.rateLimitBackend())
+                        .fallback(rest.rateLimitBackend())
+                        .fallback(memory)
+                        .deadline(DEADLINE)
+                        .listener(watch)
+                        .build()) {
             FaultDrill drill = steadyLoad(limiter);
             drill.phase("redis killed");
             server.kill();

@@ -19,22 +19,30 @@ class FilterFromEnvironmentTest {
 
     @ParameterizedTest
     @CsvSource({"fail-closed, 429", "fail-open, 200"})
-    void theFailurePolicyInitParam_appliesToLimitersFromTheEnvironment(String failurePolicy, int status) throws Exception {
+    void theFailurePolicyInitParam_appliesToLimitersFromTheEnvironment(String failurePolicy, int status)
+            throws Exception {
         int closedPort;
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
         }
-        try (DemoProcess server = new DemoProcess(WebXmlFilterServer.class, "web.xml filter server listening",
+        try (DemoProcess server = new DemoProcess(
+                WebXmlFilterServer.class,
+                "web.xml filter server listening",
                 Map.of("REDIS_URL", "redis://127.0.0.1:" + closedPort),
-                "rules=GET /x = 5/1h", "backend=environment", "failure-policy=" + failurePolicy)) {
+                "rules=GET /x = 5/1h",
+                "backend=environment",
+                "failure-policy=" + failurePolicy)) {
             HttpClient http = HttpClient.newHttpClient();
             for (int i = 0; i < 3; i++) {
-                HttpResponse<String> response = http.send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + server.port() + "/x")).build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> response = http.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/x"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
                 assertThat(response.statusCode()).as(server.log()).isEqualTo(status);
             }
-            assertThat(server.log()).contains("rate limits for 'x': redis (redis://127.0.0.1:" + closedPort + ") -> "
-                    + (status == 429 ? "the failure policy (FAIL_CLOSED)" : "memory (this JVM only)"));
+            assertThat(server.log())
+                    .contains("rate limits for 'x': redis (redis://127.0.0.1:" + closedPort + ") -> "
+                            + (status == 429 ? "the failure policy (FAIL_CLOSED)" : "memory (this JVM only)"));
         }
     }
 }

@@ -1,7 +1,7 @@
 package dev.ratelimit.examples;
 
-import dev.ratelimit.email.AddResult;
 import dev.ratelimit.EmailStore;
+import dev.ratelimit.email.AddResult;
 import dev.ratelimit.redis.RedisConfig;
 import dev.ratelimit.redis.RedisConnection;
 import java.nio.file.Path;
@@ -17,8 +17,7 @@ public final class SpoolingWorker {
 
     static final int HALTED = 37;
 
-    private SpoolingWorker() {
-    }
+    private SpoolingWorker() {}
 
     public static void main(String[] args) {
         EmailStore store = EmailStore.failover(

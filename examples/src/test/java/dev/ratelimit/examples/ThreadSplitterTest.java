@@ -14,7 +14,8 @@ class ThreadSplitterTest {
 
     @Test
     void shortText_isOnePost() {
-        assertThat(ThreadSplitter.split("  Hello   world.\nSecond sentence!  ")).containsExactly("1/1 Hello world. Second sentence!");
+        assertThat(ThreadSplitter.split("  Hello   world.\nSecond sentence!  "))
+                .containsExactly("1/1 Hello world. Second sentence!");
         assertThat(ThreadSplitter.split(" \n ")).isEmpty();
     }
 
@@ -36,17 +37,26 @@ class ThreadSplitterTest {
         String words = "word ".repeat(100).strip() + ".";
         List<String> posts = ThreadSplitter.split(words);
         assertThat(posts).hasSize(2);
-        assertThat(posts).allSatisfy(p -> assertThat(p.substring(p.indexOf(' ') + 1)).doesNotContain("wor ").matches("(word ?)+\\.?"));
+        assertThat(posts)
+                .allSatisfy(p -> assertThat(p.substring(p.indexOf(' ') + 1))
+                        .doesNotContain("wor ")
+                        .matches("(word ?)+\\.?"));
         String giant = "x".repeat(700);
         List<String> cut = ThreadSplitter.split("Intro. " + giant + " outro.");
         assertThat(cut).allSatisfy(p -> assertThat(ThreadSplitter.length(p)).isLessThanOrEqualTo(280));
-        assertThat(String.join("", cut.stream().map(p -> p.substring(p.indexOf(' ') + 1)).toList()).replace(" ", ""))
+        assertThat(String.join(
+                                "",
+                                cut.stream()
+                                        .map(p -> p.substring(p.indexOf(' ') + 1))
+                                        .toList())
+                        .replace(" ", ""))
                 .isEqualTo("Intro." + giant + "outro.");
     }
 
     @Test
     void numbering_widensWhenThereAreTenOrMorePosts() {
-        List<String> posts = ThreadSplitter.split(("A sentence that takes up some room in a post, as sentences do. ").repeat(60));
+        List<String> posts =
+                ThreadSplitter.split(("A sentence that takes up some room in a post, as sentences do. ").repeat(60));
         assertThat(posts.size()).isGreaterThanOrEqualTo(10);
         assertThat(posts.get(0)).startsWith("1/" + posts.size() + " ");
         assertThat(posts).allSatisfy(p -> assertThat(ThreadSplitter.length(p)).isLessThanOrEqualTo(280));
@@ -72,7 +82,9 @@ class ThreadSplitterTest {
         List<String> posts = ThreadSplitter.split(word);
         assertThat(posts).allSatisfy(p -> {
             assertThat(ThreadSplitter.length(p)).as("code points of %s", p).isLessThanOrEqualTo(280);
-            assertThat(p.codePoints()).as("no unpaired surrogate").noneMatch(cp -> Character.getType(cp) == Character.SURROGATE);
+            assertThat(p.codePoints())
+                    .as("no unpaired surrogate")
+                    .noneMatch(cp -> Character.getType(cp) == Character.SURROGATE);
         });
         List<String> bodies = posts.stream().map(ThreadSplitterTest::body).toList();
         assertThat(String.join("", bodies)).isEqualTo(word);
@@ -91,7 +103,9 @@ class ThreadSplitterTest {
     void emoji_countAsOneCharacter_andAreNeverCutInHalf() {
         List<String> posts = splitWord("\uD83D\uDE00", 300);
         assertThat(posts).hasSize(2);
-        assertThat(ThreadSplitter.length(posts.get(0))).as("a full post of emoji").isEqualTo(280);
+        assertThat(ThreadSplitter.length(posts.get(0)))
+                .as("a full post of emoji")
+                .isEqualTo(280);
         splitWord("\uD83D\uDC68\u200D\uD83D\uDC69\u200D\uD83D\uDC67", 100);
         splitWord("\uD83C\uDDEB\uD83C\uDDF7", 200);
         splitWord("\uD83D\uDC4D\uD83C\uDFFD", 200);
@@ -110,7 +124,8 @@ class ThreadSplitterTest {
         String zalgo = "a" + "\u0301".repeat(600);
         List<String> posts = ThreadSplitter.split(zalgo);
         assertThat(posts).allSatisfy(p -> assertThat(ThreadSplitter.length(p)).isLessThanOrEqualTo(280));
-        assertThat(String.join("", posts.stream().map(ThreadSplitterTest::body).toList())).isEqualTo(zalgo);
+        assertThat(String.join("", posts.stream().map(ThreadSplitterTest::body).toList()))
+                .isEqualTo(zalgo);
     }
 
     @Test
@@ -120,7 +135,10 @@ class ThreadSplitterTest {
         assertThat(posts.size()).isGreaterThan(2);
         assertThat(posts).allSatisfy(p -> {
             assertThat(ThreadSplitter.length(p)).isLessThanOrEqualTo(280);
-            assertThat(body(p)).as("whole sentences").startsWith(sentence.substring(0, 3)).endsWith("\u3002");
+            assertThat(body(p))
+                    .as("whole sentences")
+                    .startsWith(sentence.substring(0, 3))
+                    .endsWith("\u3002");
         });
         splitWord("\u6F22\uD840\uDC0B", 250);
     }

@@ -20,8 +20,7 @@ import org.eclipse.jetty.server.ServerConnector;
  */
 public final class WebXmlFilterServer {
 
-    private WebXmlFilterServer() {
-    }
+    private WebXmlFilterServer() {}
 
     public static void main(String[] args) throws Exception {
         Server server = new Server();
@@ -36,12 +35,14 @@ public final class WebXmlFilterServer {
             filter.setInitParameter(arg.substring(0, eq), arg.substring(eq + 1));
         }
         context.addFilter(filter, "/*", EnumSet.of(DispatcherType.REQUEST));
-        context.addServlet(new ServletHolder(new HttpServlet() {
-            @Override
-            protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-                response.getWriter().write("ok");
-            }
-        }), "/*");
+        context.addServlet(
+                new ServletHolder(new HttpServlet() {
+                    @Override
+                    protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+                        response.getWriter().write("ok");
+                    }
+                }),
+                "/*");
         server.setHandler(context);
         server.start();
         System.out.println("web.xml filter server listening");

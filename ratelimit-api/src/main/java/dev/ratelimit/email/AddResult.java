@@ -1,6 +1,5 @@
 package dev.ratelimit.email;
 
-
 /** What {@link dev.ratelimit.EmailStore#add} did with an address. */
 public enum AddResult {
     /** Stored now, for the first time. */

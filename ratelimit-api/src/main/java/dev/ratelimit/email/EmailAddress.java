@@ -60,8 +60,11 @@ public final class EmailAddress {
             .withRule(email -> email.comments().isEmpty(), "contains a comment");
 
     private static final IDNA UTS46 = IDNA.getUTS46Instance(IDNA.NONTRANSITIONAL_TO_ASCII
-            | IDNA.NONTRANSITIONAL_TO_UNICODE | IDNA.CHECK_BIDI | IDNA.CHECK_CONTEXTJ
-            | IDNA.CHECK_CONTEXTO | IDNA.USE_STD3_RULES);
+            | IDNA.NONTRANSITIONAL_TO_UNICODE
+            | IDNA.CHECK_BIDI
+            | IDNA.CHECK_CONTEXTJ
+            | IDNA.CHECK_CONTEXTO
+            | IDNA.USE_STD3_RULES);
     private static final Normalizer2 NFC = Normalizer2.getNFCInstance();
     private static final Normalizer2 NFKC = Normalizer2.getNFKCInstance();
     private static final Normalizer2 NFKC_CASEFOLD = Normalizer2.getNFKCCasefoldInstance();
@@ -118,8 +121,10 @@ public final class EmailAddress {
         }
         EmailValidationResult result = VALIDATOR.validate(normalised);
         if (!result.isSuccess()) {
-            throw new InvalidEmailException(
-                    result.getFailureReason().toString().toLowerCase(Locale.ROOT).replace('_', ' '));
+            throw new InvalidEmailException(result.getFailureReason()
+                    .toString()
+                    .toLowerCase(Locale.ROOT)
+                    .replace('_', ' '));
         }
         if (domainError != null) {
             throw new InvalidEmailException(domainError);
@@ -190,7 +195,8 @@ public final class EmailAddress {
         if (errors.contains(IDNA.Error.BIDI)) {
             return "domain breaks the IDNA 2008 bidi rule";
         }
-        if (errors.contains(IDNA.Error.CONTEXTJ) || errors.contains(IDNA.Error.CONTEXTO_DIGITS)
+        if (errors.contains(IDNA.Error.CONTEXTJ)
+                || errors.contains(IDNA.Error.CONTEXTO_DIGITS)
                 || errors.contains(IDNA.Error.CONTEXTO_PUNCTUATION)) {
             return "domain breaks an IDNA 2008 contextual rule";
         }
@@ -200,7 +206,8 @@ public final class EmailAddress {
         if (errors.contains(IDNA.Error.EMPTY_LABEL)) {
             return "domain has an empty label";
         }
-        if (errors.contains(IDNA.Error.LEADING_HYPHEN) || errors.contains(IDNA.Error.TRAILING_HYPHEN)
+        if (errors.contains(IDNA.Error.LEADING_HYPHEN)
+                || errors.contains(IDNA.Error.TRAILING_HYPHEN)
                 || errors.contains(IDNA.Error.HYPHEN_3_4)) {
             return "domain label has a hyphen at its start, at its end or in positions 3 and 4";
         }
@@ -249,9 +256,12 @@ public final class EmailAddress {
             return true;
         }
         return switch (type) {
-            case UCharacterCategory.LOWERCASE_LETTER, UCharacterCategory.UPPERCASE_LETTER,
-                    UCharacterCategory.OTHER_LETTER, UCharacterCategory.MODIFIER_LETTER,
-                    UCharacterCategory.DECIMAL_DIGIT_NUMBER, UCharacterCategory.NON_SPACING_MARK,
+            case UCharacterCategory.LOWERCASE_LETTER,
+                    UCharacterCategory.UPPERCASE_LETTER,
+                    UCharacterCategory.OTHER_LETTER,
+                    UCharacterCategory.MODIFIER_LETTER,
+                    UCharacterCategory.DECIMAL_DIGIT_NUMBER,
+                    UCharacterCategory.NON_SPACING_MARK,
                     UCharacterCategory.COMBINING_SPACING_MARK -> false;
             default -> true;
         };

@@ -10,8 +10,7 @@ import java.util.Objects;
  */
 public final class Checks {
 
-    private Checks() {
-    }
+    private Checks() {}
 
     /**
      * {@code value} if it is a positive duration.

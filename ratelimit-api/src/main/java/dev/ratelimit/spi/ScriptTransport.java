@@ -37,9 +37,11 @@ public interface ScriptTransport extends AutoCloseable {
      * {@code NOSCRIPT} (after a restart, a failover, {@code SCRIPT FLUSH}, or on a new Cluster node).
      */
     default CompletionStage<Object> eval(Script script, String[] keys, String[] args) {
-        return evalSha(script, keys, args).toCompletableFuture().exceptionallyCompose(failure -> Script.isNoScript(failure)
-                ? evalSource(script, keys, args).toCompletableFuture()
-                : CompletableFuture.failedFuture(failure));
+        return evalSha(script, keys, args)
+                .toCompletableFuture()
+                .exceptionallyCompose(failure -> Script.isNoScript(failure)
+                        ? evalSource(script, keys, args).toCompletableFuture()
+                        : CompletableFuture.failedFuture(failure));
     }
 
     /**
@@ -48,8 +50,7 @@ public interface ScriptTransport extends AutoCloseable {
      * that connects later loads it then. Only an optimisation: {@link #eval} works without it. The
      * default does nothing.
      */
-    default void preload(Script script) {
-    }
+    default void preload(Script script) {}
 
     /**
      * How long a limiter waits for one call by default: what a healthy server at this distance
@@ -77,7 +78,7 @@ public interface ScriptTransport extends AutoCloseable {
      * handle unregisters it. The default never calls it.
      */
     default AutoCloseable whenConnected(java.util.function.Consumer<Object> listener) {
-        return () -> { };
+        return () -> {};
     }
 
     /**

@@ -1,16 +1,17 @@
 package dev.ratelimit.email;
 
-import dev.ratelimit.EmailStore;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ratelimit.EmailStore;
 import org.junit.jupiter.api.Test;
 
 class EmailAddressTest {
 
     private static void assertRefused(String input, String reason) {
         EmailStore store = EmailStore.inMemory();
-        assertThatThrownBy(() -> store.add(input)).isInstanceOf(InvalidEmailException.class)
+        assertThatThrownBy(() -> store.add(input))
+                .isInstanceOf(InvalidEmailException.class)
                 .hasMessage("invalid email address: " + reason);
         assertThat(store.count()).isZero();
     }
@@ -59,13 +60,19 @@ class EmailAddressTest {
     void loneSurrogate_refused() {
         EmailStore store = EmailStore.inMemory();
         assertThat(store.add("?@x.com")).isEqualTo(AddResult.ADDED);
-        assertThatThrownBy(() -> store.add("\ud800@x.com")).hasMessage("invalid email address: contains an unpaired surrogate");
-        assertThatThrownBy(() -> store.add("a\udc00@x.com")).hasMessage("invalid email address: contains an unpaired surrogate");
-        assertThatThrownBy(() -> store.add("a@x\udbff.com")).hasMessage("invalid email address: contains an unpaired surrogate");
-        assertThatThrownBy(() -> store.add("\udc00\ud800@x.com")).hasMessage("invalid email address: contains an unpaired surrogate");
+        assertThatThrownBy(() -> store.add("\ud800@x.com"))
+                .hasMessage("invalid email address: contains an unpaired surrogate");
+        assertThatThrownBy(() -> store.add("a\udc00@x.com"))
+                .hasMessage("invalid email address: contains an unpaired surrogate");
+        assertThatThrownBy(() -> store.add("a@x\udbff.com"))
+                .hasMessage("invalid email address: contains an unpaired surrogate");
+        assertThatThrownBy(() -> store.add("\udc00\ud800@x.com"))
+                .hasMessage("invalid email address: contains an unpaired surrogate");
         assertThat(store.count()).isEqualTo(1);
         String pair = new String(Character.toChars(0x20000));
-        assertThat(store.add(pair + "@x.com")).as("a paired surrogate is a character").isEqualTo(AddResult.ADDED);
+        assertThat(store.add(pair + "@x.com"))
+                .as("a paired surrogate is a character")
+                .isEqualTo(AddResult.ADDED);
         assertThat(store.contains("?@x.com")).isTrue();
         assertThat(store.count()).isEqualTo(2);
     }
@@ -82,7 +89,9 @@ class EmailAddressTest {
     void idna2008DisallowedSymbol_refusedAlthoughUts46KeepsIt() {
         assertRefused("a@xn--ls8h.la", "domain contains a character IDNA 2008 disallows");
         assertRefused("a@\ud83d\udca9.la", "domain contains a character IDNA 2008 disallows");
-        assertRefused("a@" + Punycode.aLabel("\u0628\u0640\u0628") + ".com", "domain contains a character IDNA 2008 disallows");
+        assertRefused(
+                "a@" + Punycode.aLabel("\u0628\u0640\u0628") + ".com",
+                "domain contains a character IDNA 2008 disallows");
     }
 
     @Test
@@ -95,7 +104,8 @@ class EmailAddressTest {
     @Test
     void kelvinSign_isNotKate() {
         EmailStore store = EmailStore.inMemory();
-        assertRefused("\u212aate@example.com",
+        assertRefused(
+                "\u212aate@example.com",
                 "local part contains a compatibility character, such as a fullwidth letter or the Kelvin sign");
         assertThat(store.add("kate@example.com")).isEqualTo(AddResult.ADDED);
         assertThatThrownBy(() -> store.contains("\u212aate@example.com")).isInstanceOf(InvalidEmailException.class);
@@ -104,8 +114,11 @@ class EmailAddressTest {
 
     @Test
     void compatibilityCharacters_refusedInLocalPart() {
-        for (String local : new String[] {"\uff4bate", "\ufb01sh", "x\u00b2", "\u017Fam", "\u2126m", "\u212bngstr\u00f6m", "a\u037eb"}) {
-            assertRefused(local + "@example.com",
+        for (String local : new String[] {
+            "\uff4bate", "\ufb01sh", "x\u00b2", "\u017Fam", "\u2126m", "\u212bngstr\u00f6m", "a\u037eb"
+        }) {
+            assertRefused(
+                    local + "@example.com",
                     "local part contains a compatibility character, such as a fullwidth letter or the Kelvin sign");
         }
     }

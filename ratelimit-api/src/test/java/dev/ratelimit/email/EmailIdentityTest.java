@@ -1,8 +1,8 @@
 package dev.ratelimit.email;
 
-import dev.ratelimit.EmailStore;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ratelimit.EmailStore;
 import java.net.IDN;
 import java.text.Normalizer;
 import java.util.ArrayList;
@@ -25,9 +25,15 @@ class EmailIdentityTest {
 
     /** Domains whose characters IDNA 2003 and IDNA 2008 (nontransitional) treat alike: no ß, ς, joiners. */
     private static final List<String> DOMAINS = List.of(
-            "example.com", "mail.example.co.uk", "m\u00fcnchen.de", "b\u00fccher.example", "ex\u00e4mple.org",
-            "\u03c0\u03b1\u03c1\u03ac\u03b4\u03b5\u03b9\u03b3\u03bc\u03b1.gr", "\u043f\u0440\u0438\u043c\u0435\u0440.\u0440\u0444",
-            "\u65e5\u672c\u8a9e.jp", "caf\u00e9.fr");
+            "example.com",
+            "mail.example.co.uk",
+            "m\u00fcnchen.de",
+            "b\u00fccher.example",
+            "ex\u00e4mple.org",
+            "\u03c0\u03b1\u03c1\u03ac\u03b4\u03b5\u03b9\u03b3\u03bc\u03b1.gr",
+            "\u043f\u0440\u0438\u043c\u0435\u0440.\u0440\u0444",
+            "\u65e5\u672c\u8a9e.jp",
+            "caf\u00e9.fr");
 
     /**
      * Non-ASCII letters, NFKC-stable: first lower/upper-case pairs (index i and i ^ 1), then letters
@@ -36,8 +42,8 @@ class EmailIdentityTest {
     private static final List<String> LETTERS = List.of(
             "\u00fc", "\u00dc", "\u00e9", "\u00c9", "\u00f1", "\u00d1", "\u00e5", "\u00c5", "\u03c3", "\u03a3",
             "\u03b1", "\u0391", "\u03ac", "\u0386", "\u0434", "\u0414", "\u0436", "\u0416", "\u00df", "\u1e9e",
-            "\u1ec7", "\u1ec6",
-            "\u03c2", "\u0131", "\u0130", "\u65e5", "\u672c");
+            "\u1ec7", "\u1ec6", "\u03c2", "\u0131", "\u0130", "\u65e5", "\u672c");
+
     private static final int PAIRED = 22;
 
     private final Random random = new Random(42);
@@ -46,7 +52,8 @@ class EmailIdentityTest {
         String trimmed = input.strip();
         int at = trimmed.lastIndexOf('@');
         return lowerAscii(Normalizer.normalize(trimmed.substring(0, at), Normalizer.Form.NFC)) + "@"
-                + IDN.toASCII(trimmed.substring(at + 1), IDN.USE_STD3_ASCII_RULES).toLowerCase(Locale.ROOT);
+                + IDN.toASCII(trimmed.substring(at + 1), IDN.USE_STD3_ASCII_RULES)
+                        .toLowerCase(Locale.ROOT);
     }
 
     private static String lowerAscii(String s) {
@@ -141,27 +148,35 @@ class EmailIdentityTest {
     @Test
     void twoInputsShareAnIdentity_exactlyWhenTheirNormalisationsAreEqual() {
         List<String> inputs = spellings();
-        List<String> identities = inputs.stream().map(a -> EmailAddress.parse(a).identity()).toList();
-        List<String> expected = inputs.stream().map(EmailIdentityTest::expectedIdentity).toList();
+        List<String> identities =
+                inputs.stream().map(a -> EmailAddress.parse(a).identity()).toList();
+        List<String> expected =
+                inputs.stream().map(EmailIdentityTest::expectedIdentity).toList();
         int sameAddressDifferentSpelling = 0;
         int differentAddressSameUpperCasedForm = 0;
         for (int i = 0; i < inputs.size(); i++) {
             for (int j = i + 1; j < inputs.size(); j++) {
                 boolean same = identities.get(i).equals(identities.get(j));
                 if (same != expected.get(i).equals(expected.get(j))) {
-                    assertThat(same).as("%s vs %s", inputs.get(i), inputs.get(j))
+                    assertThat(same)
+                            .as("%s vs %s", inputs.get(i), inputs.get(j))
                             .isEqualTo(expected.get(i).equals(expected.get(j)));
                 }
                 if (same && !inputs.get(i).equals(inputs.get(j))) {
                     sameAddressDifferentSpelling++;
                 }
-                if (!same && inputs.get(i).toUpperCase(Locale.ROOT).equals(inputs.get(j).toUpperCase(Locale.ROOT))) {
+                if (!same
+                        && inputs.get(i)
+                                .toUpperCase(Locale.ROOT)
+                                .equals(inputs.get(j).toUpperCase(Locale.ROOT))) {
                     differentAddressSameUpperCasedForm++;
                 }
             }
         }
         assertThat(sameAddressDifferentSpelling).as("spellings of one address").isGreaterThan(200);
-        assertThat(differentAddressSameUpperCasedForm).as("addresses told apart only by non-ASCII case").isGreaterThan(20);
+        assertThat(differentAddressSameUpperCasedForm)
+                .as("addresses told apart only by non-ASCII case")
+                .isGreaterThan(20);
     }
 
     @Test
@@ -171,7 +186,9 @@ class EmailIdentityTest {
         Map<AddResult, Integer> results = new HashMap<>();
         for (String input : spellings()) {
             AddResult result = store.add(input);
-            assertThat(result).as(input).isEqualTo(seen.add(expectedIdentity(input)) ? AddResult.ADDED : AddResult.ALREADY_PRESENT);
+            assertThat(result)
+                    .as(input)
+                    .isEqualTo(seen.add(expectedIdentity(input)) ? AddResult.ADDED : AddResult.ALREADY_PRESENT);
             results.merge(result, 1, Integer::sum);
         }
         assertThat(store.count()).isEqualTo(seen.size());

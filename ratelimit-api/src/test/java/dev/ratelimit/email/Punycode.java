@@ -12,8 +12,7 @@ final class Punycode {
     private static final int SKEW = 38;
     private static final int DAMP = 700;
 
-    private Punycode() {
-    }
+    private Punycode() {}
 
     /** The A-label for {@code label}: {@code xn--} and its Punycode encoding. */
     static String aLabel(String label) {

@@ -72,7 +72,7 @@ public final class RedisConfig {
     /** {@code password=value}, {@code "password": "value"}, {@code sentinelPassword='value'}…: group 4 is the value. */
     private static final Pattern CREDENTIAL_FIELD = Pattern.compile(
             "(?i)(?<![A-Za-z0-9])([\"']?)([A-Za-z0-9_.-]*?(?:password|passwd|pwd|secret|token|requirepass|masterauth))\\1"
-            + "(\\s*[=:]\\s*)(\"(?:[^\"\\\\]|\\\\.)*\"|'[^']*'|[^\\s,;&)}\\]\"']+)");
+                    + "(\\s*[=:]\\s*)(\"(?:[^\"\\\\]|\\\\.)*\"|'[^']*'|[^\\s,;&)}\\]\"']+)");
     /**
      * {@code 'AUTH' 'user' 'password' …} as a server echoes a command's arguments in an error (Redis
      * quotes each one, without escaping, so the password's end cannot be found): the rest of the
@@ -111,18 +111,36 @@ public final class RedisConfig {
     /** Configurations are equal when every setting, the password included, is. */
     @Override
     public boolean equals(Object o) {
-        return o instanceof RedisConfig c && mode == c.mode && endpoints.equals(c.endpoints)
-                && Objects.equals(sentinelMaster, c.sentinelMaster) && Objects.equals(username, c.username)
-                && Objects.equals(password, c.password) && database == c.database && tls == c.tls
-                && tlsVerify == c.tlsVerify && Objects.equals(caCertificate, c.caCertificate)
-                && connectTimeout.equals(c.connectTimeout) && commandTimeout.equals(c.commandTimeout)
+        return o instanceof RedisConfig c
+                && mode == c.mode
+                && endpoints.equals(c.endpoints)
+                && Objects.equals(sentinelMaster, c.sentinelMaster)
+                && Objects.equals(username, c.username)
+                && Objects.equals(password, c.password)
+                && database == c.database
+                && tls == c.tls
+                && tlsVerify == c.tlsVerify
+                && Objects.equals(caCertificate, c.caCertificate)
+                && connectTimeout.equals(c.connectTimeout)
+                && commandTimeout.equals(c.commandTimeout)
                 && requestQueueSize == c.requestQueueSize;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(mode, endpoints, sentinelMaster, username, password, database, tls, tlsVerify, caCertificate,
-                connectTimeout, commandTimeout, requestQueueSize);
+        return Objects.hash(
+                mode,
+                endpoints,
+                sentinelMaster,
+                username,
+                password,
+                database,
+                tls,
+                tlsVerify,
+                caCertificate,
+                connectTimeout,
+                commandTimeout,
+                requestQueueSize);
     }
 
     /**
@@ -211,10 +229,14 @@ public final class RedisConfig {
 
     /** The configuration as a URL with the password replaced by {@code ***}. */
     public String maskedUrl() {
-        StringBuilder url = new StringBuilder(mode == Mode.SENTINEL ? (tls ? "rediss-sentinel://" : "redis-sentinel://")
-                : (tls ? "rediss://" : "redis://"));
+        StringBuilder url = new StringBuilder(
+                mode == Mode.SENTINEL
+                        ? (tls ? "rediss-sentinel://" : "redis-sentinel://")
+                        : (tls ? "rediss://" : "redis://"));
         if (username != null || password != null) {
-            url.append(username == null ? "" : RedisUrl.encode(username)).append(password == null ? "" : ":***").append('@');
+            url.append(username == null ? "" : RedisUrl.encode(username))
+                    .append(password == null ? "" : ":***")
+                    .append('@');
         }
         url.append(endpoints.stream().map(Endpoint::toString).collect(Collectors.joining(",")));
         if (database != 0) {
@@ -265,8 +287,10 @@ public final class RedisConfig {
             String value = field.group(4);
             char quote = value.charAt(0);
             String masked = quote == '"' || quote == '\'' ? quote + "***" + quote : "***";
-            field.appendReplacement(out, Matcher.quoteReplacement(field.group(1) + field.group(2) + field.group(1)
-                    + field.group(3) + masked));
+            field.appendReplacement(
+                    out,
+                    Matcher.quoteReplacement(
+                            field.group(1) + field.group(2) + field.group(1) + field.group(3) + masked));
         }
         field.appendTail(out);
         return AUTH_ARGUMENTS.matcher(out.toString()).replaceAll("$1 ***");
@@ -293,18 +317,17 @@ public final class RedisConfig {
         private int requestQueueSize = 10_000;
         private final java.util.Set<String> set = new java.util.HashSet<>();
 
-        Builder() {
-        }
+        Builder() {}
 
         /** Adds a server (a Cluster seed, a Sentinel, or the one standalone server). */
         public Builder endpoint(String host, int port) {
             Objects.requireNonNull(host, "host");
             if (host.isEmpty() || port < 1 || port > 65_535) {
-                throw new IllegalArgumentException("an endpoint needs a host and a port from 1 to 65535; got \""
-                        + host + "\":" + port);
+                throw new IllegalArgumentException(
+                        "an endpoint needs a host and a port from 1 to 65535; got \"" + host + "\":" + port);
             }
-            endpoints.add(new Endpoint(host.startsWith("[") && host.endsWith("]")
-                    ? host.substring(1, host.length() - 1) : host, port));
+            endpoints.add(new Endpoint(
+                    host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host, port));
             return this;
         }
 
@@ -424,6 +447,5 @@ public final class RedisConfig {
                 throw new IllegalStateException("RedisConfig.builder: " + option + " was already set");
             }
         }
-
     }
 }

@@ -26,8 +26,8 @@ import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.protocol.RedisCommand;
 import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.Delay;
 import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -109,9 +109,13 @@ public final class RedisConnection implements ScriptTransport {
             RedisClient redis = RedisClient.create(resources);
             redis.setOptions(clientOptions());
             this.client = redis;
-            this.standaloneUri = config.mode() == RedisConfig.Mode.SENTINEL ? sentinelUri() : uri(config.endpoints().get(0));
+            this.standaloneUri = config.mode() == RedisConfig.Mode.SENTINEL
+                    ? sentinelUri()
+                    : uri(config.endpoints().get(0));
         }
-        this.connectionEvents = resources.eventBus().get()
+        this.connectionEvents = resources
+                .eventBus()
+                .get()
                 .filter(event -> event instanceof io.lettuce.core.event.connection.ConnectionActivatedEvent)
                 .subscribe(event -> reconnected((io.lettuce.core.event.connection.ConnectionActivatedEvent) event));
         attempt();
@@ -135,7 +139,9 @@ public final class RedisConnection implements ScriptTransport {
      * timeout of the command timeout plus one second.
      */
     public EmailStore emailStore() {
-        return EmailStore.scripted(this).timeout(config.commandTimeout().plusSeconds(1)).build();
+        return EmailStore.scripted(this)
+                .timeout(config.commandTimeout().plusSeconds(1))
+                .build();
     }
 
     @Override
@@ -155,7 +161,8 @@ public final class RedisConnection implements ScriptTransport {
         if (!(connection instanceof StatefulRedisClusterConnection<String, String> cluster)) {
             return null;
         }
-        RedisClusterNode node = cluster.getPartitions().getPartitionBySlot(io.lettuce.core.cluster.SlotHash.getSlot(hashTag));
+        RedisClusterNode node =
+                cluster.getPartitions().getPartitionBySlot(io.lettuce.core.cluster.SlotHash.getSlot(hashTag));
         if (node == null) {
             return null;
         }
@@ -179,7 +186,8 @@ public final class RedisConnection implements ScriptTransport {
     /** A connection opened: on a Cluster, it reaches the node at its remote address; otherwise the server. */
     private void reconnected(io.lettuce.core.event.connection.ConnectionActivatedEvent event) {
         Object partition = null;
-        if (client instanceof RedisClusterClient && event.remoteAddress() instanceof java.net.InetSocketAddress remote) {
+        if (client instanceof RedisClusterClient
+                && event.remoteAddress() instanceof java.net.InetSocketAddress remote) {
             partition = remote.getHostString() + ":" + remote.getPort();
         }
         for (java.util.function.Consumer<Object> listener : reconnectListeners) {
@@ -217,7 +225,8 @@ public final class RedisConnection implements ScriptTransport {
      * otherwise fails at once with the reason there is no connection.
      */
     private CompletableFuture<Object> run(
-            java.util.function.Function<RedisClusterAsyncCommands<String, String>, io.lettuce.core.RedisFuture<Object>> command) {
+            java.util.function.Function<RedisClusterAsyncCommands<String, String>, io.lettuce.core.RedisFuture<Object>>
+                    command) {
         RedisClusterAsyncCommands<String, String> c = commands;
         if (c != null) {
             return command.apply(c).toCompletableFuture();
@@ -225,7 +234,8 @@ public final class RedisConnection implements ScriptTransport {
         if (!firstAttempt.isDone()) {
             return firstAttempt.thenCompose(attempted -> {
                 RedisClusterAsyncCommands<String, String> now = commands;
-                return now != null ? command.apply(now).toCompletableFuture()
+                return now != null
+                        ? command.apply(now).toCompletableFuture()
                         : CompletableFuture.failedFuture(new RedisException(notConnectedMessage()));
             });
         }
@@ -284,7 +294,9 @@ public final class RedisConnection implements ScriptTransport {
         try {
             pending = client instanceof RedisClusterClient cluster
                     ? connectCluster(cluster)
-                    : ((RedisClient) client).connectAsync(StringCodec.UTF8, standaloneUri).toCompletableFuture();
+                    : ((RedisClient) client)
+                            .connectAsync(StringCodec.UTF8, standaloneUri)
+                            .toCompletableFuture();
         } catch (RuntimeException e) {
             failed(e);
             return;
@@ -307,14 +319,16 @@ public final class RedisConnection implements ScriptTransport {
      */
     private static CompletableFuture<StatefulRedisClusterConnection<String, String>> connectCluster(
             RedisClusterClient cluster) {
-        return cluster.refreshPartitionsAsync().toCompletableFuture()
+        return cluster.refreshPartitionsAsync()
+                .toCompletableFuture()
                 .thenCompose(loaded -> cluster.connectAsync(StringCodec.UTF8))
                 .thenCompose(c -> {
                     List<CompletableFuture<?>> nodes = new ArrayList<>();
                     for (RedisClusterNode node : c.getPartitions()) {
                         if (node.is(RedisClusterNode.NodeFlag.UPSTREAM)) {
                             // by host and port: the key under which command routing looks node connections up
-                            nodes.add(c.getConnectionAsync(node.getUri().getHost(), node.getUri().getPort()));
+                            nodes.add(c.getConnectionAsync(
+                                    node.getUri().getHost(), node.getUri().getPort()));
                         }
                     }
                     return CompletableFuture.allOf(nodes.toArray(CompletableFuture[]::new))
@@ -354,8 +368,11 @@ public final class RedisConnection implements ScriptTransport {
         long now = System.nanoTime();
         if (attempts == 1 || now - lastLoggedNanos > LOG_EVERY.toNanos()) {
             lastLoggedNanos = now;
-            LOG.warn("cannot connect to Redis at {} ({} attempts so far; retrying in the background): {}",
-                    config.maskedUrl(), attempts, RedisConfig.mask(describe(failure)));
+            LOG.warn(
+                    "cannot connect to Redis at {} ({} attempts so far; retrying in the background): {}",
+                    config.maskedUrl(),
+                    attempts,
+                    RedisConfig.mask(describe(failure)));
         }
         if (!closed) {
             long delay = Math.min(MAX_RETRY_DELAY.toMillis(), 50L << Math.min(attempts, 6));
@@ -394,21 +411,27 @@ public final class RedisConnection implements ScriptTransport {
                 .socketOptions(SocketOptions.builder()
                         .connectTimeout(config.connectTimeout())
                         .tcpNoDelay(true)
-                        .keepAlive(SocketOptions.KeepAliveOptions.builder().enable()
-                                .idle(Duration.ofSeconds(30)).interval(Duration.ofSeconds(10)).count(3).build())
+                        .keepAlive(SocketOptions.KeepAliveOptions.builder()
+                                .enable()
+                                .idle(Duration.ofSeconds(30))
+                                .interval(Duration.ofSeconds(10))
+                                .count(3)
+                                .build())
                         .build())
                 .replayFilter(NO_REPLAY);
         if (config.tls() && config.caCertificate() != null) {
-            options.sslOptions(SslOptions.builder().jdkSslProvider()
-                    .trustManager(config.caCertificate().toFile()).build());
+            options.sslOptions(SslOptions.builder()
+                    .jdkSslProvider()
+                    .trustManager(config.caCertificate().toFile())
+                    .build());
         }
         return options.build();
     }
 
     /** Commands sent before a disconnect are failed, never sent again. */
     private static final Predicate<RedisCommand<?, ?, ?>> NO_REPLAY = command -> {
-        command.completeExceptionally(new RedisException(
-                "connection lost; the command is not replayed after the reconnect"));
+        command.completeExceptionally(
+                new RedisException("connection lost; the command is not replayed after the reconnect"));
         return true;
     };
 
@@ -420,7 +443,8 @@ public final class RedisConnection implements ScriptTransport {
     private RedisURI sentinelUri() {
         RedisConfig.Endpoint first = config.endpoints().get(0);
         RedisURI.Builder b = RedisURI.Builder.sentinel(first.host(), first.port(), config.sentinelMaster());
-        for (RedisConfig.Endpoint endpoint : config.endpoints().subList(1, config.endpoints().size())) {
+        for (RedisConfig.Endpoint endpoint :
+                config.endpoints().subList(1, config.endpoints().size())) {
             b.withSentinel(endpoint.host(), endpoint.port());
         }
         return secure(b).build();
@@ -438,11 +462,13 @@ public final class RedisConnection implements ScriptTransport {
             b.withDatabase(config.database());
         }
         if (config.tls()) {
-            b.withSsl(true).withVerifyPeer(switch (config.tlsVerify()) {
-                case FULL -> SslVerifyMode.FULL;
-                case CA -> SslVerifyMode.CA;
-                case NONE -> SslVerifyMode.NONE;
-            });
+            b.withSsl(true)
+                    .withVerifyPeer(
+                            switch (config.tlsVerify()) {
+                                case FULL -> SslVerifyMode.FULL;
+                                case CA -> SslVerifyMode.CA;
+                                case NONE -> SslVerifyMode.NONE;
+                            });
         }
         return b.withTimeout(config.commandTimeout());
     }

@@ -14,8 +14,7 @@ import java.util.Locale;
  */
 final class RedisUrl {
 
-    private RedisUrl() {
-    }
+    private RedisUrl() {}
 
     static RedisConfig.Builder parse(String url) {
         if (url == null || url.isBlank()) {
@@ -30,7 +29,9 @@ final class RedisUrl {
         String scheme = url.substring(0, schemeEnd).toLowerCase(Locale.ROOT);
         boolean sentinel = scheme.endsWith("-sentinel");
         boolean tls = scheme.startsWith("rediss");
-        if (!scheme.equals("redis") && !scheme.equals("rediss") && !scheme.equals("redis-sentinel")
+        if (!scheme.equals("redis")
+                && !scheme.equals("rediss")
+                && !scheme.equals("redis-sentinel")
                 && !scheme.equals("rediss-sentinel")) {
             throw new IllegalArgumentException("REDIS_URL has the unknown scheme '" + Checks.printable(scheme)
                     + "': expected redis://, rediss://, redis-sentinel:// or rediss-sentinel://");
@@ -129,7 +130,8 @@ final class RedisUrl {
                 port = colon < 0 ? null : part.substring(colon + 1);
             }
             if (host.isEmpty()) {
-                throw new IllegalArgumentException("REDIS_URL names no host" + (hosts.contains(",") ? " in one of its seeds" : ""));
+                throw new IllegalArgumentException(
+                        "REDIS_URL names no host" + (hosts.contains(",") ? " in one of its seeds" : ""));
             }
             int number = defaultPort;
             if (port != null) {
@@ -175,13 +177,14 @@ final class RedisUrl {
                     try {
                         b.tlsVerify(RedisConfig.TlsVerify.valueOf(value.toUpperCase(Locale.ROOT)));
                     } catch (IllegalArgumentException e) {
-                        throw new IllegalArgumentException("REDIS_URL option verify='" + Checks.printable(value)
-                                + "': expected full, ca or none");
+                        throw new IllegalArgumentException(
+                                "REDIS_URL option verify='" + Checks.printable(value) + "': expected full, ca or none");
                     }
                 }
                 case "ca" -> b.caCertificate(Path.of(value));
-                default -> throw new IllegalArgumentException("REDIS_URL has the unknown option '" + Checks.printable(name)
-                        + "': known options are cluster, verify and ca");
+                default ->
+                    throw new IllegalArgumentException("REDIS_URL has the unknown option '" + Checks.printable(name)
+                            + "': known options are cluster, verify and ca");
             }
         }
         return cluster;
@@ -191,8 +194,9 @@ final class RedisUrl {
         return switch (value) {
             case "true", "1", "yes", "" -> true;
             case "false", "0", "no" -> false;
-            default -> throw new IllegalArgumentException("REDIS_URL option " + name + "='" + Checks.printable(value)
-                    + "': expected true or false");
+            default ->
+                throw new IllegalArgumentException(
+                        "REDIS_URL option " + name + "='" + Checks.printable(value) + "': expected true or false");
         };
     }
 
@@ -202,7 +206,8 @@ final class RedisUrl {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c == '%') {
-                if (i + 2 >= s.length() || Character.digit(s.charAt(i + 1), 16) < 0
+                if (i + 2 >= s.length()
+                        || Character.digit(s.charAt(i + 1), 16) < 0
                         || Character.digit(s.charAt(i + 2), 16) < 0) {
                     throw new IllegalArgumentException("the " + what + " in REDIS_URL contains a '%' that does not "
                             + "start an escape: percent-encode a literal '%' as %25");
@@ -239,5 +244,4 @@ final class RedisUrl {
         }
         return -1;
     }
-
 }

@@ -39,28 +39,39 @@ class ClusterFailoverTest {
         Map<String, LongAdder> failureKinds = new ConcurrentHashMap<>();
         try (RedisCluster cluster = RedisCluster.start(3, true, Duration.ofSeconds(1));
                 CapturedErr err = CapturedErr.start()) {
-            Map<String, String> env = Map.of("REDIS_URL", "redis://" + String.join(",",
-                    cluster.nodes().stream().map(n -> "127.0.0.1:" + n.port()).toList()) + "?cluster=true");
+            Map<String, String> env = Map.of(
+                    "REDIS_URL",
+                    "redis://"
+                            + String.join(
+                                    ",",
+                                    cluster.nodes().stream()
+                                            .map(n -> "127.0.0.1:" + n.port())
+                                            .toList()) + "?cluster=true");
             String[] keys = new String[KEYS];
             boolean[] onVictim = new boolean[KEYS];
             for (int i = 0; i < KEYS; i++) {
                 keys[i] = "failover-" + i;
                 onVictim[i] = cluster.masterOfSlot(SlotHash.getSlot(keys[i])) == 0;
             }
-            try (RateLimiter limiter = RateLimiter.builder().policy(Policy.of("failover", Limit.perHour(LIMIT)))
-                    .fromEnvironment(env::get).awaitConnection(Duration.ofSeconds(10))
+            try (RateLimiter limiter = RateLimiter.builder()
+                    .policy(Policy.of("failover", Limit.perHour(LIMIT)))
+                    .fromEnvironment(env::get)
+                    .awaitConnection(Duration.ofSeconds(10))
                     .listener(new dev.ratelimit.RateLimitListener() {
                         @Override
                         public void onBackendFailure(String backend, Throwable failure) {
-                            failureKinds.computeIfAbsent(String.valueOf(failure), f -> new LongAdder()).increment();
+                            failureKinds
+                                    .computeIfAbsent(String.valueOf(failure), f -> new LongAdder())
+                                    .increment();
                         }
 
                         @Override
-                        public void onBreakerStateChange(String backend, dev.ratelimit.BreakerState from,
-                                dev.ratelimit.BreakerState to) {
+                        public void onBreakerStateChange(
+                                String backend, dev.ratelimit.BreakerState from, dev.ratelimit.BreakerState to) {
                             transitions.add(backend + " " + from + "->" + to);
                         }
-                    }).build()) {
+                    })
+                    .build()) {
                 AtomicBoolean running = new AtomicBoolean(true);
                 LongAdder healthyDecisions = new LongAdder();
                 LongAdder healthyFromRedis = new LongAdder();
@@ -74,39 +85,45 @@ class ClusterFailoverTest {
                 List<Thread> threads = new ArrayList<>();
                 for (int t = 0; t < 16; t++) {
                     int offset = t;
-                    Thread thread = new Thread(() -> {
-                        int i = offset;
-                        while (running.get()) {
-                            int k = i++ % KEYS;
-                            try {
-                                Decision d = limiter.tryAcquire(keys[k]);
-                                boolean fromRedis = d.source() == Decision.Source.BACKEND
-                                        || d.source() == Decision.Source.LOCAL_BLOCK_CACHE;
-                                if (d.allowed() && d.source() == Decision.Source.BACKEND) {
-                                    synchronized (admittedByRedis) {
-                                        admittedByRedis[k]++;
+                    Thread thread = new Thread(
+                            () -> {
+                                int i = offset;
+                                while (running.get()) {
+                                    int k = i++ % KEYS;
+                                    try {
+                                        Decision d = limiter.tryAcquire(keys[k]);
+                                        boolean fromRedis = d.source() == Decision.Source.BACKEND
+                                                || d.source() == Decision.Source.LOCAL_BLOCK_CACHE;
+                                        if (d.allowed() && d.source() == Decision.Source.BACKEND) {
+                                            synchronized (admittedByRedis) {
+                                                admittedByRedis[k]++;
+                                            }
+                                        }
+                                        if (onVictim[k]) {
+                                            victimSources
+                                                    .computeIfAbsent(d.source(), s -> new LongAdder())
+                                                    .increment();
+                                            long now = System.nanoTime();
+                                            if (!fromRedis) {
+                                                lastVictimFallback.set(now);
+                                            } else if (promotedAt.get() != 0) {
+                                                firstVictimFromRedisAfterPromotion.compareAndSet(0, now);
+                                            }
+                                        } else {
+                                            healthySources
+                                                    .computeIfAbsent(d.source(), s -> new LongAdder())
+                                                    .increment();
+                                            healthyDecisions.increment();
+                                            if (fromRedis) {
+                                                healthyFromRedis.increment();
+                                            }
+                                        }
+                                    } catch (Throwable e) {
+                                        exceptions.incrementAndGet();
                                     }
                                 }
-                                if (onVictim[k]) {
-                                    victimSources.computeIfAbsent(d.source(), s -> new LongAdder()).increment();
-                                    long now = System.nanoTime();
-                                    if (!fromRedis) {
-                                        lastVictimFallback.set(now);
-                                    } else if (promotedAt.get() != 0) {
-                                        firstVictimFromRedisAfterPromotion.compareAndSet(0, now);
-                                    }
-                                } else {
-                                    healthySources.computeIfAbsent(d.source(), s -> new LongAdder()).increment();
-                                    healthyDecisions.increment();
-                                    if (fromRedis) {
-                                        healthyFromRedis.increment();
-                                    }
-                                }
-                            } catch (Throwable e) {
-                                exceptions.incrementAndGet();
-                            }
-                        }
-                    }, "failover-load-" + t);
+                            },
+                            "failover-load-" + t);
                     threads.add(thread);
                     thread.start();
                 }
@@ -119,14 +136,19 @@ class ClusterFailoverTest {
                     String replica = "127.0.0.1:" + cluster.replica(0).port();
                     while (System.nanoTime() - killedAt < Duration.ofSeconds(30).toNanos()) {
                         nodes = survivor.sync().clusterNodes();
-                        if (nodes.lines().anyMatch(l -> l.contains(replica) && l.contains("master") && !l.contains("fail"))) {
+                        if (nodes.lines()
+                                .anyMatch(l -> l.contains(replica) && l.contains("master") && !l.contains("fail"))) {
                             promotedAt.set(System.nanoTime());
                             break;
                         }
                         Thread.sleep(20);
                     }
                 }
-                assertThat(promotedAt.get()).as("the replica was promoted: %s\n%s", nodes, cluster.replica(0).log()).isPositive();
+                assertThat(promotedAt.get())
+                        .as(
+                                "the replica was promoted: %s\n%s",
+                                nodes, cluster.replica(0).log())
+                        .isPositive();
                 long waitUntil = System.nanoTime() + Duration.ofSeconds(10).toNanos();
                 while (firstVictimFromRedisAfterPromotion.get() == 0 && System.nanoTime() < waitUntil) {
                     Thread.sleep(10);
@@ -137,26 +159,43 @@ class ClusterFailoverTest {
                     thread.join();
                 }
                 long recoveryMillis = (firstVictimFromRedisAfterPromotion.get() - promotedAt.get()) / 1_000_000;
-                System.out.printf("promoted %d ms after the kill; the dead master's keys were back on Redis %d ms "
+                System.out.printf(
+                        "promoted %d ms after the kill; the dead master's keys were back on Redis %d ms "
                                 + "after the promotion; healthy keys from Redis: %d of %d %s; dead master's keys: %s; "
                                 + "breaker transitions: %s%n",
-                        (promotedAt.get() - killedAt) / 1_000_000, recoveryMillis, healthyFromRedis.sum(),
-                        healthyDecisions.sum(), healthySources, victimSources, transitions);
+                        (promotedAt.get() - killedAt) / 1_000_000,
+                        recoveryMillis,
+                        healthyFromRedis.sum(),
+                        healthyDecisions.sum(),
+                        healthySources,
+                        victimSources,
+                        transitions);
                 System.out.println("failures: " + failureKinds);
 
                 assertThat(exceptions.get()).as("exceptions thrown to callers").isZero();
                 assertThat((double) healthyFromRedis.sum() / healthyDecisions.sum())
-                        .as("keys on the healthy masters answered by Redis").isGreaterThanOrEqualTo(0.99);
+                        .as("keys on the healthy masters answered by Redis")
+                        .isGreaterThanOrEqualTo(0.99);
                 for (int k = 0; k < KEYS; k++) {
-                    assertThat(admittedByRedis[k]).as("admitted by Redis for " + keys[k]).isLessThanOrEqualTo(LIMIT);
+                    assertThat(admittedByRedis[k])
+                            .as("admitted by Redis for " + keys[k])
+                            .isLessThanOrEqualTo(LIMIT);
                 }
-                assertThat(firstVictimFromRedisAfterPromotion.get()).as("the dead master's keys came back to Redis")
+                assertThat(firstVictimFromRedisAfterPromotion.get())
+                        .as("the dead master's keys came back to Redis")
                         .isPositive();
-                assertThat(recoveryMillis).as("back on Redis after the promotion (ms)").isLessThanOrEqualTo(2_000);
+                assertThat(recoveryMillis)
+                        .as("back on Redis after the promotion (ms)")
+                        .isLessThanOrEqualTo(2_000);
                 // Opened once; a failed probe doubles the open interval: probes at about 1, 3 and 7 s.
-                assertThat(transitions).as("breaker transitions").hasSizeLessThanOrEqualTo(7)
+                assertThat(transitions)
+                        .as("breaker transitions")
+                        .hasSizeLessThanOrEqualTo(7)
                         .allMatch(t -> t.contains("127.0.0.1:" + victim.port()));
-                long breakerLines = err.text().lines().filter(l -> l.contains("circuit breaker")).count();
+                long breakerLines = err.text()
+                        .lines()
+                        .filter(l -> l.contains("circuit breaker"))
+                        .count();
                 assertThat(breakerLines).as("breaker log lines").isLessThanOrEqualTo(6);
             }
         }

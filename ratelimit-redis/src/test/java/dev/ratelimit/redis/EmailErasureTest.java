@@ -54,8 +54,12 @@ class EmailErasureTest {
                 while (!redisStore.contains("keep-me@example.com") && System.nanoTime() < deadline) {
                     Thread.sleep(20);
                 }
-                assertThat(redisStore.contains("keep-me@example.com")).as("the other address was delivered").isTrue();
-                assertThat(redisStore.contains("erase-me@example.com")).as("the erased one was not").isFalse();
+                assertThat(redisStore.contains("keep-me@example.com"))
+                        .as("the other address was delivered")
+                        .isTrue();
+                assertThat(redisStore.contains("erase-me@example.com"))
+                        .as("the erased one was not")
+                        .isFalse();
                 assertThat(store.contains("erase-me@example.com")).isFalse();
             }
             assertThat(spooled(spool.getParent())).doesNotContain("erase-me@example.com");
@@ -74,7 +78,8 @@ class EmailErasureTest {
         }
         assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(spool)))
                 .isEqualTo("rw-------");
-        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(spool.getParent())))
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+                        Files.getPosixFilePermissions(spool.getParent())))
                 .isEqualTo("rwx------");
     }
 }

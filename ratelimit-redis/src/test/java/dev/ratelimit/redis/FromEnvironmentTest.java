@@ -30,11 +30,15 @@ class FromEnvironmentTest {
     void theFirstDecisions_comeFromRedis() {
         Map<String, String> env = Map.of("REDIS_URL", redis.url());
         String key = "first-" + UUID.randomUUID();
-        try (RateLimiter limiter = RateLimiter.builder().policy(Policy.of("first", Limit.perMinute(2)))
-                .fromEnvironment(env::get).build()) {
+        try (RateLimiter limiter = RateLimiter.builder()
+                .policy(Policy.of("first", Limit.perMinute(2)))
+                .fromEnvironment(env::get)
+                .build()) {
             for (int i = 0; i < 10; i++) {
                 Decision d = limiter.tryAcquire(key + i % 2);
-                assertThat(d.source()).as("decision %d", i).isIn(Decision.Source.BACKEND, Decision.Source.LOCAL_BLOCK_CACHE);
+                assertThat(d.source())
+                        .as("decision %d", i)
+                        .isIn(Decision.Source.BACKEND, Decision.Source.LOCAL_BLOCK_CACHE);
                 assertThat(d.allowed()).isEqualTo(i < 4);
             }
         }
@@ -42,8 +46,11 @@ class FromEnvironmentTest {
 
     @Test
     void theFirstEmail_isStoredInRedis_notSpooled() throws Exception {
-        Map<String, String> env = Map.of("REDIS_URL", redis.url(),
-                "RATELIMIT_SPOOL_DIR", Files.createTempDirectory("spool").toString());
+        Map<String, String> env = Map.of(
+                "REDIS_URL",
+                redis.url(),
+                "RATELIMIT_SPOOL_DIR",
+                Files.createTempDirectory("spool").toString());
         try (EmailStore store = EmailStore.fromEnvironment(env::get)) {
             assertThat(store.add("first-" + UUID.randomUUID() + "@example.com")).isEqualTo(AddResult.ADDED);
         }
@@ -51,16 +58,28 @@ class FromEnvironmentTest {
 
     @Test
     void limitersAndStoresFromTheEnvironment_shareOneConnection() throws Exception {
-        try (RedisServer server = RedisServer.start(); RedisAdmin admin = new RedisAdmin(server.port())) {
-            Map<String, String> env = Map.of("REDIS_URL", server.url(),
-                    "RATELIMIT_SPOOL_DIR", Files.createTempDirectory("spool").toString());
-            try (RateLimiter a = RateLimiter.builder().policy(Policy.of("a", Limit.perMinute(2))).fromEnvironment(env::get).build();
-                    RateLimiter b = RateLimiter.builder().policy(Policy.of("b", Limit.perMinute(2))).fromEnvironment(env::get).build();
+        try (RedisServer server = RedisServer.start();
+                RedisAdmin admin = new RedisAdmin(server.port())) {
+            Map<String, String> env = Map.of(
+                    "REDIS_URL",
+                    server.url(),
+                    "RATELIMIT_SPOOL_DIR",
+                    Files.createTempDirectory("spool").toString());
+            try (RateLimiter a = RateLimiter.builder()
+                            .policy(Policy.of("a", Limit.perMinute(2)))
+                            .fromEnvironment(env::get)
+                            .build();
+                    RateLimiter b = RateLimiter.builder()
+                            .policy(Policy.of("b", Limit.perMinute(2)))
+                            .fromEnvironment(env::get)
+                            .build();
                     EmailStore store = EmailStore.fromEnvironment(env::get)) {
                 a.tryAcquire("k");
                 b.tryAcquire("k");
                 store.count();
-                assertThat(admin.clients()).as("this admin connection and one more").isEqualTo(2);
+                assertThat(admin.clients())
+                        .as("this admin connection and one more")
+                        .isEqualTo(2);
             }
         }
     }

@@ -33,7 +33,8 @@ class MultiProcessAdmissionTest {
     @ParameterizedTest
     @EnumSource(Limit.Algorithm.class)
     void twoJvmsOf32Threads_onOneKeyOf100PerHour_admitExactly100(Limit.Algorithm algorithm) throws Exception {
-        assertThat(AdmissionRace.admitted(Factory.class, algorithm, 2, 32, redis.url())).isEqualTo(100);
+        assertThat(AdmissionRace.admitted(Factory.class, algorithm, 2, 32, redis.url()))
+                .isEqualTo(100);
     }
 
     /**
@@ -44,8 +45,8 @@ class MultiProcessAdmissionTest {
     @Test
     void theDefaultConfiguration_onABusyMachine_admitsExactly100() throws Exception {
         try (CpuHog hog = CpuHog.start(2)) {
-            AdmissionRace.Result result = AdmissionRace.fromEnvironment(Map.of("REDIS_URL", redis.url()),
-                    Limit.Algorithm.FIXED_WINDOW, 2, 32);
+            AdmissionRace.Result result = AdmissionRace.fromEnvironment(
+                    Map.of("REDIS_URL", redis.url()), Limit.Algorithm.FIXED_WINDOW, 2, 32);
             assertThat(result.admittedByBackend()).as("admitted by Redis").isEqualTo(100);
             assertThat(result.admitted()).as("admitted in all").isEqualTo(100);
         }

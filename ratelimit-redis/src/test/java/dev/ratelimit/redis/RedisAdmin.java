@@ -36,7 +36,8 @@ final class RedisAdmin implements AutoCloseable {
     long clients() {
         for (String line : sync().info("clients").split("\r?\n")) {
             if (line.startsWith("connected_clients:")) {
-                return Long.parseLong(line.substring("connected_clients:".length()).strip());
+                return Long.parseLong(
+                        line.substring("connected_clients:".length()).strip());
             }
         }
         throw new IllegalStateException("INFO clients has no connected_clients");

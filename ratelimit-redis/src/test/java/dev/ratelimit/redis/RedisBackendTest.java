@@ -36,10 +36,14 @@ class RedisBackendTest {
 
     @Test
     void steadyState_isOneEvalshaPerDecision_andAScriptFlushIsInvisible() {
-        Policy policy = Policy.of("calls", Limit.perMinute(1_000_000), Limit.perHour(5_000_000).tokenBucket());
+        Policy policy = Policy.of(
+                "calls", Limit.perMinute(1_000_000), Limit.perHour(5_000_000).tokenBucket());
         try (RedisConnection backend = connected(redis.url());
-                RateLimiter limiter = RateLimiter.builder().policy(policy).backend(backend.rateLimitBackend())
-                        .deadline(Duration.ofSeconds(2)).build();
+                RateLimiter limiter = RateLimiter.builder()
+                        .policy(policy)
+                        .backend(backend.rateLimitBackend())
+                        .deadline(Duration.ofSeconds(2))
+                        .build();
                 RedisAdmin admin = new RedisAdmin(redis.server().port())) {
             String key = "calls-" + UUID.randomUUID();
             assertThat(limiter.tryAcquire(key).source()).isEqualTo(Decision.Source.BACKEND);
@@ -69,7 +73,10 @@ class RedisBackendTest {
     void serverClock_isUsedByDefault_andKeysExpireWithTheirState() {
         Policy policy = Policy.of("ttl", Limit.of(3, Duration.ofSeconds(10)).tokenBucket());
         try (RedisConnection backend = connected(redis.url());
-                RateLimiter limiter = RateLimiter.builder().policy(policy).backend(backend.rateLimitBackend()).build();
+                RateLimiter limiter = RateLimiter.builder()
+                        .policy(policy)
+                        .backend(backend.rateLimitBackend())
+                        .build();
                 RedisAdmin admin = new RedisAdmin(redis.server().port())) {
             String key = "ttl-" + UUID.randomUUID();
             long before = serverMicros(admin);
@@ -79,9 +86,11 @@ class RedisBackendTest {
             long pttl = admin.sync().pttl(redisKey);
             long after = serverMicros(admin);
             // The server's time of the decision lies between the two readings of TIME around it.
-            assertThat(tat).as("tat is the server's time of the decision plus 2 emission intervals of 3,333,334 µs")
+            assertThat(tat)
+                    .as("tat is the server's time of the decision plus 2 emission intervals of 3,333,334 µs")
                     .isBetween(before + 6_666_668L, after + 6_666_668L);
-            assertThat(pttl).as("the key lives until the bucket is full again: 6,667 ms from the decision")
+            assertThat(pttl)
+                    .as("the key lives until the bucket is full again: 6,667 ms from the decision")
                     .isBetween(6_667L - (after - before) / 1_000 - 1, 6_667L);
             Decision peek = limiter.peek(key, 0);
             assertThat(peek.remaining()).isEqualTo(1);
@@ -98,7 +107,10 @@ class RedisBackendTest {
     void tokenBucketKey_memoryUsage() {
         Policy policy = Policy.of("generate", Limit.perHour(5).tokenBucket());
         try (RedisConnection backend = connected(redis.url());
-                RateLimiter limiter = RateLimiter.builder().policy(policy).backend(backend.rateLimitBackend()).build();
+                RateLimiter limiter = RateLimiter.builder()
+                        .policy(policy)
+                        .backend(backend.rateLimitBackend())
+                        .build();
                 RedisAdmin admin = new RedisAdmin(redis.server().port())) {
             limiter.tryAcquire("203.0.113.7");
             Long bytes = admin.sync().memoryUsage("rl:{203.0.113.7}:generate:0");
@@ -128,13 +140,18 @@ class RedisBackendTest {
             server.kill();
             Policy policy = Policy.of("late", Limit.perHour(100));
             try (RedisConnection backend = RedisConnection.open(RedisConfig.fromUrl(server.url()));
-                    RateLimiter limiter = RateLimiter.builder().policy(policy).backend(backend.rateLimitBackend()).build()) {
+                    RateLimiter limiter = RateLimiter.builder()
+                            .policy(policy)
+                            .backend(backend.rateLimitBackend())
+                            .build()) {
                 for (int i = 0; i < 20; i++) {
                     assertThat(limiter.tryAcquire("k").source()).isEqualTo(Decision.Source.FAIL_OPEN);
                 }
                 server.restart();
                 Decision d = untilFromRedis(limiter, "k");
-                assertThat(d.source()).as("decided by Redis within 10 s of its start").isEqualTo(Decision.Source.BACKEND);
+                assertThat(d.source())
+                        .as("decided by Redis within 10 s of its start")
+                        .isEqualTo(Decision.Source.BACKEND);
                 assertThat(d.remaining()).isEqualTo(99);
             }
         } finally {
@@ -146,8 +163,11 @@ class RedisBackendTest {
     void aKilledServer_failsDecisionsFast_andIsUsedAgainAfterItsRestart() throws Exception {
         RedisServer server = RedisServer.start();
         try (RedisConnection backend = connected(server.url());
-                RateLimiter limiter = RateLimiter.builder().policy(Policy.of("restart", Limit.perHour(100)))
-                        .backend(backend.rateLimitBackend()).failurePolicy(FailurePolicy.FAIL_CLOSED).build()) {
+                RateLimiter limiter = RateLimiter.builder()
+                        .policy(Policy.of("restart", Limit.perHour(100)))
+                        .backend(backend.rateLimitBackend())
+                        .failurePolicy(FailurePolicy.FAIL_CLOSED)
+                        .build()) {
             assertThat(limiter.tryAcquire("k").source()).isEqualTo(Decision.Source.BACKEND);
             server.kill();
             Decision down = limiter.tryAcquire("k");
@@ -165,14 +185,25 @@ class RedisBackendTest {
         org.junit.jupiter.api.Assumptions.assumeTrue(
                 java.net.InetAddress.getByName("::1").isReachable(1000), "no IPv6 loopback on this machine");
         try (RedisAdmin admin = new RedisAdmin(redis.server().port())) {
-            admin.sync().aclSetuser("limiter", io.lettuce.core.AclSetuserArgs.Builder.on()
-                    .addPassword("p@ss#w%rd/1").allKeys().allCommands());
+            admin.sync()
+                    .aclSetuser(
+                            "limiter",
+                            io.lettuce.core.AclSetuserArgs.Builder.on()
+                                    .addPassword("p@ss#w%rd/1")
+                                    .allKeys()
+                                    .allCommands());
         }
-        String url = "redis://limiter:p%40ss%23w%25rd%2F1@[::1]:" + redis.server().port();
+        String url =
+                "redis://limiter:p%40ss%23w%25rd%2F1@[::1]:" + redis.server().port();
         try (RedisConnection backend = connected(url);
-                RateLimiter limiter = RateLimiter.builder().policy(Policy.of("v6", Limit.perHour(2))).backend(backend.rateLimitBackend()).build()) {
+                RateLimiter limiter = RateLimiter.builder()
+                        .policy(Policy.of("v6", Limit.perHour(2)))
+                        .backend(backend.rateLimitBackend())
+                        .build()) {
             assertThat(limiter.tryAcquire("v6").source()).isEqualTo(Decision.Source.BACKEND);
-            assertThat(backend.toString()).contains("redis://limiter:***@[::1]:").doesNotContain("p@ss");
+            assertThat(backend.toString())
+                    .contains("redis://limiter:***@[::1]:")
+                    .doesNotContain("p@ss");
         }
     }
 
@@ -180,15 +211,25 @@ class RedisBackendTest {
     void close_leavesNoThreadBehind() throws Exception {
         Set<Thread> before = Thread.getAllStackTraces().keySet();
         RedisConnection connection = connected(redis.url());
-        connection.rateLimitBackend().evaluate("k", Policy.of("threads", Limit.perHour(5)), 1).toCompletableFuture().get();
+        connection
+                .rateLimitBackend()
+                .evaluate("k", Policy.of("threads", Limit.perHour(5)), 1)
+                .toCompletableFuture()
+                .get();
         connection.emailStore().count();
         connection.close();
-        Set<String> left = Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
+        Set<String> left = Thread.getAllStackTraces().keySet().stream()
+                .filter(Thread::isAlive)
                 .filter(t -> !before.contains(t))
-                .filter(t -> !t.isDaemon() || t.getName().contains("lettuce") || t.getName().toLowerCase().contains("netty")
+                .filter(t -> !t.isDaemon()
+                        || t.getName().contains("lettuce")
+                        || t.getName().toLowerCase().contains("netty")
                         || t.getName().contains("globalEventExecutor"))
-                .map(Thread::getName).collect(Collectors.toSet());
-        assertThat(left).as("threads started by the connection and alive when close() returned").isEmpty();
+                .map(Thread::getName)
+                .collect(Collectors.toSet());
+        assertThat(left)
+                .as("threads started by the connection and alive when close() returned")
+                .isEmpty();
     }
 
     @Test
@@ -202,17 +243,27 @@ class RedisBackendTest {
                         .hasMessageContaining("redis://:***@127.0.0.1:" + secured.port())
                         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("wrong-staple-9"));
                 assertThat(backend.toString()).doesNotContain("wrong-staple-9");
-                RateLimiter limiter = RateLimiter.builder().policy(Policy.of("auth", Limit.perHour(1))).backend(backend.rateLimitBackend()).build();
+                RateLimiter limiter = RateLimiter.builder()
+                        .policy(Policy.of("auth", Limit.perHour(1)))
+                        .backend(backend.rateLimitBackend())
+                        .build();
                 assertThat(limiter.tryAcquire("k").source()).isEqualTo(Decision.Source.FAIL_OPEN);
             }
             String good = "redis://:correct-horse-battery@127.0.0.1:" + secured.port();
             try (RedisConnection backend = connected(good)) {
                 assertThat(backend.toString()).doesNotContain("correct-horse");
-                assertThat(RateLimiter.builder().policy(Policy.of("auth", Limit.perHour(1))).backend(backend.rateLimitBackend()).build()
-                        .tryAcquire("k").source()).isEqualTo(Decision.Source.BACKEND);
+                assertThat(RateLimiter.builder()
+                                .policy(Policy.of("auth", Limit.perHour(1)))
+                                .backend(backend.rateLimitBackend())
+                                .build()
+                                .tryAcquire("k")
+                                .source())
+                        .isEqualTo(Decision.Source.BACKEND);
             }
-            assertThat(err.text()).contains("cannot connect to Redis at redis://:***@")
-                    .doesNotContain("wrong-staple-9").doesNotContain("correct-horse");
+            assertThat(err.text())
+                    .contains("cannot connect to Redis at redis://:***@")
+                    .doesNotContain("wrong-staple-9")
+                    .doesNotContain("correct-horse");
         }
     }
 
@@ -230,7 +281,9 @@ class RedisBackendTest {
                     .hasMessageContaining("not connected to Redis at redis://:***@127.0.0.1:" + closedPort + ": ")
                     .hasMessageContaining("Unable to connect to 127.0.0.1")
                     .satisfies(e -> assertThat(e.getMessage()).doesNotContain("Unable to ***"));
-            assertThat(err.text()).contains("Unable to connect to 127.0.0.1").doesNotContain("Unable to ***")
+            assertThat(err.text())
+                    .contains("Unable to connect to 127.0.0.1")
+                    .doesNotContain("Unable to ***")
                     .doesNotContain(":connect@");
         }
     }

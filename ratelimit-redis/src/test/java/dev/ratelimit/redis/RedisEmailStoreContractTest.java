@@ -20,7 +20,10 @@ class RedisEmailStoreContractTest extends EmailStoreContract {
         if (connection == null) {
             connection = RedisBackendTest.connected(redis.url());
         }
-        return EmailStore.scripted(connection).keyPrefix("test-" + UUID.randomUUID()).clock(clock).build();
+        return EmailStore.scripted(connection)
+                .keyPrefix("test-" + UUID.randomUUID())
+                .clock(clock)
+                .build();
     }
 
     @AfterAll

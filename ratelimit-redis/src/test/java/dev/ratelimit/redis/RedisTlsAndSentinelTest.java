@@ -28,7 +28,10 @@ class RedisTlsAndSentinelTest {
     void tls_withTheRightAuthority_decides() {
         String url = tls.url() + "?ca=" + tls.tlsFiles().caCertificate();
         try (RedisConnection backend = RedisConnection.open(RedisConfig.fromUrl(url));
-                RateLimiter limiter = RateLimiter.builder().policy(POLICY).backend(backend.rateLimitBackend()).build()) {
+                RateLimiter limiter = RateLimiter.builder()
+                        .policy(POLICY)
+                        .backend(backend.rateLimitBackend())
+                        .build()) {
             backend.awaitConnection(Duration.ofSeconds(10));
             Decision d = limiter.tryAcquire("tls-client");
             assertThat(d.source()).isEqualTo(Decision.Source.BACKEND);
@@ -48,7 +51,8 @@ class RedisTlsAndSentinelTest {
         try (RedisConnection backend = RedisConnection.open(RedisConfig.fromUrl(url))) {
             assertThatThrownBy(() -> backend.awaitConnection(Duration.ofSeconds(3)))
                     .isInstanceOf(IllegalStateException.class)
-                    .hasMessageContaining("not connected to Redis at rediss://localhost:" + tls.server().port())
+                    .hasMessageContaining("not connected to Redis at rediss://localhost:"
+                            + tls.server().port())
                     .hasMessageContaining("TLS handshake failed: check the CA certificate and the verify option");
         }
         String unverified = tls.url() + "?verify=none";
@@ -59,9 +63,11 @@ class RedisTlsAndSentinelTest {
 
     @Test
     void tls_toAPlainServer_andPlainToTls_fail() {
-        try (RedisConnection backend = RedisConnection.open(RedisConfig.fromUrl("redis://localhost:" + tls.server().port()))) {
+        try (RedisConnection backend = RedisConnection.open(
+                RedisConfig.fromUrl("redis://localhost:" + tls.server().port()))) {
             assertThatThrownBy(() -> backend.awaitConnection(Duration.ofSeconds(3)))
-                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("not connected");
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("not connected");
         }
     }
 
@@ -71,11 +77,16 @@ class RedisTlsAndSentinelTest {
                 RedisServer sentinel = RedisServer.startSentinel(master, "primary")) {
             String url = "redis-sentinel://127.0.0.1:" + sentinel.port() + "#primary";
             try (RedisConnection backend = RedisConnection.open(RedisConfig.fromUrl(url));
-                    RateLimiter limiter = RateLimiter.builder().policy(POLICY).backend(backend.rateLimitBackend()).build();
+                    RateLimiter limiter = RateLimiter.builder()
+                            .policy(POLICY)
+                            .backend(backend.rateLimitBackend())
+                            .build();
                     RedisAdmin admin = new RedisAdmin(master.port())) {
                 backend.awaitConnection(Duration.ofSeconds(10));
                 assertThat(limiter.tryAcquire("via-sentinel").source()).isEqualTo(Decision.Source.BACKEND);
-                assertThat(admin.sync().exists("rl:{via-sentinel}:tls:0")).as("written to the master").isEqualTo(1);
+                assertThat(admin.sync().exists("rl:{via-sentinel}:tls:0"))
+                        .as("written to the master")
+                        .isEqualTo(1);
             }
         }
     }

@@ -40,7 +40,8 @@ final class Cidr {
                 bits -= 96;
             }
             if (bits < 0 || bits > max) {
-                throw new IllegalArgumentException("not an IP network: \"" + text + "\"; the prefix length must be 0 to " + max);
+                throw new IllegalArgumentException(
+                        "not an IP network: \"" + text + "\"; the prefix length must be 0 to " + max);
             }
         }
         return new Cidr(address, bits, s);

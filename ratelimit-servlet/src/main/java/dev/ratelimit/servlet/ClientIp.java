@@ -36,7 +36,8 @@ final class ClientIp {
         if (!trusted(peer)) {
             return peer;
         }
-        Enumeration<String> lines = request.getHeaders(header == ForwardedHeader.FORWARDED ? "Forwarded" : "X-Forwarded-For");
+        Enumeration<String> lines =
+                request.getHeaders(header == ForwardedHeader.FORWARDED ? "Forwarded" : "X-Forwarded-For");
         return resolve(peer, lines == null ? List.of() : Collections.list(lines));
     }
 
@@ -50,7 +51,8 @@ final class ClientIp {
         }
         byte[] client = peer;
         for (String hop : header == ForwardedHeader.FORWARDED ? forwardedFor(lines) : xForwardedFor(lines)) {
-            byte[] address = hop == null ? null : header == ForwardedHeader.FORWARDED ? node(hop) : IpAddress.parse(hop);
+            byte[] address =
+                    hop == null ? null : header == ForwardedHeader.FORWARDED ? node(hop) : IpAddress.parse(hop);
             if (address == null) {
                 return client;
             }
@@ -174,7 +176,10 @@ final class ClientIp {
                 // A token by the RFC; a bracketed IPv6 address or an address with a port belongs in
                 // quotes, but a value written without them is still unambiguous here.
                 int valueStart = i;
-                while (i < n && element.charAt(i) != ';' && element.charAt(i) != '"' && !isWhitespace(element.charAt(i))) {
+                while (i < n
+                        && element.charAt(i) != ';'
+                        && element.charAt(i) != '"'
+                        && !isWhitespace(element.charAt(i))) {
                     i++;
                 }
                 value = element.substring(valueStart, i);

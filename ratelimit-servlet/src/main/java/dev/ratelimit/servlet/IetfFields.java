@@ -11,8 +11,7 @@ final class IetfFields {
 
     private static final Map<Policy, String> POLICY_FIELDS = new ConcurrentHashMap<>();
 
-    private IetfFields() {
-    }
+    private IetfFields() {}
 
     static String itemName(Policy policy, int index) {
         return policy.limits().size() == 1 ? policy.name() : policy.name() + "-" + index;
@@ -27,12 +26,17 @@ final class IetfFields {
         for (int i = 0; i < policy.limits().size(); i++) {
             Limit limit = policy.limits().get(i);
             long window = limit.algorithm() == Limit.Algorithm.TOKEN_BUCKET
-                    ? limit.capacity() * limit.emissionIntervalMicros() : limit.windowMicros();
+                    ? limit.capacity() * limit.emissionIntervalMicros()
+                    : limit.windowMicros();
             if (i > 0) {
                 out.append(", ");
             }
-            out.append('"').append(itemName(policy, i)).append("\";q=").append(limit.capacity())
-                    .append(";w=").append(RateLimitHeaders.seconds(Duration.ofNanos(window * 1_000)));
+            out.append('"')
+                    .append(itemName(policy, i))
+                    .append("\";q=")
+                    .append(limit.capacity())
+                    .append(";w=")
+                    .append(RateLimitHeaders.seconds(Duration.ofNanos(window * 1_000)));
         }
         field = out.toString();
         if (POLICY_FIELDS.size() < 1_000) {

@@ -12,8 +12,7 @@ import java.util.function.Function;
 /** A {@link RateLimitFilter} configured by {@code web.xml} init-params; see {@link RateLimitFilter#init}. */
 final class InitParams {
 
-    private InitParams() {
-    }
+    private InitParams() {}
 
     /**
      * The filter's settings from {@code config}'s init-params.
@@ -21,8 +20,17 @@ final class InitParams {
      * @throws IllegalArgumentException naming the init-param that is wrong
      */
     static RateLimitFilter.Settings settings(FilterConfig config) {
-        Set<String> known = Set.of("rules", "backend", "failure-policy", "trusted-proxies", "forwarded-header", "exempt",
-                "ipv6-prefix", "key", "dry-run", "headers");
+        Set<String> known = Set.of(
+                "rules",
+                "backend",
+                "failure-policy",
+                "trusted-proxies",
+                "forwarded-header",
+                "exempt",
+                "ipv6-prefix",
+                "key",
+                "dry-run",
+                "headers");
         for (String name : Collections.list(config.getInitParameterNames())) {
             if (!known.contains(name)) {
                 throw new IllegalArgumentException("unknown init-param '" + name + "'; known: " + known);
@@ -38,9 +46,17 @@ final class InitParams {
             default -> throw new IllegalArgumentException("init-param 'failure-policy' is fail-open or fail-closed");
         };
         Function<Policy, RateLimiter> limiters = switch (param(config, "backend", "memory")) {
-            case "memory" -> policy -> RateLimiter.builder().policy(policy).failurePolicy(failurePolicy).build();
-            case "environment" -> policy -> RateLimiter.builder().policy(policy).fromEnvironment()
-                    .failurePolicy(failurePolicy).build();
+            case "memory" ->
+                policy -> RateLimiter.builder()
+                        .policy(policy)
+                        .failurePolicy(failurePolicy)
+                        .build();
+            case "environment" ->
+                policy -> RateLimiter.builder()
+                        .policy(policy)
+                        .fromEnvironment()
+                        .failurePolicy(failurePolicy)
+                        .build();
             default -> throw new IllegalArgumentException("init-param 'backend' is memory or environment");
         };
         RateLimitFilter.Builder b = RateLimitFilter.builder().limiters(limiters);
@@ -48,11 +64,14 @@ final class InitParams {
             b.rule(rule);
         }
         b.trustedProxies(split(config.getInitParameter("trusted-proxies")));
-        b.forwardedHeader(switch (param(config, "forwarded-header", "x-forwarded-for")) {
-            case "x-forwarded-for" -> RateLimitFilter.ForwardedHeader.X_FORWARDED_FOR;
-            case "forwarded" -> RateLimitFilter.ForwardedHeader.FORWARDED;
-            default -> throw new IllegalArgumentException("init-param 'forwarded-header' is x-forwarded-for or forwarded");
-        });
+        b.forwardedHeader(
+                switch (param(config, "forwarded-header", "x-forwarded-for")) {
+                    case "x-forwarded-for" -> RateLimitFilter.ForwardedHeader.X_FORWARDED_FOR;
+                    case "forwarded" -> RateLimitFilter.ForwardedHeader.FORWARDED;
+                    default ->
+                        throw new IllegalArgumentException(
+                                "init-param 'forwarded-header' is x-forwarded-for or forwarded");
+                });
         b.exempt(split(config.getInitParameter("exempt")));
         try {
             b.ipv6Prefix(Integer.parseInt(param(config, "ipv6-prefix", "64")));
@@ -70,12 +89,13 @@ final class InitParams {
             throw new IllegalArgumentException("init-param 'key' is ip, principal or header:NAME");
         }
         b.dryRun(Boolean.parseBoolean(param(config, "dry-run", "false")));
-        b.headers(switch (param(config, "headers", "ietf")) {
-            case "ietf" -> RateLimitHeaders.IETF;
-            case "legacy" -> RateLimitHeaders.LEGACY;
-            case "none" -> RateLimitHeaders.NONE;
-            default -> throw new IllegalArgumentException("init-param 'headers' is ietf, legacy or none");
-        });
+        b.headers(
+                switch (param(config, "headers", "ietf")) {
+                    case "ietf" -> RateLimitHeaders.IETF;
+                    case "legacy" -> RateLimitHeaders.LEGACY;
+                    case "none" -> RateLimitHeaders.NONE;
+                    default -> throw new IllegalArgumentException("init-param 'headers' is ietf, legacy or none");
+                });
         return b.settings();
     }
 

@@ -8,8 +8,7 @@ package dev.ratelimit.servlet;
  */
 final class IpAddress {
 
-    private IpAddress() {
-    }
+    private IpAddress() {}
 
     /**
      * The 4 or 16 bytes of {@code text}, or null if it is not an IP literal. An IPv4-mapped IPv6
@@ -168,7 +167,8 @@ final class IpAddress {
      */
     static String key(byte[] address, int ipv6Prefix) {
         if (address.length == 4) {
-            return (address[0] & 0xff) + "." + (address[1] & 0xff) + "." + (address[2] & 0xff) + "." + (address[3] & 0xff);
+            return (address[0] & 0xff) + "." + (address[1] & 0xff) + "." + (address[2] & 0xff) + "."
+                    + (address[3] & 0xff);
         }
         byte[] masked = address.clone();
         for (int bit = ipv6Prefix; bit < 128; bit++) {

@@ -13,8 +13,7 @@ import java.time.Duration;
  */
 final class ProblemResponse {
 
-    private ProblemResponse() {
-    }
+    private ProblemResponse() {}
 
     /** Writes the {@code 429} for {@code decision}. */
     static void deny(HttpServletResponse response, Decision decision, String problemType) throws IOException {
@@ -24,7 +23,8 @@ final class ProblemResponse {
         response.setContentType("application/problem+json");
         response.setCharacterEncoding("UTF-8");
         byte[] body = ("{\"type\":\"" + problemType + "\",\"title\":\"Too Many Requests\",\"status\":429,\"detail\":\""
-                + detail(decision) + "\",\"retryAfter\":" + retry + "}").getBytes(StandardCharsets.UTF_8);
+                        + detail(decision) + "\",\"retryAfter\":" + retry + "}")
+                .getBytes(StandardCharsets.UTF_8);
         response.setContentLength(body.length);
         response.getOutputStream().write(body);
     }
@@ -44,7 +44,8 @@ final class ProblemResponse {
         Limit limit = denying.governingLimit();
         long permits = limit.permits();
         String burst = limit.algorithm() == Limit.Algorithm.TOKEN_BUCKET && limit.capacity() != permits
-                ? ", bursts up to " + limit.capacity() : "";
+                ? ", bursts up to " + limit.capacity()
+                : "";
         return "Rate limit exceeded. Max " + permits + (permits == 1 ? " request" : " requests") + " per "
                 + window(limit.window()) + burst + ".";
     }

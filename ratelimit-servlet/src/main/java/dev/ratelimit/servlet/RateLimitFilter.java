@@ -83,14 +83,19 @@ public final class RateLimitFilter implements Filter {
         FORWARDED
     }
 
-    record Settings(List<Rule> rules, ClientIp clientIp, List<Cidr> exempt, int ipv6Prefix,
-            KeyResolver keys, boolean dryRun, RateLimitHeaders headers, String problemType,
-            List<RateLimiter> owned) {
-    }
+    record Settings(
+            List<Rule> rules,
+            ClientIp clientIp,
+            List<Cidr> exempt,
+            int ipv6Prefix,
+            KeyResolver keys,
+            boolean dryRun,
+            RateLimitHeaders headers,
+            String problemType,
+            List<RateLimiter> owned) {}
 
     /** A filter to be configured by {@code web.xml} init-params in {@link #init(FilterConfig)}. */
-    public RateLimitFilter() {
-    }
+    public RateLimitFilter() {}
 
     private RateLimitFilter(Settings settings) {
         this.settings = settings;
@@ -135,9 +140,12 @@ public final class RateLimitFilter implements Filter {
     }
 
     @Override
-    public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain) throws IOException, ServletException {
+    public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
+            throws IOException, ServletException {
         Settings s = settings;
-        if (s == null || !(req instanceof HttpServletRequest request) || !(res instanceof HttpServletResponse response)) {
+        if (s == null
+                || !(req instanceof HttpServletRequest request)
+                || !(res instanceof HttpServletResponse response)) {
             chain.doFilter(req, res);
             return;
         }
@@ -211,6 +219,7 @@ public final class RateLimitFilter implements Filter {
     public static final class Builder {
         /** The rules in order: a {@link Rule}, or a {@link RuleSpec} whose limiter {@link #build()} makes. */
         private final List<Object> rules = new ArrayList<>();
+
         private Function<Policy, RateLimiter> limiters = RateLimiter::inMemory;
         private List<Cidr> trustedProxies = List.of();
         private ForwardedHeader forwardedHeader = ForwardedHeader.X_FORWARDED_FOR;
@@ -222,8 +231,7 @@ public final class RateLimitFilter implements Filter {
         private String problemType = "about:blank";
         private final Set<String> set = new java.util.HashSet<>();
 
-        private Builder() {
-        }
+        private Builder() {}
 
         private void once(String option) {
             if (!set.add(option)) {
@@ -240,7 +248,8 @@ public final class RateLimitFilter implements Filter {
          */
         public Builder rule(String methods, String pattern, RateLimiter limiter) {
             Objects.requireNonNull(limiter, "limiter");
-            Set<String> set = methods.strip().equals("*") ? Set.of()
+            Set<String> set = methods.strip().equals("*")
+                    ? Set.of()
                     : Set.of(methods.strip().toUpperCase(Locale.ROOT).split("\\s*,\\s*"));
             rules.add(new Rule(set, pattern, limiter));
             return this;
@@ -367,8 +376,16 @@ public final class RateLimitFilter implements Filter {
                 owned.forEach(RateLimiter::close);
                 throw e;
             }
-            return new Settings(List.copyOf(built), new ClientIp(trustedProxies, forwardedHeader), exempt, ipv6Prefix,
-                    keys, dryRun, headers, problemType, List.copyOf(owned));
+            return new Settings(
+                    List.copyOf(built),
+                    new ClientIp(trustedProxies, forwardedHeader),
+                    exempt,
+                    ipv6Prefix,
+                    keys,
+                    dryRun,
+                    headers,
+                    problemType,
+                    List.copyOf(owned));
         }
 
         private static List<Cidr> parse(String... cidrs) {

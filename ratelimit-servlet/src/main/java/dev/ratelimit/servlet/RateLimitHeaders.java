@@ -32,8 +32,12 @@ public interface RateLimitHeaders {
             if (i > 0) {
                 field.append(", ");
             }
-            field.append('"').append(IetfFields.itemName(policy, i)).append("\";r=").append(limit.remaining())
-                    .append(";t=").append(seconds(limit.resetAfter()));
+            field.append('"')
+                    .append(IetfFields.itemName(policy, i))
+                    .append("\";r=")
+                    .append(limit.remaining())
+                    .append(";t=")
+                    .append(seconds(limit.resetAfter()));
         }
         response.setHeader("RateLimit", field.toString());
     };
@@ -49,8 +53,7 @@ public interface RateLimitHeaders {
     };
 
     /** No quota headers (a 429 still carries {@code Retry-After}). */
-    RateLimitHeaders NONE = (response, policy, decision) -> {
-    };
+    RateLimitHeaders NONE = (response, policy, decision) -> {};
 
     /** Whole seconds, rounded up: what {@code Retry-After} and {@code t} carry. */
     static long seconds(Duration duration) {

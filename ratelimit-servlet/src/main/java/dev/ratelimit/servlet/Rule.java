@@ -12,7 +12,12 @@ import java.util.stream.Collectors;
  */
 final class Rule {
 
-    private enum Kind { EXACT, PREFIX, SUFFIX, ALL }
+    private enum Kind {
+        EXACT,
+        PREFIX,
+        SUFFIX,
+        ALL
+    }
 
     private final Set<String> methods;
     private final String pattern;
@@ -27,7 +32,9 @@ final class Rule {
         if (pattern.equals("/*") || pattern.equals("/")) {
             kind = Kind.ALL;
             fixed = "";
-        } else if (pattern.startsWith("*.") && pattern.length() > 2 && pattern.indexOf('/') < 0
+        } else if (pattern.startsWith("*.")
+                && pattern.length() > 2
+                && pattern.indexOf('/') < 0
                 && pattern.indexOf('*', 1) < 0) {
             kind = Kind.SUFFIX;
             fixed = pattern.substring(1);
@@ -38,7 +45,8 @@ final class Rule {
             kind = Kind.EXACT;
             fixed = pattern;
         } else {
-            throw new IllegalArgumentException("a path pattern is /exact, /prefix/*, *.suffix or /*; got \"" + pattern + "\"");
+            throw new IllegalArgumentException(
+                    "a path pattern is /exact, /prefix/*, *.suffix or /*; got \"" + pattern + "\"");
         }
     }
 
@@ -50,7 +58,8 @@ final class Rule {
             case ALL -> true;
             case EXACT -> path.equals(fixed);
             case SUFFIX -> path.endsWith(fixed);
-            case PREFIX -> path.startsWith(fixed) && (path.length() == fixed.length() || path.charAt(fixed.length()) == '/');
+            case PREFIX ->
+                path.startsWith(fixed) && (path.length() == fixed.length() || path.charAt(fixed.length()) == '/');
         };
     }
 

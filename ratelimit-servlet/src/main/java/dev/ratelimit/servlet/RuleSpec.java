@@ -31,7 +31,8 @@ record RuleSpec(Set<String> methods, String pattern, Policy policy) {
     private static final Pattern RULE = Pattern.compile(
             "^\\s*(?:([A-Za-z][A-Za-z0-9._-]*)\\s*:\\s*)?(\\*|[A-Za-z]+(?:\\s*,\\s*[A-Za-z]+)*)\\s+(\\S+)\\s*=\\s*(.+?)\\s*$");
     private static final Pattern LIMIT = Pattern.compile(
-            "^(\\d+)\\s*/\\s*(\\S+)(?:\\s+(fixed|sliding|token-bucket)(?:\\s+burst\\s+(\\d+))?)?$", Pattern.CASE_INSENSITIVE);
+            "^(\\d+)\\s*/\\s*(\\S+)(?:\\s+(fixed|sliding|token-bucket)(?:\\s+burst\\s+(\\d+))?)?$",
+            Pattern.CASE_INSENSITIVE);
     private static final Pattern SHORT_DURATION = Pattern.compile("^(\\d+)(ms|s|m|h|d)$", Pattern.CASE_INSENSITIVE);
 
     /**

@@ -18,12 +18,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class AddressesAndRulesTest {
 
@@ -44,8 +44,24 @@ class AddressesAndRulesTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "localhost", "example.com", "1.2.3", "01.2.3.4", "256.1.1.1", "1.2.3.4.5", "::g",
-        "1:2:3:4:5:6:7:8:9", "1::2::3", "[::1", "1.2.3.4:port", "unknown", "_hidden", "12345::"})
+    @ValueSource(
+            strings = {
+                "",
+                "localhost",
+                "example.com",
+                "1.2.3",
+                "01.2.3.4",
+                "256.1.1.1",
+                "1.2.3.4.5",
+                "::g",
+                "1:2:3:4:5:6:7:8:9",
+                "1::2::3",
+                "[::1",
+                "1.2.3.4:port",
+                "unknown",
+                "_hidden",
+                "12345::"
+            })
     void nonLiterals_areRejected_withoutAnyLookup(String text) {
         assertThat(IpAddress.parse(text)).isNull();
     }
@@ -59,14 +75,21 @@ class AddressesAndRulesTest {
 
     @Test
     void cidrs_containTheirAddresses() {
-        assertThat(Cidr.parse("10.0.0.0/8").contains(IpAddress.parse("10.200.3.4"))).isTrue();
-        assertThat(Cidr.parse("10.0.0.0/8").contains(IpAddress.parse("11.0.0.1"))).isFalse();
-        assertThat(Cidr.parse("192.168.1.128/25").contains(IpAddress.parse("192.168.1.200"))).isTrue();
-        assertThat(Cidr.parse("192.168.1.128/25").contains(IpAddress.parse("192.168.1.100"))).isFalse();
-        assertThat(Cidr.parse("fd00::/8").contains(IpAddress.parse("fd12:3456::1"))).isTrue();
+        assertThat(Cidr.parse("10.0.0.0/8").contains(IpAddress.parse("10.200.3.4")))
+                .isTrue();
+        assertThat(Cidr.parse("10.0.0.0/8").contains(IpAddress.parse("11.0.0.1")))
+                .isFalse();
+        assertThat(Cidr.parse("192.168.1.128/25").contains(IpAddress.parse("192.168.1.200")))
+                .isTrue();
+        assertThat(Cidr.parse("192.168.1.128/25").contains(IpAddress.parse("192.168.1.100")))
+                .isFalse();
+        assertThat(Cidr.parse("fd00::/8").contains(IpAddress.parse("fd12:3456::1")))
+                .isTrue();
         assertThat(Cidr.parse("fd00::/8").contains(IpAddress.parse("10.0.0.1"))).isFalse();
-        assertThat(Cidr.parse("127.0.0.1").contains(IpAddress.parse("127.0.0.1"))).isTrue();
-        assertThat(Cidr.parse("::ffff:10.0.0.0/104").contains(IpAddress.parse("10.9.9.9"))).isTrue();
+        assertThat(Cidr.parse("127.0.0.1").contains(IpAddress.parse("127.0.0.1")))
+                .isTrue();
+        assertThat(Cidr.parse("::ffff:10.0.0.0/104").contains(IpAddress.parse("10.9.9.9")))
+                .isTrue();
         assertThatThrownBy(() -> Cidr.parse("10.0.0.0/33")).hasMessageContaining("0 to 32");
         assertThatThrownBy(() -> Cidr.parse("intranet")).hasMessageContaining("not an IP network");
     }
@@ -81,39 +104,42 @@ class AddressesAndRulesTest {
 
     /** One Forwarded line from a trusted peer (10.0.0.1, inside 10.0.0.0/8) and the client it names. */
     @ParameterizedTest
-    @CsvSource(delimiter = '|', quoteCharacter = '~', value = {
-        "for=192.0.2.60;proto=http;by=203.0.113.43                  | 192.0.2.60",
-        "proto=https;FOR=192.0.2.60                                 | 192.0.2.60",
-        "For=\"192.0.2.43:47011\"                                  | 192.0.2.43",
-        "for=\"[2001:db8:cafe::17]:4711\"                          | 2001:db8:cafe:0:0:0:0:0/64",
-        "for=\"[2001:db8:cafe::17]\"                               | 2001:db8:cafe:0:0:0:0:0/64",
-        "for=\"[2001:db8:cafe::17]:_p1\"                           | 2001:db8:cafe:0:0:0:0:0/64",
-        "for=[2001:db8:cafe::17]:4711                               | 2001:db8:cafe:0:0:0:0:0/64",
-        "for=\"192.0.2.\\61\"                                      | 192.0.2.61",
-        " for=192.0.2.1 ; proto=http                                | 192.0.2.1",
-        "for=192.0.2.1, ,                                           | 192.0.2.1",
-        "for=192.0.2.1, ;                                           | " + PEER,
-        "for=198.51.100.7, for=192.0.2.1                            | 192.0.2.1",
-        "for=192.0.2.1, for=10.0.0.7                                | 192.0.2.1",
-        "for=192.0.2.1, for=_hidden, for=10.0.0.7                   | 10.0.0.7",
-        "for=192.0.2.1;by=\"10.0.0.9, for=198.51.100.66\"          | 192.0.2.1",
-        "for=\"198.51.100.7, for=192.0.2.1                          | 192.0.2.1",
-        "for=\"_gazonk\"                                           | " + PEER,
-        "for=unknown                                                | " + PEER,
-        "for=\"unknown:4711\"                                      | " + PEER,
-        "for=\"192.0.2.43:_\"                                      | " + PEER,
-        "for=192.0.2.1, proto=https                                 | " + PEER,
-        "for=192.0.2.1;for=198.51.100.2                             | " + PEER,
-        "for=192.0.2.1;proto=http;PROTO=https                       | " + PEER,
-        "for=192.0.2.1 junk                                         | " + PEER,
-        "for =192.0.2.1                                             | " + PEER,
-        "for                                                        | " + PEER,
-        "=192.0.2.1                                                 | " + PEER,
-        "for=                                                       | " + PEER,
-        "for=\"192.0.2.1                                            | " + PEER,
-        "for=<script>                                               | " + PEER,
-        "for=localhost                                              | " + PEER,
-    })
+    @CsvSource(
+            delimiter = '|',
+            quoteCharacter = '~',
+            value = {
+                "for=192.0.2.60;proto=http;by=203.0.113.43                  | 192.0.2.60",
+                "proto=https;FOR=192.0.2.60                                 | 192.0.2.60",
+                "For=\"192.0.2.43:47011\"                                  | 192.0.2.43",
+                "for=\"[2001:db8:cafe::17]:4711\"                          | 2001:db8:cafe:0:0:0:0:0/64",
+                "for=\"[2001:db8:cafe::17]\"                               | 2001:db8:cafe:0:0:0:0:0/64",
+                "for=\"[2001:db8:cafe::17]:_p1\"                           | 2001:db8:cafe:0:0:0:0:0/64",
+                "for=[2001:db8:cafe::17]:4711                               | 2001:db8:cafe:0:0:0:0:0/64",
+                "for=\"192.0.2.\\61\"                                      | 192.0.2.61",
+                " for=192.0.2.1 ; proto=http                                | 192.0.2.1",
+                "for=192.0.2.1, ,                                           | 192.0.2.1",
+                "for=192.0.2.1, ;                                           | " + PEER,
+                "for=198.51.100.7, for=192.0.2.1                            | 192.0.2.1",
+                "for=192.0.2.1, for=10.0.0.7                                | 192.0.2.1",
+                "for=192.0.2.1, for=_hidden, for=10.0.0.7                   | 10.0.0.7",
+                "for=192.0.2.1;by=\"10.0.0.9, for=198.51.100.66\"          | 192.0.2.1",
+                "for=\"198.51.100.7, for=192.0.2.1                          | 192.0.2.1",
+                "for=\"_gazonk\"                                           | " + PEER,
+                "for=unknown                                                | " + PEER,
+                "for=\"unknown:4711\"                                      | " + PEER,
+                "for=\"192.0.2.43:_\"                                      | " + PEER,
+                "for=192.0.2.1, proto=https                                 | " + PEER,
+                "for=192.0.2.1;for=198.51.100.2                             | " + PEER,
+                "for=192.0.2.1;proto=http;PROTO=https                       | " + PEER,
+                "for=192.0.2.1 junk                                         | " + PEER,
+                "for =192.0.2.1                                             | " + PEER,
+                "for                                                        | " + PEER,
+                "=192.0.2.1                                                 | " + PEER,
+                "for=                                                       | " + PEER,
+                "for=\"192.0.2.1                                            | " + PEER,
+                "for=<script>                                               | " + PEER,
+                "for=localhost                                              | " + PEER,
+            })
     void forwarded_isReadAsRfc7239Writes(String line, String client) {
         assertThat(client(ForwardedHeader.FORWARDED, List.of(line))).isEqualTo(client);
     }
@@ -134,19 +160,22 @@ class AddressesAndRulesTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-        "203.0.113.9, 10.0.0.2          | 203.0.113.9",
-        "6.6.6.6, 203.0.113.9           | 203.0.113.9",
-        "203.0.113.9,,                  | 203.0.113.9",
-        "[2001:db8::1]:4711             | 2001:db8:0:0:0:0:0:0/64",
-        "203.0.113.9:51234              | 203.0.113.9",
-        "203.0.113.9, unknown           | " + PEER,
-        "203.0.113.9, _hidden, 10.0.0.3 | 10.0.0.3",
-        "for=192.0.2.1                  | " + PEER,
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "203.0.113.9, 10.0.0.2          | 203.0.113.9",
+                "6.6.6.6, 203.0.113.9           | 203.0.113.9",
+                "203.0.113.9,,                  | 203.0.113.9",
+                "[2001:db8::1]:4711             | 2001:db8:0:0:0:0:0:0/64",
+                "203.0.113.9:51234              | 203.0.113.9",
+                "203.0.113.9, unknown           | " + PEER,
+                "203.0.113.9, _hidden, 10.0.0.3 | 10.0.0.3",
+                "for=192.0.2.1                  | " + PEER,
+            })
     void xForwardedFor_isReadRightToLeft(String line, String client) {
         assertThat(client(ForwardedHeader.X_FORWARDED_FOR, List.of(line))).isEqualTo(client);
-        assertThat(client(ForwardedHeader.X_FORWARDED_FOR, List.of("198.51.100.1", line))).isEqualTo(client);
+        assertThat(client(ForwardedHeader.X_FORWARDED_FOR, List.of("198.51.100.1", line)))
+                .isEqualTo(client);
     }
 
     @Test
@@ -154,7 +183,8 @@ class AddressesAndRulesTest {
         byte[] peer = IpAddress.parse("198.51.100.5");
         for (ForwardedHeader header : ForwardedHeader.values()) {
             List<String> lines = List.of(header == ForwardedHeader.FORWARDED ? "for=192.0.2.1" : "192.0.2.1");
-            assertThat(new ClientIp(List.of(Cidr.parse("10.0.0.0/8")), header).resolve(peer, lines)).isEqualTo(peer);
+            assertThat(new ClientIp(List.of(Cidr.parse("10.0.0.0/8")), header).resolve(peer, lines))
+                    .isEqualTo(peer);
             assertThat(new ClientIp(List.of(), header).resolve(PROXY, lines)).isEqualTo(PROXY);
         }
     }
@@ -164,7 +194,8 @@ class AddressesAndRulesTest {
         for (String value : List.of("x-forwarded-for", "Forwarded", " forwarded ")) {
             assertThat(initialised(value)).as(value).isNull();
         }
-        assertThat(initialised("x-real-ip")).isInstanceOf(ServletException.class)
+        assertThat(initialised("x-real-ip"))
+                .isInstanceOf(ServletException.class)
                 .hasMessageContaining("'forwarded-header' is x-forwarded-for or forwarded");
     }
 
@@ -211,11 +242,14 @@ class AddressesAndRulesTest {
         assertThat(generate.policy().name()).isEqualTo("api-generate");
         assertThat(generate.policy().limits()).containsExactly(Limit.perHour(5));
 
-        RuleSpec search = RuleSpec.parse("search: get, post /api/search/* = 100/1m sliding, 10/PT1S token-bucket burst 20");
+        RuleSpec search =
+                RuleSpec.parse("search: get, post /api/search/* = 100/1m sliding, 10/PT1S token-bucket burst 20");
         assertThat(search.methods()).containsExactlyInAnyOrder("GET", "POST");
         assertThat(search.policy().name()).isEqualTo("search");
-        assertThat(search.policy().limits()).containsExactly(Limit.perMinute(100).slidingWindow(),
-                Limit.of(10, Duration.ofSeconds(1)).tokenBucket().burst(20));
+        assertThat(search.policy().limits())
+                .containsExactly(
+                        Limit.perMinute(100).slidingWindow(),
+                        Limit.of(10, Duration.ofSeconds(1)).tokenBucket().burst(20));
 
         assertThat(RuleSpec.parse("* *.json = 1/500ms").methods()).isEmpty();
         assertThat(RuleSpec.parse("* /* = 1/1d").policy().name()).isEqualTo("all");
@@ -224,20 +258,29 @@ class AddressesAndRulesTest {
 
     @Test
     void badRuleSpecs_sayWhatIsWrong() {
-        assertThatThrownBy(() -> RuleSpec.parse("/api/generate 5 per hour")).hasMessageContaining("expected [name:] METHODS PATH = LIMIT");
-        assertThatThrownBy(() -> RuleSpec.parse("POST /api = five/1h")).hasMessageContaining("cannot read the limit \"five/1h\"");
-        assertThatThrownBy(() -> RuleSpec.parse("POST /api = 5/1 fortnight")).hasMessageContaining("cannot read the limit");
-        assertThatThrownBy(() -> RuleSpec.parse("POST /api = 5/1w")).hasMessageContaining("cannot read the window \"1w\"");
+        assertThatThrownBy(() -> RuleSpec.parse("/api/generate 5 per hour"))
+                .hasMessageContaining("expected [name:] METHODS PATH = LIMIT");
+        assertThatThrownBy(() -> RuleSpec.parse("POST /api = five/1h"))
+                .hasMessageContaining("cannot read the limit \"five/1h\"");
+        assertThatThrownBy(() -> RuleSpec.parse("POST /api = 5/1 fortnight"))
+                .hasMessageContaining("cannot read the limit");
+        assertThatThrownBy(() -> RuleSpec.parse("POST /api = 5/1w"))
+                .hasMessageContaining("cannot read the window \"1w\"");
         assertThatThrownBy(() -> new Rule(Set.of(), "api/*", null)).hasMessageContaining("/exact, /prefix/*");
     }
 
     @Test
     void rules_matchTheirPaths() {
-        assertThat(new Rule(Set.of("POST"), "/api/*", null).matches("POST", "/api")).isTrue();
-        assertThat(new Rule(Set.of("POST"), "/api/*", null).matches("POST", "/api/x/y")).isTrue();
-        assertThat(new Rule(Set.of("POST"), "/api/*", null).matches("POST", "/apix")).isFalse();
-        assertThat(new Rule(Set.of("POST"), "/api/*", null).matches("GET", "/api/x")).isFalse();
-        assertThat(new Rule(Set.of(), "*.json", null).matches("GET", "/a/b.json")).isTrue();
+        assertThat(new Rule(Set.of("POST"), "/api/*", null).matches("POST", "/api"))
+                .isTrue();
+        assertThat(new Rule(Set.of("POST"), "/api/*", null).matches("POST", "/api/x/y"))
+                .isTrue();
+        assertThat(new Rule(Set.of("POST"), "/api/*", null).matches("POST", "/apix"))
+                .isFalse();
+        assertThat(new Rule(Set.of("POST"), "/api/*", null).matches("GET", "/api/x"))
+                .isFalse();
+        assertThat(new Rule(Set.of(), "*.json", null).matches("GET", "/a/b.json"))
+                .isTrue();
         assertThat(new Rule(Set.of(), "/exact", null).matches("PUT", "/exact/")).isFalse();
     }
 
@@ -262,12 +305,14 @@ class AddressesAndRulesTest {
 
     @Test
     void problemDetail_describesTheLimitAsConfigured_forEveryAlgorithm() {
-        assertThat(detail(Policy.of("g", Limit.perHour(5)), 0)).isEqualTo("Rate limit exceeded. Max 5 requests per 60 minutes.");
+        assertThat(detail(Policy.of("g", Limit.perHour(5)), 0))
+                .isEqualTo("Rate limit exceeded. Max 5 requests per 60 minutes.");
         assertThat(detail(Policy.of("s", Limit.perMinute(1).slidingWindow()), 0))
                 .isEqualTo("Rate limit exceeded. Max 1 request per 1 minute.");
         assertThat(detail(Policy.of("t", Limit.of(1, Duration.ofSeconds(10)).tokenBucket()), 0))
                 .isEqualTo("Rate limit exceeded. Max 1 request per 10 seconds.");
-        Policy both = Policy.of("both", Limit.perHour(100), Limit.perSecond(10).tokenBucket().burst(3));
+        Policy both = Policy.of(
+                "both", Limit.perHour(100), Limit.perSecond(10).tokenBucket().burst(3));
         assertThat(detail(both, 0)).isEqualTo("Rate limit exceeded. Max 100 requests per 60 minutes.");
         assertThat(detail(both, 1)).isEqualTo("Rate limit exceeded. Max 10 requests per 1 second, bursts up to 3.");
     }

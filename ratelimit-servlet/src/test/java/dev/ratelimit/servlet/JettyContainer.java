@@ -34,7 +34,8 @@ final class JettyContainer implements Container {
         context.addEventListener(new ServletContextListener() {
             @Override
             public void contextInitialized(ServletContextEvent event) {
-                event.getServletContext().addFilter("ratelimit", filter)
+                event.getServletContext()
+                        .addFilter("ratelimit", filter)
                         .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
             }
         });

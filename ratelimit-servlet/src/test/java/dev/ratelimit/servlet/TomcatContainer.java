@@ -20,7 +20,8 @@ final class TomcatContainer implements Container {
         tomcat.setBaseDir(Files.createTempDirectory("tomcat").toString());
         tomcat.setPort(0);
         tomcat.getConnector();
-        Context context = tomcat.addContext("/app", Files.createTempDirectory("tomcat-docs").toString());
+        Context context = tomcat.addContext(
+                "/app", Files.createTempDirectory("tomcat-docs").toString());
         Tomcat.addServlet(context, "ok", new Container.Ok());
         context.addServletMappingDecoded("/*", "ok");
         return context;
@@ -29,9 +30,11 @@ final class TomcatContainer implements Container {
     @Override
     public Container start(Filter filter) throws Exception {
         Context context = context();
-        context.addServletContainerInitializer((classes, servletContext) -> servletContext
-                .addFilter("ratelimit", filter)
-                .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*"), null);
+        context.addServletContainerInitializer(
+                (classes, servletContext) -> servletContext
+                        .addFilter("ratelimit", filter)
+                        .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*"),
+                null);
         tomcat.start();
         return this;
     }

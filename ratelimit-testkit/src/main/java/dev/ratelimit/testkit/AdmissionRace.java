@@ -45,19 +45,22 @@ public final class AdmissionRace {
      * @param notFromBackend decisions made neither by the backend nor by a local block cache (a
      *     fallback or the failure policy)
      */
-    public record Result(int admitted, int admittedByBackend, int notFromBackend) {
-    }
+    public record Result(int admitted, int admittedByBackend, int notFromBackend) {}
 
-    private AdmissionRace() {
-    }
+    private AdmissionRace() {}
 
     /**
      * Runs the race on a factory's backend and returns the number of requests admitted in total.
      *
      * @throws AssertionError if a worker fails, or a decision did not come from the backend
      */
-    public static int admitted(Class<? extends Function<String[], RateLimitBackend>> factory,
-            Limit.Algorithm algorithm, int jvms, int threads, String... factoryArgs) throws Exception {
+    public static int admitted(
+            Class<? extends Function<String[], RateLimitBackend>> factory,
+            Limit.Algorithm algorithm,
+            int jvms,
+            int threads,
+            String... factoryArgs)
+            throws Exception {
         Result result = race(factory.getName(), algorithm, jvms, threads, factoryArgs);
         if (result.notFromBackend() != 0) {
             throw new AssertionError(result.notFromBackend() + " decisions did not come from the backend");
@@ -69,8 +72,8 @@ public final class AdmissionRace {
      * Runs the race with limiters wired from {@code variables} ({@code REDIS_URL}, …), every other
      * option at its default, as an application would build them.
      */
-    public static Result fromEnvironment(Map<String, String> variables, Limit.Algorithm algorithm, int jvms,
-            int threads) throws Exception {
+    public static Result fromEnvironment(
+            Map<String, String> variables, Limit.Algorithm algorithm, int jvms, int threads) throws Exception {
         List<String> args = new ArrayList<>();
         variables.forEach((name, value) -> args.add(name + "=" + value));
         return race(ENVIRONMENT, algorithm, jvms, threads, args.toArray(String[]::new));
@@ -84,10 +87,20 @@ public final class AdmissionRace {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<Process> workers = new ArrayList<>();
         for (int i = 0; i < jvms; i++) {
-            List<String> command = new ArrayList<>(List.of(java, "-cp", classPath, "-Xmx128m",
-                    "-XX:TieredStopAtLevel=1", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                    AdmissionRace.class.getName(), mode, algorithm.name(), key,
-                    Integer.toString(threads), "20", Long.toString(startAt)));
+            List<String> command = new ArrayList<>(List.of(
+                    java,
+                    "-cp",
+                    classPath,
+                    "-Xmx128m",
+                    "-XX:TieredStopAtLevel=1",
+                    "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                    AdmissionRace.class.getName(),
+                    mode,
+                    algorithm.name(),
+                    key,
+                    Integer.toString(threads),
+                    "20",
+                    Long.toString(startAt)));
             command.addAll(List.of(args));
             workers.add(new ProcessBuilder(command).redirectErrorStream(true).start());
         }
@@ -133,41 +146,49 @@ public final class AdmissionRace {
                 int eq = variable.indexOf('=');
                 variables.put(variable.substring(0, eq), variable.substring(eq + 1));
             }
-            limiter = RateLimiter.builder().policy(policy).fromEnvironment(variables::get).build();
+            limiter = RateLimiter.builder()
+                    .policy(policy)
+                    .fromEnvironment(variables::get)
+                    .build();
         } else {
             @SuppressWarnings("unchecked")
             Function<String[], RateLimitBackend> factory = (Function<String[], RateLimitBackend>)
                     Class.forName(args[0]).getDeclaredConstructor().newInstance();
             backend = factory.apply(rest);
-            limiter = RateLimiter.builder().policy(policy).backend(backend).deadline(Duration.ofSeconds(10)).build();
+            limiter = RateLimiter.builder()
+                    .policy(policy)
+                    .backend(backend)
+                    .deadline(Duration.ofSeconds(10))
+                    .build();
         }
         try {
             CountDownLatch done = new CountDownLatch(threads);
             for (int t = 0; t < threads; t++) {
                 new Thread(() -> {
-                    try {
-                        Thread.sleep(Math.max(0, startAt - System.currentTimeMillis()));
-                        for (int i = 0; i < attempts; i++) {
-                            Decision d = limiter.tryAcquire(key);
-                            Decision.Source source = d.source();
-                            boolean fromBackend = source == Decision.Source.BACKEND
-                                    || source == Decision.Source.LOCAL_BLOCK_CACHE;
-                            if (!fromBackend) {
-                                notFromBackend.incrementAndGet();
-                            }
-                            if (d.allowed()) {
-                                admitted.incrementAndGet();
-                                if (source == Decision.Source.BACKEND) {
-                                    byBackend.incrementAndGet();
+                            try {
+                                Thread.sleep(Math.max(0, startAt - System.currentTimeMillis()));
+                                for (int i = 0; i < attempts; i++) {
+                                    Decision d = limiter.tryAcquire(key);
+                                    Decision.Source source = d.source();
+                                    boolean fromBackend = source == Decision.Source.BACKEND
+                                            || source == Decision.Source.LOCAL_BLOCK_CACHE;
+                                    if (!fromBackend) {
+                                        notFromBackend.incrementAndGet();
+                                    }
+                                    if (d.allowed()) {
+                                        admitted.incrementAndGet();
+                                        if (source == Decision.Source.BACKEND) {
+                                            byBackend.incrementAndGet();
+                                        }
+                                    }
                                 }
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            } finally {
+                                done.countDown();
                             }
-                        }
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    } finally {
-                        done.countDown();
-                    }
-                }).start();
+                        })
+                        .start();
             }
             done.await();
         } finally {
@@ -176,8 +197,8 @@ public final class AdmissionRace {
                 backend.close();
             }
         }
-        System.out.println("admitted=" + admitted.get() + " byBackend=" + byBackend.get()
-                + " notFromBackend=" + notFromBackend.get());
+        System.out.println("admitted=" + admitted.get() + " byBackend=" + byBackend.get() + " notFromBackend="
+                + notFromBackend.get());
         System.out.flush();
         // A factory's backend may sit on a connection it does not close (closing a backend leaves its
         // transport open): the worker ends here rather than wait for threads it does not own.

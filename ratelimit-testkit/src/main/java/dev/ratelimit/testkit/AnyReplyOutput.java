@@ -16,11 +16,9 @@ import java.util.List;
  */
 final class AnyReplyOutput extends CommandOutput<byte[], byte[], Object> {
 
-    record Status(String text) {
-    }
+    record Status(String text) {}
 
-    record ErrorReply(String message) {
-    }
+    record ErrorReply(String message) {}
 
     private static final class Frame {
         final List<Object> list;
@@ -51,7 +49,10 @@ final class AnyReplyOutput extends CommandOutput<byte[], byte[], Object> {
 
     @Override
     public void setSingle(ByteBuffer bytes) {
-        add(bytes == null ? null : new Status(StandardCharsets.UTF_8.decode(bytes).toString()));
+        add(
+                bytes == null
+                        ? null
+                        : new Status(StandardCharsets.UTF_8.decode(bytes).toString()));
     }
 
     @Override

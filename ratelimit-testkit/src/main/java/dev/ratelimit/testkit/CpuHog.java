@@ -12,16 +12,17 @@ public final class CpuHog implements AutoCloseable {
 
     private final List<Process> processes = new ArrayList<>();
 
-    private CpuHog() {
-    }
+    private CpuHog() {}
 
     /** Starts {@code cores} busy processes. */
     public static CpuHog start(int cores) throws IOException {
         CpuHog hog = new CpuHog();
         try {
             for (int i = 0; i < cores; i++) {
-                hog.processes.add(new ProcessBuilder("yes").redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                        .redirectErrorStream(true).start());
+                hog.processes.add(new ProcessBuilder("yes")
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .redirectErrorStream(true)
+                        .start());
             }
         } catch (IOException e) {
             hog.close();

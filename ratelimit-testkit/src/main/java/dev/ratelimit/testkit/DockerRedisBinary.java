@@ -13,15 +13,14 @@ import org.testcontainers.utility.DockerImageName;
  */
 final class DockerRedisBinary {
 
-    private DockerRedisBinary() {
-    }
+    private DockerRedisBinary() {}
 
     static Optional<Path> copyOut() {
         if (!DockerClientFactory.instance().isDockerAvailable()) {
             return Optional.empty();
         }
-        try (GenericContainer<?> container = new GenericContainer<>(DockerImageName.parse("redis:7.0"))
-                .withCommand("sleep", "60")) {
+        try (GenericContainer<?> container =
+                new GenericContainer<>(DockerImageName.parse("redis:7.0")).withCommand("sleep", "60")) {
             container.start();
             Path dir = Files.createTempDirectory("ratelimit-redis-binary");
             Path binary = dir.resolve("redis-server");
@@ -35,5 +34,4 @@ final class DockerRedisBinary {
             return Optional.empty();
         }
     }
-
 }

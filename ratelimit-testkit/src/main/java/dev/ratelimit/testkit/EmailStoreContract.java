@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ratelimit.Clock;
+import dev.ratelimit.EmailStore;
 import dev.ratelimit.TestClock;
 import dev.ratelimit.email.AddResult;
 import dev.ratelimit.email.EmailPage;
 import dev.ratelimit.email.EmailRecord;
-import dev.ratelimit.EmailStore;
 import dev.ratelimit.email.InvalidEmailException;
 import java.time.Duration;
 import java.time.Instant;
@@ -42,6 +42,7 @@ public abstract class EmailStoreContract {
     protected TestClock clock;
     /** The store under test. */
     protected EmailStore store;
+
     private String run;
 
     /** Creates an empty store under test whose capture times come from {@code clock}. */
@@ -71,7 +72,8 @@ public abstract class EmailStoreContract {
         String address = address("Ada.Lovelace");
         assertThat(store.add(address, "landing")).isEqualTo(AddResult.ADDED);
         assertThat(store.add(address)).isEqualTo(AddResult.ALREADY_PRESENT);
-        assertThat(store.add("  " + address.toUpperCase(java.util.Locale.ROOT) + "\t")).isEqualTo(AddResult.ALREADY_PRESENT);
+        assertThat(store.add("  " + address.toUpperCase(java.util.Locale.ROOT) + "\t"))
+                .isEqualTo(AddResult.ALREADY_PRESENT);
         assertThat(store.count()).isEqualTo(1);
         assertThat(store.contains(address.toLowerCase(java.util.Locale.ROOT))).isTrue();
         EmailRecord record = store.page(null, 10).records().get(0);
@@ -118,8 +120,12 @@ public abstract class EmailStoreContract {
                 .satisfies(e -> {
                     String message = e.getMessage();
                     assertThat(message).startsWith("invalid email address: ");
-                    assertThat(((InvalidEmailException) e).reason()).isNotBlank().containsIgnoringCase(reason);
-                    assertThat(message.chars().noneMatch(Character::isISOControl)).as("no control characters").isTrue();
+                    assertThat(((InvalidEmailException) e).reason())
+                            .isNotBlank()
+                            .containsIgnoringCase(reason);
+                    assertThat(message.chars().noneMatch(Character::isISOControl))
+                            .as("no control characters")
+                            .isTrue();
                     if (input != null && input.length() > 3) {
                         assertThat(message).doesNotContain(input.strip());
                     }
@@ -135,16 +141,19 @@ public abstract class EmailStoreContract {
         String address = local + "@" + domain;
         assertThat(address).hasSize(254);
         assertThat(store.add(address)).isEqualTo(AddResult.ADDED);
-        assertThatThrownBy(() -> store.add(local + "@x." + domain)).isInstanceOf(InvalidEmailException.class)
+        assertThatThrownBy(() -> store.add(local + "@x." + domain))
+                .isInstanceOf(InvalidEmailException.class)
                 .hasMessageContaining("254");
     }
 
     @Test
     void invalidSource_isRefusedAndNothingIsStored() {
         assertThatThrownBy(() -> store.add(address("src"), "x".repeat(101)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("100");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("100");
         assertThatThrownBy(() -> store.add(address("src"), "a\nb"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("control");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("control");
         assertThat(store.count()).isZero();
         assertThat(store.contains(address("src"))).isFalse();
     }
@@ -160,7 +169,9 @@ public abstract class EmailStoreContract {
         assertThat(store.remove(gone)).isFalse();
         assertThat(store.contains(gone)).isFalse();
         assertThat(store.count()).isEqualTo(1);
-        assertThat(store.page(null, 10).records()).extracting(EmailRecord::address).containsExactly(keep);
+        assertThat(store.page(null, 10).records())
+                .extracting(EmailRecord::address)
+                .containsExactly(keep);
 
         clock.advance(Duration.ofSeconds(1));
         assertThat(store.add(gone, "c")).as("an erased address is new again").isEqualTo(AddResult.ADDED);
@@ -229,10 +240,11 @@ public abstract class EmailStoreContract {
         StringBuilder csv = new StringBuilder();
         store.exportCsv(csv);
         Instant t0 = Instant.parse("2026-04-01T08:00:00.000001Z");
-        assertThat(csv.toString()).isEqualTo("email,source,captured_at\r\n"
-                + address("plain") + ",\"landing, hero\"," + t0 + "\r\n"
-                + "'=cmd" + run + "@example.com,\"'=HYPERLINK(\"\"x\"\")\"," + t0.plusNanos(5_000) + "\r\n"
-                + address("nosource") + ",," + t0.plusNanos(10_000) + "\r\n");
+        assertThat(csv.toString())
+                .isEqualTo("email,source,captured_at\r\n"
+                        + address("plain") + ",\"landing, hero\"," + t0 + "\r\n"
+                        + "'=cmd" + run + "@example.com,\"'=HYPERLINK(\"\"x\"\")\"," + t0.plusNanos(5_000) + "\r\n"
+                        + address("nosource") + ",," + t0.plusNanos(10_000) + "\r\n");
     }
 
     @Test

@@ -25,13 +25,26 @@ import java.util.concurrent.locks.LockSupport;
 public final class FaultDrill {
 
     /** What one phase measured. */
-    public record Phase(String name, long calls, long exceptions, double p50Millis, double p99Millis,
-            double maxMillis, Map<String, Long> sources) {
+    public record Phase(
+            String name,
+            long calls,
+            long exceptions,
+            double p50Millis,
+            double p99Millis,
+            double maxMillis,
+            Map<String, Long> sources) {
 
         @Override
         public String toString() {
-            return String.format(Locale.ROOT, "| %s | %d | %.3f | %.3f | %.1f | %s |", name, calls, p50Millis, p99Millis,
-                    maxMillis, sources);
+            return String.format(
+                    Locale.ROOT,
+                    "| %s | %d | %.3f | %.3f | %.1f | %s |",
+                    name,
+                    calls,
+                    p50Millis,
+                    p99Millis,
+                    maxMillis,
+                    sources);
         }
     }
 
@@ -74,23 +87,27 @@ public final class FaultDrill {
             Samples mine = new Samples();
             samples.add(mine);
             final int caller = t;
-            Thread thread = new Thread(() -> {
-                long sequence = 0;
-                while (running) {
-                    long start = System.nanoTime();
-                    int source;
-                    try {
-                        Decision d = limiter.tryAcquire("drill-" + (caller + 7 * sequence++) % keys);
-                        source = index(d.source() == Decision.Source.FALLBACK ? "FALLBACK:" + d.fallback()
-                                : d.source().name());
-                    } catch (Throwable e) {
-                        exceptions.add(e);
-                        source = index(EXCEPTION);
-                    }
-                    mine.add(start, System.nanoTime() - start, source);
-                    LockSupport.parkNanos(pause.toNanos());
-                }
-            }, "fault-drill-" + t);
+            Thread thread = new Thread(
+                    () -> {
+                        long sequence = 0;
+                        while (running) {
+                            long start = System.nanoTime();
+                            int source;
+                            try {
+                                Decision d = limiter.tryAcquire("drill-" + (caller + 7 * sequence++) % keys);
+                                source = index(
+                                        d.source() == Decision.Source.FALLBACK
+                                                ? "FALLBACK:" + d.fallback()
+                                                : d.source().name());
+                            } catch (Throwable e) {
+                                exceptions.add(e);
+                                source = index(EXCEPTION);
+                            }
+                            mine.add(start, System.nanoTime() - start, source);
+                            LockSupport.parkNanos(pause.toNanos());
+                        }
+                    },
+                    "fault-drill-" + t);
             thread.setDaemon(true);
             threads.add(thread);
             thread.start();
@@ -190,8 +207,14 @@ public final class FaultDrill {
             }
             long[] sorted = Arrays.copyOf(durations, count);
             Arrays.sort(sorted);
-            result.add(new Phase(marks.get(p).getKey(), count, sources.getOrDefault(EXCEPTION, 0L),
-                    percentile(sorted, 50), percentile(sorted, 99), count == 0 ? 0 : sorted[count - 1] / 1e6, sources));
+            result.add(new Phase(
+                    marks.get(p).getKey(),
+                    count,
+                    sources.getOrDefault(EXCEPTION, 0L),
+                    percentile(sorted, 50),
+                    percentile(sorted, 99),
+                    count == 0 ? 0 : sorted[count - 1] / 1e6,
+                    sources));
         }
         return result;
     }

@@ -8,9 +8,9 @@ import dev.ratelimit.Decision;
 import dev.ratelimit.Limit;
 import dev.ratelimit.Limit.Algorithm;
 import dev.ratelimit.Policy;
+import dev.ratelimit.RateLimitBackend;
 import dev.ratelimit.RateLimiter;
 import dev.ratelimit.TestClock;
-import dev.ratelimit.RateLimitBackend;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -43,6 +43,7 @@ public abstract class RateLimitBackendContract {
     protected TestClock clock;
     /** The backend under test. */
     protected RateLimitBackend backend;
+
     private String run;
 
     /**
@@ -108,7 +109,8 @@ public abstract class RateLimitBackendContract {
     }
 
     static Policy policy(Algorithm algorithm, long permits, Duration window) {
-        return Policy.of("p-" + algorithm.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
+        return Policy.of(
+                "p-" + algorithm.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
                 limit(algorithm, permits, window));
     }
 
@@ -238,7 +240,8 @@ public abstract class RateLimitBackendContract {
 
     @Test
     void tokenBucket_refillsOneTokenPerInterval() {
-        Policy policy = Policy.of("bucket", Limit.of(10, Duration.ofSeconds(10)).tokenBucket().burst(3));
+        Policy policy = Policy.of(
+                "bucket", Limit.of(10, Duration.ofSeconds(10)).tokenBucket().burst(3));
         String key = key("bucket");
         assertThat(acquire(key, policy, 3).allowed()).isTrue();
         Decision empty = acquire(key, policy, 1);
@@ -255,8 +258,8 @@ public abstract class RateLimitBackendContract {
     @ParameterizedTest
     @EnumSource(Algorithm.class)
     void multiLimit_deniedByOneConsumesFromNone(Algorithm algorithm) {
-        Policy policy = Policy.of("multi", limit(algorithm, 100, Duration.ofHours(1)),
-                limit(algorithm, 2, Duration.ofSeconds(10)));
+        Policy policy = Policy.of(
+                "multi", limit(algorithm, 100, Duration.ofHours(1)), limit(algorithm, 2, Duration.ofSeconds(10)));
         String key = key("multi");
         Decision first = acquire(key, policy, 2);
         assertThat(first.allowed()).isTrue();
@@ -273,10 +276,13 @@ public abstract class RateLimitBackendContract {
             assertThat(denied.retryAfter()).isEqualTo(denied.perLimit().get(1).retryAfter());
         }
         assertThat(acquire(key, policy, 0).perLimit().get(0).remaining())
-                .as("the hourly limit lost nothing to the denied requests").isEqualTo(98);
+                .as("the hourly limit lost nothing to the denied requests")
+                .isEqualTo(98);
         Decision both = acquire(key, policy, 0);
-        assertThat(both.resetAfter()).isEqualTo(
-                java.util.Collections.max(List.of(both.perLimit().get(0).resetAfter(), both.perLimit().get(1).resetAfter())));
+        assertThat(both.resetAfter())
+                .isEqualTo(java.util.Collections.max(List.of(
+                        both.perLimit().get(0).resetAfter(),
+                        both.perLimit().get(1).resetAfter())));
     }
 
     @ParameterizedTest
@@ -303,7 +309,9 @@ public abstract class RateLimitBackendContract {
         assertThat(acquire(key, policy, 0).remaining()).isEqualTo(2);
         acquire(key, policy, 2);
         Decision exhausted = acquire(key, policy, 0);
-        assertThat(exhausted.allowed()).as("a peek asks for nothing, so it is allowed").isTrue();
+        assertThat(exhausted.allowed())
+                .as("a peek asks for nothing, so it is allowed")
+                .isTrue();
         assertThat(exhausted.remaining()).isZero();
     }
 
@@ -320,7 +328,9 @@ public abstract class RateLimitBackendContract {
             assertThat(peeked.allowed()).as("peek %d", n).isEqualTo(n <= 3);
         }
         Decision peeked = peek(key, policy, 2);
-        assertThat(acquire(key, policy, 2)).as("the request gets what its peek said").isEqualTo(peeked);
+        assertThat(acquire(key, policy, 2))
+                .as("the request gets what its peek said")
+                .isEqualTo(peeked);
         Decision deniedPeek = peek(key, policy, 2);
         assertThat(deniedPeek.allowed()).isFalse();
         assertThat(acquire(key, policy, 2)).isEqualTo(deniedPeek);
@@ -350,12 +360,13 @@ public abstract class RateLimitBackendContract {
         Policy policy = policy(algorithm, 5, Duration.ofMinutes(1));
         assertThatThrownBy(() -> backend.evaluate(key("cap"), policy, 6))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("6").hasMessageContaining("5");
-        assertThatThrownBy(() -> backend.evaluate(key("cap"), policy, -1))
-                .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> backend.evaluate("", policy, 1))
-                .isInstanceOf(IllegalArgumentException.class);
-        assertThat(acquire(key("cap"), policy, 5).allowed()).as("exactly the capacity is fine").isTrue();
+                .hasMessageContaining("6")
+                .hasMessageContaining("5");
+        assertThatThrownBy(() -> backend.evaluate(key("cap"), policy, -1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> backend.evaluate("", policy, 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(acquire(key("cap"), policy, 5).allowed())
+                .as("exactly the capacity is fine")
+                .isTrue();
     }
 
     @ParameterizedTest
@@ -366,7 +377,9 @@ public abstract class RateLimitBackendContract {
         acquire(key("a"), policy, 2);
         assertThat(acquire(key("a"), policy, 1).allowed()).isFalse();
         assertThat(acquire(key("b"), policy, 2).allowed()).isTrue();
-        assertThat(acquire(key("a"), other, 2).allowed()).as("same key, other policy").isTrue();
+        assertThat(acquire(key("a"), other, 2).allowed())
+                .as("same key, other policy")
+                .isTrue();
     }
 
     @ParameterizedTest
@@ -386,7 +399,9 @@ public abstract class RateLimitBackendContract {
 
     @Test
     void keysWithBraces_areDistinctAndWork() {
-        Policy policy = Policy.of("braces", limit(Algorithm.FIXED_WINDOW, 1, Duration.ofMinutes(1)),
+        Policy policy = Policy.of(
+                "braces",
+                limit(Algorithm.FIXED_WINDOW, 1, Duration.ofMinutes(1)),
                 limit(Algorithm.TOKEN_BUCKET, 5, Duration.ofMinutes(1)));
         for (String shape : List.of("}%s", "%s}", "{%s}", "a}b{%s", "{}%s", "%s{")) {
             String key = String.format(shape, key("brace"));
@@ -398,8 +413,8 @@ public abstract class RateLimitBackendContract {
     @ParameterizedTest
     @EnumSource(Algorithm.class)
     void reset_restoresTheFullQuota(Algorithm algorithm) {
-        Policy policy = Policy.of("resettable", limit(algorithm, 3, Duration.ofHours(1)),
-                limit(algorithm, 1, Duration.ofSeconds(1)));
+        Policy policy = Policy.of(
+                "resettable", limit(algorithm, 3, Duration.ofHours(1)), limit(algorithm, 1, Duration.ofSeconds(1)));
         String key = key("reset");
         acquire(key, policy, 1);
         assertThat(acquire(key, policy, 1).allowed()).isFalse();
@@ -484,8 +499,14 @@ public abstract class RateLimitBackendContract {
      * limiter (with its block cache) on it; returns how many decisions the block cache answered.
      */
     private long trace(Policy policy, SplittableRandom random, String name, int steps, boolean throughLimiter) {
-        try (RateLimiter limiter = throughLimiter ? RateLimiter.builder().policy(policy).backend(backend).clock(clock)
-                .deadline(Duration.ofMinutes(1)).build() : null) {
+        try (RateLimiter limiter = throughLimiter
+                ? RateLimiter.builder()
+                        .policy(policy)
+                        .backend(backend)
+                        .clock(clock)
+                        .deadline(Duration.ofMinutes(1))
+                        .build()
+                : null) {
             return trace(policy, random, name, steps, limiter);
         }
     }
@@ -494,7 +515,8 @@ public abstract class RateLimitBackendContract {
         long fromCache = 0;
         String[] keys = {key(name + "-x"), key(name + "-y")};
         ReferenceModel[] models = {new ReferenceModel(policy), new ReferenceModel(policy)};
-        long window = policy.limits().stream().mapToLong(Limit::windowMicros).max().orElseThrow();
+        long window =
+                policy.limits().stream().mapToLong(Limit::windowMicros).max().orElseThrow();
         Decision last = null;
         for (int step = 0; step < steps; step++) {
             int roll = random.nextInt(100);
@@ -522,13 +544,15 @@ public abstract class RateLimitBackendContract {
             }
             long permits = random.nextInt(4) == 0 ? random.nextLong(policy.capacity() + 1) : random.nextInt(2);
             boolean peek = random.nextInt(8) == 0;
-            ReferenceModel.Expected expected = peek ? models[k].peek(clock.nowMicros(), permits)
-                    : models[k].request(clock.nowMicros(), permits);
-            Decision actual = limiter != null ? (peek ? limiter.peek(keys[k], permits) : limiter.tryAcquire(keys[k], permits))
+            ReferenceModel.Expected expected =
+                    peek ? models[k].peek(clock.nowMicros(), permits) : models[k].request(clock.nowMicros(), permits);
+            Decision actual = limiter != null
+                    ? (peek ? limiter.peek(keys[k], permits) : limiter.tryAcquire(keys[k], permits))
                     : peek ? peek(keys[k], policy, permits) : acquire(keys[k], policy, permits);
             String where = "step " + step + " of trace " + name + " (" + policy + "), " + (peek ? "peek " : "permits ")
                     + permits + ", now " + clock.nowMicros();
-            assertThat(actual.source()).as(where + ": who answered")
+            assertThat(actual.source())
+                    .as(where + ": who answered")
                     .isIn(Decision.Source.BACKEND, Decision.Source.LOCAL_BLOCK_CACHE);
             if (actual.source() == Decision.Source.LOCAL_BLOCK_CACHE) {
                 fromCache++;
@@ -542,8 +566,10 @@ public abstract class RateLimitBackendContract {
             for (int i = 0; i < policy.limits().size(); i++) {
                 Decision own = actual.perLimit().get(i);
                 ReferenceModel.Outcome model = expected.perLimit().get(i);
-                assertThat(new ReferenceModel.Outcome(own.allowed(), own.remaining(), micros(own.resetAfter()),
-                        micros(own.retryAfter()))).as(where + ": limit " + i).isEqualTo(model);
+                assertThat(new ReferenceModel.Outcome(
+                                own.allowed(), own.remaining(), micros(own.resetAfter()), micros(own.retryAfter())))
+                        .as(where + ": limit " + i)
+                        .isEqualTo(model);
             }
             last = actual;
         }

@@ -25,8 +25,7 @@ final class RedisBinary {
 
     private static volatile Path found;
 
-    private RedisBinary() {
-    }
+    private RedisBinary() {}
 
     static Path find() {
         Path path = found;
@@ -46,8 +45,9 @@ final class RedisBinary {
         String override = Optional.ofNullable(System.getProperty(OVERRIDE)).orElse(System.getenv(OVERRIDE));
         if (override != null && !override.isBlank()) {
             if (override.equals("artifact")) {
-                return fromArtifact().orElseThrow(() -> new IllegalStateException(
-                        OVERRIDE + "=artifact, but the embedded-redis artifact has no binary for this platform"));
+                return fromArtifact()
+                        .orElseThrow(() -> new IllegalStateException(OVERRIDE
+                                + "=artifact, but the embedded-redis artifact has no binary for this platform"));
             }
             return Path.of(override);
         }

@@ -48,10 +48,20 @@ public final class RedisCluster implements AutoCloseable {
             for (int i = 0; i < total; i++) {
                 // A replica is synced at once (no 5 s wait for more replicas), so it can be promoted;
                 // masters keep serving their own slots while another master's are uncovered.
-                nodes.add(RedisServer.start(null, List.of("--cluster-enabled", "yes",
-                        "--cluster-config-file", "nodes.conf", "--cluster-node-timeout",
-                        Long.toString(nodeTimeout.toMillis()), "--repl-diskless-sync-delay", "0",
-                        "--cluster-require-full-coverage", "no"), true));
+                nodes.add(RedisServer.start(
+                        null,
+                        List.of(
+                                "--cluster-enabled",
+                                "yes",
+                                "--cluster-config-file",
+                                "nodes.conf",
+                                "--cluster-node-timeout",
+                                Long.toString(nodeTimeout.toMillis()),
+                                "--repl-diskless-sync-delay",
+                                "0",
+                                "--cluster-require-full-coverage",
+                                "no"),
+                        true));
             }
             List<StatefulRedisConnection<String, String>> connections = new ArrayList<>();
             for (RedisServer node : nodes) {
@@ -113,7 +123,8 @@ public final class RedisCluster implements AutoCloseable {
     private static boolean healthy(List<StatefulRedisConnection<String, String>> connections, int known) {
         for (StatefulRedisConnection<String, String> connection : connections) {
             String info = connection.sync().clusterInfo();
-            if (!info.contains("cluster_state:ok") || !info.contains("cluster_known_nodes:" + known)
+            if (!info.contains("cluster_state:ok")
+                    || !info.contains("cluster_known_nodes:" + known)
                     || !info.contains("cluster_slots_ok:" + SLOTS)) {
                 return false;
             }

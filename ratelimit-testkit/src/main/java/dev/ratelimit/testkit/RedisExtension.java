@@ -20,7 +20,11 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 public final class RedisExtension implements BeforeAllCallback, AfterAllCallback {
 
-    private enum Kind { SINGLE, CLUSTER, TLS }
+    private enum Kind {
+        SINGLE,
+        CLUSTER,
+        TLS
+    }
 
     private final Kind kind;
     private RedisServer server;

@@ -58,19 +58,23 @@ public final class RedisServer implements AutoCloseable {
      * for {@code redis-sentinel://} URLs.
      */
     public static RedisServer startSentinel(RedisServer master, String masterName) {
-        return start(null, List.of(), false, "sentinel monitor " + masterName + " 127.0.0.1 " + master.port() + " 1\n"
-                + "sentinel down-after-milliseconds " + masterName + " 1000\n");
+        return start(
+                null,
+                List.of(),
+                false,
+                "sentinel monitor " + masterName + " 127.0.0.1 " + master.port() + " 1\n"
+                        + "sentinel down-after-milliseconds " + masterName + " 1000\n");
     }
 
     static RedisServer start(TlsFiles tls, List<String> extraArgs, boolean clusterBusPortFree) {
         return start(tls, extraArgs, clusterBusPortFree, null);
     }
 
-    private static RedisServer start(TlsFiles tls, List<String> extraArgs, boolean clusterBusPortFree,
-            String sentinelConfig) {
+    private static RedisServer start(
+            TlsFiles tls, List<String> extraArgs, boolean clusterBusPortFree, String sentinelConfig) {
         try {
-            RedisServer server = new RedisServer(Files.createTempDirectory("ratelimit-redis"), tls, extraArgs,
-                    sentinelConfig);
+            RedisServer server =
+                    new RedisServer(Files.createTempDirectory("ratelimit-redis"), tls, extraArgs, sentinelConfig);
             for (int attempt = 1; ; attempt++) {
                 server.port = freePort(clusterBusPortFree);
                 try {
@@ -194,19 +198,41 @@ public final class RedisServer implements AutoCloseable {
         } else {
             command.addAll(List.of("--save", "", "--appendonly", "no"));
         }
-        command.addAll(List.of("--bind", "127.0.0.1", "-::1", "--protected-mode", "no",
-                "--daemonize", "no", "--dir", dir.toString(), "--logfile", logFile().toString()));
+        command.addAll(List.of(
+                "--bind",
+                "127.0.0.1",
+                "-::1",
+                "--protected-mode",
+                "no",
+                "--daemonize",
+                "no",
+                "--dir",
+                dir.toString(),
+                "--logfile",
+                logFile().toString()));
         if (tls == null) {
             command.addAll(List.of("--port", Integer.toString(port)));
         } else {
-            command.addAll(List.of("--port", "0", "--tls-port", Integer.toString(port),
-                    "--tls-cert-file", tls.certificate().toString(), "--tls-key-file", tls.privateKey().toString(),
-                    "--tls-ca-cert-file", tls.caCertificate().toString(), "--tls-auth-clients", "no"));
+            command.addAll(List.of(
+                    "--port",
+                    "0",
+                    "--tls-port",
+                    Integer.toString(port),
+                    "--tls-cert-file",
+                    tls.certificate().toString(),
+                    "--tls-key-file",
+                    tls.privateKey().toString(),
+                    "--tls-ca-cert-file",
+                    tls.caCertificate().toString(),
+                    "--tls-auth-clients",
+                    "no"));
         }
         command.addAll(extraArgs);
         try {
-            process = new ProcessBuilder(command).directory(dir.toFile())
-                    .redirectErrorStream(true).redirectOutput(dir.resolve("stdout-" + starts + ".txt").toFile())
+            process = new ProcessBuilder(command)
+                    .directory(dir.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("stdout-" + starts + ".txt").toFile())
                     .start();
         } catch (IOException e) {
             throw new UncheckedIOException("could not start " + command.get(0), e);
@@ -236,7 +262,9 @@ public final class RedisServer implements AutoCloseable {
 
     private void signal(String signal) {
         try {
-            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid())).inheritIO().start();
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid()))
+                    .inheritIO()
+                    .start();
             if (kill.waitFor() != 0) {
                 throw new IllegalStateException("kill -" + signal + " " + pid() + " failed");
             }
@@ -249,7 +277,7 @@ public final class RedisServer implements AutoCloseable {
     }
 
     private static int freePort(boolean busPortToo) throws IOException {
-        for (;;) {
+        for (; ; ) {
             int port;
             try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
                 port = socket.getLocalPort();

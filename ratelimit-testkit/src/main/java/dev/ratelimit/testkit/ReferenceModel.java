@@ -16,13 +16,11 @@ import java.util.Map;
 final class ReferenceModel {
 
     /** One limit's expected figures. */
-    record Outcome(boolean allowed, long remaining, long resetAfter, long retryAfter) {
-    }
+    record Outcome(boolean allowed, long remaining, long resetAfter, long retryAfter) {}
 
     /** The expected figures of a request: the combined decision and each limit's. */
-    record Expected(boolean allowed, long limit, long remaining, long resetAfter, long retryAfter,
-            List<Outcome> perLimit) {
-    }
+    record Expected(
+            boolean allowed, long limit, long remaining, long resetAfter, long retryAfter, List<Outcome> perLimit) {}
 
     private final Policy policy;
     private final List<Map<Long, Long>> counts = new ArrayList<>();
@@ -82,8 +80,13 @@ final class ReferenceModel {
             reset = Math.max(reset, each.get(i).resetAfter());
             retry = Math.max(retry, each.get(i).retryAfter());
         }
-        return new Expected(all, policy.limits().get(governing).capacity(), each.get(governing).remaining(),
-                reset, retry, each);
+        return new Expected(
+                all,
+                policy.limits().get(governing).capacity(),
+                each.get(governing).remaining(),
+                reset,
+                retry,
+                each);
     }
 
     private boolean allows(int i, long t, long permits) {
@@ -134,9 +137,11 @@ final class ReferenceModel {
         long w = limit.windowMicros();
         long window = t / w;
         long elapsed = t - window * w;
-        return count(i, window) + java.math.BigInteger.valueOf(count(i, window - 1))
-                .multiply(java.math.BigInteger.valueOf(w - elapsed))
-                .divide(java.math.BigInteger.valueOf(w)).longValueExact();
+        return count(i, window)
+                + java.math.BigInteger.valueOf(count(i, window - 1))
+                        .multiply(java.math.BigInteger.valueOf(w - elapsed))
+                        .divide(java.math.BigInteger.valueOf(w))
+                        .longValueExact();
     }
 
     private long count(int i, long window) {

@@ -32,18 +32,73 @@ public record TlsFiles(Path caCertificate, Path certificate, Path privateKey) {
             Files.createDirectories(dir);
             Path ca = dir.resolve("ca.p12");
             Path server = dir.resolve("server.p12");
-            keytool(dir, "-genkeypair", "-alias", "ca", "-keyalg", "EC", "-groupname", "secp256r1",
-                    "-dname", "CN=ratelimit testkit CA", "-ext", "bc:c", "-validity", "2",
-                    "-keystore", ca.toString());
-            keytool(dir, "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1",
-                    "-dname", "CN=localhost", "-validity", "2", "-keystore", server.toString());
-            keytool(dir, "-certreq", "-alias", "server", "-keystore", server.toString(),
-                    "-file", dir.resolve("server.csr").toString());
-            keytool(dir, "-gencert", "-alias", "ca", "-keystore", ca.toString(),
-                    "-infile", dir.resolve("server.csr").toString(), "-outfile", dir.resolve("server.crt").toString(),
-                    "-ext", "SAN=dns:localhost,ip:127.0.0.1,ip:::1", "-validity", "2", "-rfc");
-            keytool(dir, "-exportcert", "-alias", "ca", "-keystore", ca.toString(), "-rfc",
-                    "-file", dir.resolve("ca.crt").toString());
+            keytool(
+                    dir,
+                    "-genkeypair",
+                    "-alias",
+                    "ca",
+                    "-keyalg",
+                    "EC",
+                    "-groupname",
+                    "secp256r1",
+                    "-dname",
+                    "CN=ratelimit testkit CA",
+                    "-ext",
+                    "bc:c",
+                    "-validity",
+                    "2",
+                    "-keystore",
+                    ca.toString());
+            keytool(
+                    dir,
+                    "-genkeypair",
+                    "-alias",
+                    "server",
+                    "-keyalg",
+                    "EC",
+                    "-groupname",
+                    "secp256r1",
+                    "-dname",
+                    "CN=localhost",
+                    "-validity",
+                    "2",
+                    "-keystore",
+                    server.toString());
+            keytool(
+                    dir,
+                    "-certreq",
+                    "-alias",
+                    "server",
+                    "-keystore",
+                    server.toString(),
+                    "-file",
+                    dir.resolve("server.csr").toString());
+            keytool(
+                    dir,
+                    "-gencert",
+                    "-alias",
+                    "ca",
+                    "-keystore",
+                    ca.toString(),
+                    "-infile",
+                    dir.resolve("server.csr").toString(),
+                    "-outfile",
+                    dir.resolve("server.crt").toString(),
+                    "-ext",
+                    "SAN=dns:localhost,ip:127.0.0.1,ip:::1",
+                    "-validity",
+                    "2",
+                    "-rfc");
+            keytool(
+                    dir,
+                    "-exportcert",
+                    "-alias",
+                    "ca",
+                    "-keystore",
+                    ca.toString(),
+                    "-rfc",
+                    "-file",
+                    dir.resolve("ca.crt").toString());
             Path key = dir.resolve("server.key");
             Files.writeString(key, pem("PRIVATE KEY", privateKey(server).getEncoded()), StandardCharsets.US_ASCII);
             return new TlsFiles(dir.resolve("ca.crt"), dir.resolve("server.crt"), key);
@@ -57,7 +112,10 @@ public record TlsFiles(Path caCertificate, Path certificate, Path privateKey) {
         command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
         command.addAll(List.of(args));
         command.addAll(List.of("-storetype", "PKCS12", "-storepass", PASSWORD, "-noprompt"));
-        Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        Process process = new ProcessBuilder(command)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .start();
         try {
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (process.waitFor() != 0) {
@@ -80,7 +138,8 @@ public record TlsFiles(Path caCertificate, Path certificate, Path privateKey) {
     }
 
     private static String pem(String type, byte[] der) {
-        return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-                .encodeToString(der) + "\n-----END " + type + "-----\n";
+        return "-----BEGIN " + type + "-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                        .encodeToString(der) + "\n-----END " + type + "-----\n";
     }
 }

@@ -229,7 +229,8 @@ public final class UpstashCompatibleServer implements AutoCloseable {
                 respond(exchange, 405, "{\"error\":\"only POST is supported here\"}".getBytes(StandardCharsets.UTF_8));
                 return;
             }
-            boolean base64 = "base64".equalsIgnoreCase(exchange.getRequestHeaders().getFirst("Upstash-Encoding"));
+            boolean base64 =
+                    "base64".equalsIgnoreCase(exchange.getRequestHeaders().getFirst("Upstash-Encoding"));
             String path = exchange.getRequestURI().getPath();
             byte[] body = exchange.getRequestBody().readAllBytes();
             switch (path) {
@@ -256,7 +257,8 @@ public final class UpstashCompatibleServer implements AutoCloseable {
         if (query != null) {
             for (String part : query.split("&")) {
                 if (part.startsWith("_token=")
-                        && URLDecoder.decode(part.substring(7), StandardCharsets.UTF_8).equals(token)) {
+                        && URLDecoder.decode(part.substring(7), StandardCharsets.UTF_8)
+                                .equals(token)) {
                     return true;
                 }
             }
@@ -327,7 +329,8 @@ public final class UpstashCompatibleServer implements AutoCloseable {
             for (List<String> command : commands) {
                 dispatch(transactions, command);
             }
-            io.lettuce.core.TransactionResult result = await(transactions.async().exec());
+            io.lettuce.core.TransactionResult result =
+                    await(transactions.async().exec());
             List<Object> replies = new ArrayList<>();
             for (Object value : result) {
                 replies.add(value instanceof Exception e ? new AnyReplyOutput.ErrorReply(e.getMessage()) : value);
@@ -346,8 +349,9 @@ public final class UpstashCompatibleServer implements AutoCloseable {
         }
         String name = command.get(0).toUpperCase(Locale.ROOT);
         List<String> args = new ArrayList<>(command.subList(1, command.size()));
-        int source = name.equals("EVAL") ? 0 : name.equals("SCRIPT") && args.size() == 2
-                && args.get(0).equalsIgnoreCase("LOAD") ? 1 : -1;
+        int source = name.equals("EVAL")
+                ? 0
+                : name.equals("SCRIPT") && args.size() == 2 && args.get(0).equalsIgnoreCase("LOAD") ? 1 : -1;
         if (source >= 0 && args.size() > source && args.get(source).startsWith("#!lua")) {
             String original = args.get(source);
             String stripped = original.substring(original.indexOf('\n') + 1);
@@ -403,11 +407,14 @@ public final class UpstashCompatibleServer implements AutoCloseable {
         } else if (value instanceof Long n) {
             json.writeNumber(n);
         } else if (value instanceof byte[] bytes) {
-            json.writeString(base64 ? Base64.getEncoder().encodeToString(bytes) : new String(bytes, StandardCharsets.UTF_8));
+            json.writeString(
+                    base64 ? Base64.getEncoder().encodeToString(bytes) : new String(bytes, StandardCharsets.UTF_8));
         } else if (value instanceof AnyReplyOutput.Status status) {
             boolean encode = base64 && (encodeOk || !status.text().equals("OK"));
-            json.writeString(encode ? Base64.getEncoder().encodeToString(status.text().getBytes(StandardCharsets.UTF_8))
-                    : status.text());
+            json.writeString(
+                    encode
+                            ? Base64.getEncoder().encodeToString(status.text().getBytes(StandardCharsets.UTF_8))
+                            : status.text());
         } else if (value instanceof String s) {
             json.writeString(base64 ? Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8)) : s);
         } else if (value instanceof List<?> list) {
@@ -477,7 +484,8 @@ public final class UpstashCompatibleServer implements AutoCloseable {
 
     private static String sha1(String source) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(source.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-1").digest(source.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -51,7 +51,9 @@ class RedisProcessesTest {
     @Test
     void theBinaryShippedInTheMavenArtifact_runs() throws Exception {
         Path binary = RedisBinary.fromArtifact().orElseThrow();
-        Process p = new ProcessBuilder(binary.toString(), "--version").redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(binary.toString(), "--version")
+                .redirectErrorStream(true)
+                .start();
         String version = new String(p.getInputStream().readAllBytes());
         assertThat(p.waitFor()).isZero();
         assertThat(version).startsWith("Redis server v=7.");
@@ -62,11 +64,13 @@ class RedisProcessesTest {
         try (RedisCluster cluster = RedisCluster.start(3)) {
             assertThat(cluster.nodes()).hasSize(3);
             RedisServer first = cluster.nodes().get(0);
-            try (StatefulRedisConnection<String, String> c = CLIENT.connect(RedisURI.create("127.0.0.1", first.port()))) {
+            try (StatefulRedisConnection<String, String> c =
+                    CLIENT.connect(RedisURI.create("127.0.0.1", first.port()))) {
                 assertThat(c.sync().clusterInfo()).contains("cluster_state:ok", "cluster_slots_assigned:16384");
                 assertThat(c.sync().clusterNodes().lines().count()).isEqualTo(3);
             }
-            assertThat(cluster.url()).matches("redis://127\\.0\\.0\\.1:\\d+,127\\.0\\.0\\.1:\\d+,127\\.0\\.0\\.1:\\d+\\?cluster=true");
+            assertThat(cluster.url())
+                    .matches("redis://127\\.0\\.0\\.1:\\d+,127\\.0\\.0\\.1:\\d+,127\\.0\\.0\\.1:\\d+\\?cluster=true");
         }
     }
 

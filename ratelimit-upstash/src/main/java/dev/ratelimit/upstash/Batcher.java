@@ -19,8 +19,7 @@ import java.util.function.Consumer;
 final class Batcher {
 
     /** One queued command and the future its caller holds. */
-    record Call(List<String> command, CompletableFuture<Object> result) {
-    }
+    record Call(List<String> command, CompletableFuture<Object> result) {}
 
     private final int batchSize;
     private final int maxInFlight;

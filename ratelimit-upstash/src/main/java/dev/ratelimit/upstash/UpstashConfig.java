@@ -136,16 +136,30 @@ public final class UpstashConfig {
     /** Configurations are equal when every setting, the token included, is. */
     @Override
     public boolean equals(Object o) {
-        return o instanceof UpstashConfig c && url.equals(c.url) && token.equals(c.token)
-                && requestTimeout.equals(c.requestTimeout) && connectTimeout.equals(c.connectTimeout)
-                && batching == c.batching && maxBatchSize == c.maxBatchSize && linger.equals(c.linger)
-                && maxConcurrentRequests == c.maxConcurrentRequests && allowKeyLocking == c.allowKeyLocking;
+        return o instanceof UpstashConfig c
+                && url.equals(c.url)
+                && token.equals(c.token)
+                && requestTimeout.equals(c.requestTimeout)
+                && connectTimeout.equals(c.connectTimeout)
+                && batching == c.batching
+                && maxBatchSize == c.maxBatchSize
+                && linger.equals(c.linger)
+                && maxConcurrentRequests == c.maxConcurrentRequests
+                && allowKeyLocking == c.allowKeyLocking;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(url, token, requestTimeout, connectTimeout, batching, maxBatchSize, linger,
-                maxConcurrentRequests, allowKeyLocking);
+        return Objects.hash(
+                url,
+                token,
+                requestTimeout,
+                connectTimeout,
+                batching,
+                maxBatchSize,
+                linger,
+                maxConcurrentRequests,
+                allowKeyLocking);
     }
 
     /** The URL without path or query, for messages: {@code https://host}. */
@@ -155,8 +169,10 @@ public final class UpstashConfig {
 
     @Override
     public String toString() {
-        return "UpstashConfig[" + describe() + ", token=***, " + (batching
-                ? "batching up to " + maxBatchSize + ", linger " + linger.toMillis() + " ms" : "no batching")
+        return "UpstashConfig[" + describe() + ", token=***, "
+                + (batching
+                        ? "batching up to " + maxBatchSize + ", linger " + linger.toMillis() + " ms"
+                        : "no batching")
                 + ", " + maxConcurrentRequests + " concurrent requests]";
     }
 
@@ -184,8 +200,8 @@ public final class UpstashConfig {
             }
             token = token.strip();
             if (token.chars().anyMatch(c -> c <= ' ' || c >= 127)) {
-                throw new IllegalArgumentException(TOKEN_VARIABLE + " contains whitespace or characters that "
-                        + "cannot go in an HTTP header");
+                throw new IllegalArgumentException(
+                        TOKEN_VARIABLE + " contains whitespace or characters that " + "cannot go in an HTTP header");
             }
             this.token = token;
         }
@@ -202,8 +218,8 @@ public final class UpstashConfig {
             }
             String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
             if (!scheme.equals("https") && !scheme.equals("http")) {
-                throw new IllegalArgumentException(URL_VARIABLE + " must start with https:// (or http:// for a "
-                        + "local server)");
+                throw new IllegalArgumentException(
+                        URL_VARIABLE + " must start with https:// (or http:// for a " + "local server)");
             }
             if (uri.getHost() == null) {
                 throw new IllegalArgumentException(URL_VARIABLE + " names no host");
@@ -300,6 +316,5 @@ public final class UpstashConfig {
                 throw new IllegalStateException("UpstashConfig.builder: " + option + " was already set");
             }
         }
-
     }
 }

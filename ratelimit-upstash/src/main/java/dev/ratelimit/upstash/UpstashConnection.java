@@ -10,6 +10,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +21,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
-import java.time.Duration;
 
 /**
  * One Upstash database (or a server speaking its REST protocol), reached with {@code java.net.http}
@@ -82,13 +82,20 @@ public final class UpstashConnection implements ScriptTransport {
             builder.version(HttpClient.Version.HTTP_1_1);
         }
         this.http = builder.build();
-        this.batcher = new Batcher(config.batching() ? config.maxBatchSize() : 1, config.maxConcurrentRequests(),
-                config.linger(), executor, this::send);
+        this.batcher = new Batcher(
+                config.batching() ? config.maxBatchSize() : 1,
+                config.maxConcurrentRequests(),
+                config.linger(),
+                executor,
+                this::send);
         // One request at once opens the first connection and warms the HTTP client; a wrong token or
         // URL shows in the log at start-up.
         execute(List.of("PING")).whenComplete((pong, failure) -> {
             if (failure != null) {
-                LOG.warn("Upstash at {} did not answer yet: {}", config.describe(), cause(failure).getMessage());
+                LOG.warn(
+                        "Upstash at {} did not answer yet: {}",
+                        config.describe(),
+                        cause(failure).getMessage());
             } else {
                 LOG.info("Upstash at {} answered", config.describe());
             }
@@ -110,7 +117,9 @@ public final class UpstashConnection implements ScriptTransport {
      * timeout of the request timeout plus one second.
      */
     public EmailStore emailStore() {
-        return EmailStore.scripted(this).timeout(config.requestTimeout().plusSeconds(1)).build();
+        return EmailStore.scripted(this)
+                .timeout(config.requestTimeout().plusSeconds(1))
+                .build();
     }
 
     @Override
@@ -179,8 +188,10 @@ public final class UpstashConnection implements ScriptTransport {
         while (!answered) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
-                throw new IllegalStateException("Upstash at " + describe() + " did not answer within "
-                        + timeout.toMillis() + " ms" + (last == null ? "" : ": " + last.getMessage()), last);
+                throw new IllegalStateException(
+                        "Upstash at " + describe() + " did not answer within " + timeout.toMillis() + " ms"
+                                + (last == null ? "" : ": " + last.getMessage()),
+                        last);
             }
             try {
                 execute(List.of("PING")).get(left, TimeUnit.NANOSECONDS);
@@ -201,7 +212,8 @@ public final class UpstashConnection implements ScriptTransport {
 
     private static Throwable cause(Throwable failure) {
         Throwable t = failure;
-        while ((t instanceof java.util.concurrent.CompletionException || t instanceof java.util.concurrent.ExecutionException)
+        while ((t instanceof java.util.concurrent.CompletionException
+                        || t instanceof java.util.concurrent.ExecutionException)
                 && t.getCause() != null) {
             t = t.getCause();
         }
@@ -210,8 +222,9 @@ public final class UpstashConnection implements ScriptTransport {
 
     /** Sends one command, batched with whatever else is waiting. */
     CompletableFuture<Object> execute(List<String> command) {
-        return batcher.submit(command, new UpstashException(UpstashException.Kind.TRANSPORT,
-                "the Upstash connection is closed", null));
+        return batcher.submit(
+                command,
+                new UpstashException(UpstashException.Kind.TRANSPORT, "the Upstash connection is closed", null));
     }
 
     private static List<String> command(String name, String script, String[] keys, String[] args) {
@@ -232,7 +245,8 @@ public final class UpstashConnection implements ScriptTransport {
                     .header("Authorization", authorization)
                     .header("Upstash-Encoding", "base64")
                     .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(UpstashJson.body(batch.stream().map(Batcher.Call::command).toList())))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(UpstashJson.body(
+                            batch.stream().map(Batcher.Call::command).toList())))
                     .build();
         } catch (RuntimeException e) {
             done(batch, null, e);
@@ -251,8 +265,12 @@ public final class UpstashConnection implements ScriptTransport {
                 complete(batch, response);
             }
         } catch (RuntimeException e) {
-            failAll(batch, new UpstashException(UpstashException.Kind.TRANSPORT,
-                    "unexpected answer from " + describe() + ": " + e.getMessage(), e));
+            failAll(
+                    batch,
+                    new UpstashException(
+                            UpstashException.Kind.TRANSPORT,
+                            "unexpected answer from " + describe() + ": " + e.getMessage(),
+                            e));
         } finally {
             batcher.pump();
         }
@@ -260,10 +278,13 @@ public final class UpstashConnection implements ScriptTransport {
 
     private UpstashException transport(Throwable failure) {
         Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
-                ? failure.getCause() : failure;
-        String what = cause instanceof HttpTimeoutException ? "no answer within " + config.requestTimeout().toMillis() + " ms"
+                ? failure.getCause()
+                : failure;
+        String what = cause instanceof HttpTimeoutException
+                ? "no answer within " + config.requestTimeout().toMillis() + " ms"
                 : cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
-        return new UpstashException(UpstashException.Kind.TRANSPORT, "request to " + describe() + " failed: " + what, cause);
+        return new UpstashException(
+                UpstashException.Kind.TRANSPORT, "request to " + describe() + " failed: " + what, cause);
     }
 
     private void complete(List<Batcher.Call> batch, HttpResponse<byte[]> response) {
@@ -272,20 +293,32 @@ public final class UpstashConnection implements ScriptTransport {
             answered = true;
         }
         if (status == 401 || status == 403) {
-            failAll(batch, new UpstashException(UpstashException.Kind.AUTHENTICATION, describe() + " refused the token (HTTP "
-                    + status + "): check " + UpstashConfig.TOKEN_VARIABLE, null));
+            failAll(
+                    batch,
+                    new UpstashException(
+                            UpstashException.Kind.AUTHENTICATION,
+                            describe() + " refused the token (HTTP " + status + "): check "
+                                    + UpstashConfig.TOKEN_VARIABLE,
+                            null));
             return;
         }
         if (status != 200 && status != 400) {
-            failAll(batch, new UpstashException(UpstashException.Kind.TRANSPORT, describe() + " answered HTTP " + status, null));
+            failAll(
+                    batch,
+                    new UpstashException(
+                            UpstashException.Kind.TRANSPORT, describe() + " answered HTTP " + status, null));
             return;
         }
         Object parsed;
         try {
             parsed = UpstashJson.parse(response.body());
         } catch (IOException e) {
-            failAll(batch, new UpstashException(UpstashException.Kind.TRANSPORT, describe() + " answered HTTP " + status
-                    + " with a body that is not JSON", e));
+            failAll(
+                    batch,
+                    new UpstashException(
+                            UpstashException.Kind.TRANSPORT,
+                            describe() + " answered HTTP " + status + " with a body that is not JSON",
+                            e));
             return;
         }
         if (batch.size() == 1 && parsed instanceof UpstashJson.Item item) {
@@ -297,23 +330,32 @@ public final class UpstashConnection implements ScriptTransport {
             return;
         }
         if (!(parsed instanceof List<?> items) || items.size() != batch.size()) {
-            failAll(batch, new UpstashException(UpstashException.Kind.TRANSPORT, describe()
-                    + " answered a pipeline of " + batch.size() + " with something else", null));
+            failAll(
+                    batch,
+                    new UpstashException(
+                            UpstashException.Kind.TRANSPORT,
+                            describe() + " answered a pipeline of " + batch.size() + " with something else",
+                            null));
             return;
         }
         for (int i = 0; i < batch.size(); i++) {
             if (items.get(i) instanceof UpstashJson.Item item) {
                 settle(batch.get(i), item);
             } else {
-                batch.get(i).result().completeExceptionally(new UpstashException(UpstashException.Kind.TRANSPORT,
-                        describe() + " answered a pipeline item without result or error", null));
+                batch.get(i)
+                        .result()
+                        .completeExceptionally(new UpstashException(
+                                UpstashException.Kind.TRANSPORT,
+                                describe() + " answered a pipeline item without result or error",
+                                null));
             }
         }
     }
 
     private static void settle(Batcher.Call call, UpstashJson.Item item) {
         if (item.error() != null) {
-            call.result().completeExceptionally(new UpstashException(UpstashException.Kind.COMMAND, item.error(), null));
+            call.result()
+                    .completeExceptionally(new UpstashException(UpstashException.Kind.COMMAND, item.error(), null));
         } else {
             call.result().complete(item.result());
         }
@@ -327,7 +369,9 @@ public final class UpstashConnection implements ScriptTransport {
 
     @Override
     public void close() {
-        failAll(batcher.close(), new UpstashException(UpstashException.Kind.TRANSPORT, "the Upstash connection is closed", null));
+        failAll(
+                batcher.close(),
+                new UpstashException(UpstashException.Kind.TRANSPORT, "the Upstash connection is closed", null));
         executor.shutdownNow();
     }
 

@@ -23,11 +23,9 @@ final class UpstashJson {
     private static final JsonFactory JSON = new JsonFactory();
 
     /** One {@code {"result": …}} or {@code {"error": "…"}} object. */
-    record Item(Object result, String error) {
-    }
+    record Item(Object result, String error) {}
 
-    private UpstashJson() {
-    }
+    private UpstashJson() {}
 
     /** The request body: one command alone, or several as a pipeline. */
     static byte[] body(List<List<String>> commands) {

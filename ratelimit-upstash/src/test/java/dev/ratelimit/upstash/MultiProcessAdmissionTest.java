@@ -23,24 +23,38 @@ class MultiProcessAdmissionTest {
     public static final class Factory implements Function<String[], RateLimitBackend> {
         @Override
         public RateLimitBackend apply(String[] args) {
-            return UpstashConnection.open(UpstashConfig.builder(args[0], args[1]).build()).rateLimitBackend();
+            return UpstashConnection.open(
+                            UpstashConfig.builder(args[0], args[1]).build())
+                    .rateLimitBackend();
         }
     }
 
     @ParameterizedTest
     @EnumSource(Limit.Algorithm.class)
     void twoJvmsOf32Threads_onOneKeyOf100PerHour_admitExactly100(Limit.Algorithm algorithm) throws Exception {
-        assertThat(AdmissionRace.admitted(Factory.class, algorithm, 2, 32,
-                upstash.server().url(), upstash.server().token())).isEqualTo(100);
+        assertThat(AdmissionRace.admitted(
+                        Factory.class,
+                        algorithm,
+                        2,
+                        32,
+                        upstash.server().url(),
+                        upstash.server().token()))
+                .isEqualTo(100);
     }
 
     /** With the default configuration and both cores taken by other processes, Upstash admits exactly 100. */
     @Test
     void theDefaultConfiguration_onABusyMachine_admitsExactly100() throws Exception {
         try (CpuHog hog = CpuHog.start(2)) {
-            AdmissionRace.Result result = AdmissionRace.fromEnvironment(Map.of(
-                    "UPSTASH_REDIS_REST_URL", upstash.server().url(), "UPSTASH_REDIS_REST_TOKEN", upstash.server().token()),
-                    Limit.Algorithm.FIXED_WINDOW, 2, 32);
+            AdmissionRace.Result result = AdmissionRace.fromEnvironment(
+                    Map.of(
+                            "UPSTASH_REDIS_REST_URL",
+                            upstash.server().url(),
+                            "UPSTASH_REDIS_REST_TOKEN",
+                            upstash.server().token()),
+                    Limit.Algorithm.FIXED_WINDOW,
+                    2,
+                    32);
             assertThat(result.admittedByBackend()).as("admitted by Upstash").isEqualTo(100);
             assertThat(result.admitted()).as("admitted in all").isEqualTo(100);
         }

@@ -18,9 +18,14 @@ class UpstashBackendContractTest extends RateLimitBackendContract {
     @Override
     protected RateLimitBackend createBackend(Clock clock) {
         if (connection == null) {
-            connection = UpstashConnection.open(UpstashConfig.builder(upstash.server().url(), upstash.server().token()).build());
+            connection = UpstashConnection.open(UpstashConfig.builder(
+                            upstash.server().url(), upstash.server().token())
+                    .build());
         }
-        return RateLimitBackend.scripted(connection).clock(clock).ttlGrace(Duration.ofHours(1)).build();
+        return RateLimitBackend.scripted(connection)
+                .clock(clock)
+                .ttlGrace(Duration.ofHours(1))
+                .build();
     }
 
     @AfterAll

@@ -18,9 +18,14 @@ class UpstashEmailStoreContractTest extends EmailStoreContract {
     @Override
     protected EmailStore createStore(Clock clock) {
         if (connection == null) {
-            connection = UpstashConnection.open(UpstashConfig.builder(upstash.server().url(), upstash.server().token()).build());
+            connection = UpstashConnection.open(UpstashConfig.builder(
+                            upstash.server().url(), upstash.server().token())
+                    .build());
         }
-        return EmailStore.scripted(connection).keyPrefix("test-" + UUID.randomUUID()).clock(clock).build();
+        return EmailStore.scripted(connection)
+                .keyPrefix("test-" + UUID.randomUUID())
+                .clock(clock)
+                .build();
     }
 
     @AfterAll

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ratelimit.Decision;
 import dev.ratelimit.EmailStore;
-import dev.ratelimit.RateLimitBackend;
 import dev.ratelimit.Limit;
 import dev.ratelimit.Policy;
+import dev.ratelimit.RateLimitBackend;
 import dev.ratelimit.RateLimitListener;
 import dev.ratelimit.RateLimiter;
 import dev.ratelimit.email.EmailStoreException;
@@ -61,7 +61,11 @@ class UpstashFaultsTest {
             UpstashException e = failure(backend.evaluate("k", POLICY, 1).toCompletableFuture());
             assertThat(e.kind()).isEqualTo(UpstashException.Kind.TRANSPORT);
             assertThat(e).hasMessageContaining("HTTP 503");
-            assertThat(backend.evaluate("k", POLICY, 1).toCompletableFuture().get().allowed()).isTrue();
+            assertThat(backend.evaluate("k", POLICY, 1)
+                            .toCompletableFuture()
+                            .get()
+                            .allowed())
+                    .isTrue();
         }
     }
 
@@ -71,7 +75,9 @@ class UpstashFaultsTest {
         upstash.server().failNext(3, 503);
         try (UpstashConnection connection = UpstashConnection.open(config().build())) {
             connection.awaitConnection(Duration.ofSeconds(10));
-            assertThat(upstash.server().requests()).as("the failed requests and the one that answered").isGreaterThanOrEqualTo(4);
+            assertThat(upstash.server().requests())
+                    .as("the failed requests and the one that answered")
+                    .isGreaterThanOrEqualTo(4);
         }
     }
 
@@ -94,27 +100,36 @@ class UpstashFaultsTest {
             UpstashException e = failure(backend.evaluate("k", POLICY, 1).toCompletableFuture());
             assertThat(e.kind()).isEqualTo(UpstashException.Kind.TRANSPORT);
             upstash.server().dropConnections(false);
-            assertThat(backend.evaluate("k", POLICY, 1).toCompletableFuture().get().source()).isEqualTo(Decision.Source.BACKEND);
+            assertThat(backend.evaluate("k", POLICY, 1)
+                            .toCompletableFuture()
+                            .get()
+                            .source())
+                    .isEqualTo(Decision.Source.BACKEND);
         }
     }
 
     @Test
     void latencyBeyondTheRequestTimeout_isATransportFailure_andTheLimiterAnswersAtItsDeadline() throws Exception {
         List<Throwable> failures = new CopyOnWriteArrayList<>();
-        try (UpstashConnection connection = UpstashConnection.open(config().requestTimeout(Duration.ofMillis(200)).build())) {
+        try (UpstashConnection connection = UpstashConnection.open(
+                config().requestTimeout(Duration.ofMillis(200)).build())) {
             RateLimitBackend backend = connection.rateLimitBackend();
             upstash.server().latency(Duration.ofMillis(600));
             UpstashException e = failure(backend.evaluate("k", POLICY, 1).toCompletableFuture());
             assertThat(e.kind()).isEqualTo(UpstashException.Kind.TRANSPORT);
             assertThat(e).hasMessageContaining("no answer within 200 ms");
 
-            RateLimiter limiter = RateLimiter.builder().policy(POLICY).backend(backend)
-                    .deadline(Duration.ofMillis(100)).listener(new RateLimitListener() {
+            RateLimiter limiter = RateLimiter.builder()
+                    .policy(POLICY)
+                    .backend(backend)
+                    .deadline(Duration.ofMillis(100))
+                    .listener(new RateLimitListener() {
                         @Override
                         public void onBackendFailure(String name, Throwable failure) {
                             failures.add(failure);
                         }
-                    }).build();
+                    })
+                    .build();
             Decision d = limiter.tryAcquire("k");
             assertThat(d.source()).isEqualTo(Decision.Source.FAIL_OPEN);
             assertThat(failures).singleElement().isInstanceOf(TimeoutException.class);
@@ -126,10 +141,22 @@ class UpstashFaultsTest {
         try (UpstashConnection connection = UpstashConnection.open(config().build())) {
             RateLimitBackend backend = connection.rateLimitBackend();
             String key = "flush-" + UUID.randomUUID();
-            assertThat(backend.evaluate(key, POLICY, 1).toCompletableFuture().get().remaining()).isEqualTo(999);
+            assertThat(backend.evaluate(key, POLICY, 1)
+                            .toCompletableFuture()
+                            .get()
+                            .remaining())
+                    .isEqualTo(999);
             upstash.server().flushScripts();
-            assertThat(backend.evaluate(key, POLICY, 1).toCompletableFuture().get().remaining()).isEqualTo(998);
-            assertThat(backend.evaluate(key, POLICY, 1).toCompletableFuture().get().remaining()).isEqualTo(997);
+            assertThat(backend.evaluate(key, POLICY, 1)
+                            .toCompletableFuture()
+                            .get()
+                            .remaining())
+                    .isEqualTo(998);
+            assertThat(backend.evaluate(key, POLICY, 1)
+                            .toCompletableFuture()
+                            .get()
+                            .remaining())
+                    .isEqualTo(997);
         }
     }
 
@@ -142,26 +169,32 @@ class UpstashFaultsTest {
         System.setErr(new PrintStream(logs, true, StandardCharsets.UTF_8));
         System.setOut(new PrintStream(logs, true, StandardCharsets.UTF_8));
         try {
-            UpstashConfig config = UpstashConfig.builder(upstash.server().url(), wrong).build();
+            UpstashConfig config =
+                    UpstashConfig.builder(upstash.server().url(), wrong).build();
             try (UpstashConnection connection = UpstashConnection.open(config)) {
                 RateLimitBackend backend = connection.rateLimitBackend();
                 EmailStore store = connection.emailStore();
                 assertThatThrownBy(() -> connection.awaitConnection(Duration.ofSeconds(5)))
-                        .isInstanceOf(IllegalStateException.class).hasMessageContaining("UPSTASH_REDIS_REST_TOKEN");
+                        .isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("UPSTASH_REDIS_REST_TOKEN");
                 UpstashException e = failure(backend.evaluate("k", POLICY, 1).toCompletableFuture());
                 assertThat(e.kind()).isEqualTo(UpstashException.Kind.AUTHENTICATION);
                 assertThat(e).hasMessageContaining("UPSTASH_REDIS_REST_TOKEN");
-                RateLimiter limiter = RateLimiter.builder().policy(POLICY).backend(backend).build();
+                RateLimiter limiter =
+                        RateLimiter.builder().policy(POLICY).backend(backend).build();
                 assertThat(limiter.tryAcquire("k").source()).isEqualTo(Decision.Source.FAIL_OPEN);
-                assertThatThrownBy(() -> store.add("someone@example.com")).isInstanceOf(EmailStoreException.class)
+                assertThatThrownBy(() -> store.add("someone@example.com"))
+                        .isInstanceOf(EmailStoreException.class)
                         .hasMessageContaining("UPSTASH_REDIS_REST_TOKEN");
-                List<String> texts = new ArrayList<>(List.of(e.toString(), config.toString(), backend.toString(),
-                        store.toString(), connection.toString()));
+                List<String> texts = new ArrayList<>(List.of(
+                        e.toString(), config.toString(), backend.toString(), store.toString(), connection.toString()));
                 for (Throwable t = e; t != null; t = t.getCause()) {
                     texts.add(String.valueOf(t.getMessage()));
                 }
                 for (String text : texts) {
-                    assertThat(text).doesNotContain(wrong).doesNotContain(upstash.server().token());
+                    assertThat(text)
+                            .doesNotContain(wrong)
+                            .doesNotContain(upstash.server().token());
                 }
             }
         } finally {
@@ -177,7 +210,8 @@ class UpstashFaultsTest {
         // The first request is held long enough for the next two calls to queue behind it, even on a
         // busy machine.
         upstash.server().latency(Duration.ofMillis(500));
-        try (UpstashConnection client = UpstashConnection.open(config().maxConcurrentRequests(1).build())) {
+        try (UpstashConnection client =
+                UpstashConnection.open(config().maxConcurrentRequests(1).build())) {
             client.awaitConnection(Duration.ofSeconds(5));
             String key = "typed-" + UUID.randomUUID();
             client.execute(List.of("SET", key, "not a number")).get(5, TimeUnit.SECONDS);
@@ -190,7 +224,9 @@ class UpstashFaultsTest {
             assertThat(e.kind()).isEqualTo(UpstashException.Kind.COMMAND);
             assertThat(e).hasMessageContaining("not an integer");
             assertThat(good.get(5, TimeUnit.SECONDS)).isEqualTo("not a number");
-            assertThat(upstash.server().requests() - before).as("the failing and the good call shared a pipeline").isEqualTo(2);
+            assertThat(upstash.server().requests() - before)
+                    .as("the failing and the good call shared a pipeline")
+                    .isEqualTo(2);
         }
     }
 
@@ -198,7 +234,8 @@ class UpstashFaultsTest {
     void concurrentCalls_shareRequests() throws Exception {
         // Requests are held long enough for all 200 calls to queue, even on a busy machine.
         upstash.server().latency(Duration.ofMillis(300));
-        try (UpstashConnection connection = UpstashConnection.open(config().maxConcurrentRequests(4).build())) {
+        try (UpstashConnection connection =
+                UpstashConnection.open(config().maxConcurrentRequests(4).build())) {
             RateLimitBackend backend = connection.rateLimitBackend();
             connection.awaitConnection(Duration.ofSeconds(5));
             long before = upstash.server().requests();
@@ -216,7 +253,8 @@ class UpstashFaultsTest {
 
     @Test
     void batchingOff_sendsEveryCallAlone() throws Exception {
-        try (UpstashConnection connection = UpstashConnection.open(config().batching(false).build())) {
+        try (UpstashConnection connection =
+                UpstashConnection.open(config().batching(false).build())) {
             RateLimitBackend backend = connection.rateLimitBackend();
             connection.awaitConnection(Duration.ofSeconds(5));
             long before = upstash.server().requests();
@@ -234,36 +272,52 @@ class UpstashFaultsTest {
     @Test
     void theStatusOk_isAcceptedPlainAndEncoded() throws Exception {
         try (UpstashConnection client = UpstashConnection.open(config().build())) {
-            assertThat(client.execute(List.of("SET", "ok-plain", "v")).get(5, TimeUnit.SECONDS)).isEqualTo("OK");
+            assertThat(client.execute(List.of("SET", "ok-plain", "v")).get(5, TimeUnit.SECONDS))
+                    .isEqualTo("OK");
             upstash.server().encodeOkStatus(true);
-            assertThat(client.execute(List.of("SET", "ok-encoded", "v")).get(5, TimeUnit.SECONDS)).isEqualTo("OK");
-            assertThat(client.execute(List.of("GET", "ok-encoded")).get(5, TimeUnit.SECONDS)).isEqualTo("v");
-            assertThat(client.execute(List.of("SET", "bulk-ok", "OK")).get(5, TimeUnit.SECONDS)).isEqualTo("OK");
-            assertThat(client.execute(List.of("GET", "bulk-ok")).get(5, TimeUnit.SECONDS)).as("a bulk OK, encoded").isEqualTo("OK");
-            assertThat(client.execute(List.of("GET", "never-set-" + UUID.randomUUID())).get(5, TimeUnit.SECONDS)).isNull();
+            assertThat(client.execute(List.of("SET", "ok-encoded", "v")).get(5, TimeUnit.SECONDS))
+                    .isEqualTo("OK");
+            assertThat(client.execute(List.of("GET", "ok-encoded")).get(5, TimeUnit.SECONDS))
+                    .isEqualTo("v");
+            assertThat(client.execute(List.of("SET", "bulk-ok", "OK")).get(5, TimeUnit.SECONDS))
+                    .isEqualTo("OK");
+            assertThat(client.execute(List.of("GET", "bulk-ok")).get(5, TimeUnit.SECONDS))
+                    .as("a bulk OK, encoded")
+                    .isEqualTo("OK");
+            assertThat(client.execute(List.of("GET", "never-set-" + UUID.randomUUID()))
+                            .get(5, TimeUnit.SECONDS))
+                    .isNull();
         }
     }
 
     @Test
     void theCompatibleServer_acceptsTheTokenAsAQueryParameter_andRefusesOthers() throws Exception {
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        HttpRequest good = HttpRequest.newBuilder(URI.create(upstash.server().url() + "/?_token=" + upstash.server().token()))
-                .POST(HttpRequest.BodyPublishers.ofString("[\"PING\"]")).build();
+        HttpClient http =
+                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpRequest good = HttpRequest.newBuilder(URI.create(
+                        upstash.server().url() + "/?_token=" + upstash.server().token()))
+                .POST(HttpRequest.BodyPublishers.ofString("[\"PING\"]"))
+                .build();
         HttpResponse<String> ok = http.send(good, HttpResponse.BodyHandlers.ofString());
         assertThat(ok.statusCode()).isEqualTo(200);
         assertThat(ok.body()).isEqualTo("{\"result\":\"PONG\"}");
         HttpRequest bad = HttpRequest.newBuilder(URI.create(upstash.server().url() + "/"))
-                .header("Authorization", "Bearer nope").POST(HttpRequest.BodyPublishers.ofString("[\"PING\"]")).build();
-        assertThat(http.send(bad, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
+                .header("Authorization", "Bearer nope")
+                .POST(HttpRequest.BodyPublishers.ofString("[\"PING\"]"))
+                .build();
+        assertThat(http.send(bad, HttpResponse.BodyHandlers.ofString()).statusCode())
+                .isEqualTo(401);
         HttpRequest failing = HttpRequest.newBuilder(URI.create(upstash.server().url() + "/"))
                 .header("Authorization", "Bearer " + upstash.server().token())
-                .POST(HttpRequest.BodyPublishers.ofString("[\"NOSUCHCOMMAND\"]")).build();
+                .POST(HttpRequest.BodyPublishers.ofString("[\"NOSUCHCOMMAND\"]"))
+                .build();
         HttpResponse<String> error = http.send(failing, HttpResponse.BodyHandlers.ofString());
         assertThat(error.statusCode()).isEqualTo(400);
         assertThat(error.body()).startsWith("{\"error\":\"ERR unknown command");
         HttpRequest multi = HttpRequest.newBuilder(URI.create(upstash.server().url() + "/multi-exec"))
                 .header("Authorization", "Bearer " + upstash.server().token())
-                .POST(HttpRequest.BodyPublishers.ofString("[[\"SET\",\"tx\",\"1\"],[\"INCR\",\"tx\"]]")).build();
+                .POST(HttpRequest.BodyPublishers.ofString("[[\"SET\",\"tx\",\"1\"],[\"INCR\",\"tx\"]]"))
+                .build();
         assertThat(http.send(multi, HttpResponse.BodyHandlers.ofString()).body())
                 .isEqualTo("[{\"result\":\"OK\"},{\"result\":2}]");
     }

@@ -41,7 +41,11 @@ class UpstashLatencyTest {
     }
 
     private Map<String, String> environment() {
-        return Map.of("UPSTASH_REDIS_REST_URL", upstash.server().url(), "UPSTASH_REDIS_REST_TOKEN", upstash.server().token());
+        return Map.of(
+                "UPSTASH_REDIS_REST_URL",
+                upstash.server().url(),
+                "UPSTASH_REDIS_REST_TOKEN",
+                upstash.server().token());
     }
 
     /** {@code decisions} decisions on distinct keys from 32 threads; counts by source. */
@@ -54,8 +58,8 @@ class UpstashLatencyTest {
         List<CompletableFuture<Void>> all = new ArrayList<>();
         for (int i = 0; i < decisions; i++) {
             String key = run + "-" + i;
-            all.add(CompletableFuture.runAsync(() -> counts[limiter.tryAcquire(key).source().ordinal()].incrementAndGet(),
-                    callers));
+            all.add(CompletableFuture.runAsync(
+                    () -> counts[limiter.tryAcquire(key).source().ordinal()].incrementAndGet(), callers));
         }
         CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get();
         Map<Decision.Source, Integer> bySource = new java.util.EnumMap<>(Decision.Source.class);
@@ -69,22 +73,30 @@ class UpstashLatencyTest {
     @ValueSource(ints = {40, 150})
     void aHealthyServerFarAway_decides(int latencyMillis) throws Exception {
         Map<String, String> env = environment();
-        try (RateLimiter limiter = RateLimiter.builder().policy(Policy.of("far", Limit.perHour(1000)))
-                .fromEnvironment(env::get).build()) {
+        try (RateLimiter limiter = RateLimiter.builder()
+                .policy(Policy.of("far", Limit.perHour(1000)))
+                .fromEnvironment(env::get)
+                .build()) {
             upstash.server().latency(Duration.ofMillis(latencyMillis));
             Map<Decision.Source, Integer> sources = decide(limiter, 1000);
-            assertThat(sources.get(Decision.Source.BACKEND)).as("decided by Upstash: %s", sources).isGreaterThanOrEqualTo(990);
+            assertThat(sources.get(Decision.Source.BACKEND))
+                    .as("decided by Upstash: %s", sources)
+                    .isGreaterThanOrEqualTo(990);
         }
     }
 
     @Test
     void aServerTwoSecondsAway_isLeftForTheFallback() throws Exception {
         Map<String, String> env = environment();
-        try (RateLimiter limiter = RateLimiter.builder().policy(Policy.of("too-far", Limit.perHour(1000)))
-                .fromEnvironment(env::get).build()) {
+        try (RateLimiter limiter = RateLimiter.builder()
+                .policy(Policy.of("too-far", Limit.perHour(1000)))
+                .fromEnvironment(env::get)
+                .build()) {
             upstash.server().latency(Duration.ofSeconds(2));
             Map<Decision.Source, Integer> sources = decide(limiter, 64);
-            assertThat(sources.get(Decision.Source.FALLBACK)).as("answered by memory: %s", sources).isEqualTo(64);
+            assertThat(sources.get(Decision.Source.FALLBACK))
+                    .as("answered by memory: %s", sources)
+                    .isEqualTo(64);
         }
     }
 }

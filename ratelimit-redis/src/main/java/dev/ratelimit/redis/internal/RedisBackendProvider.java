@@ -28,7 +28,9 @@ public final class RedisBackendProvider implements BackendProvider {
     @Override
     public Optional<Server> server(UnaryOperator<String> env) {
         String url = env.apply(VARIABLE);
-        return url == null || url.isBlank() ? Optional.empty() : Optional.of(new Redis(RedisConfig.fromUrl(url.strip())));
+        return url == null || url.isBlank()
+                ? Optional.empty()
+                : Optional.of(new Redis(RedisConfig.fromUrl(url.strip())));
     }
 
     private record Redis(RedisConfig config) implements Server {
