@@ -3,6 +3,7 @@
  * and the SPI through which the Redis and Upstash backends run the shared Lua scripts.
  */
 module dev.ratelimit {
+    requires static transitive org.jspecify;
     requires org.slf4j;
     requires com.sanctionco.jmail;
     requires com.ibm.icu;

@@ -1,5 +1,6 @@
 /** The Redis backend and email store on Lettuce. */
 module dev.ratelimit.redis {
+    requires static transitive org.jspecify;
     requires transitive dev.ratelimit;
     requires lettuce.core;
     requires io.netty.common;

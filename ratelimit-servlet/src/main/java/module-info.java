@@ -1,5 +1,6 @@
 /** A jakarta servlet filter that rate limits requests with {@code dev.ratelimit}. */
 module dev.ratelimit.servlet {
+    requires static transitive org.jspecify;
     requires transitive dev.ratelimit;
     requires transitive jakarta.servlet;
     requires org.slf4j;

@@ -1,5 +1,6 @@
 /** The Upstash REST backend and email store on java.net.http. */
 module dev.ratelimit.upstash {
+    requires static transitive org.jspecify;
     requires transitive dev.ratelimit;
     requires java.net.http;
     requires com.fasterxml.jackson.core;

@@ -56,22 +56,22 @@ final class Algorithms {
     private static boolean allows(Limit limit, long[] s, int o, long now, long permits) {
         long w = limit.windowMicros();
         long q = limit.permits();
-        switch (limit.algorithm()) {
-            case FIXED_WINDOW: {
+        return switch (limit.algorithm()) {
+            case FIXED_WINDOW -> {
                 long i = now / w;
                 long c = s[o] == i ? s[o + 1] : 0;
-                return c + permits <= q;
+                yield c + permits <= q;
             }
-            case SLIDING_WINDOW: {
+            case SLIDING_WINDOW -> {
                 long i = now / w;
                 long e = now - i * w;
-                return current(s, o, i) + previous(s, o, i) * (w - e) / w + permits <= q;
+                yield current(s, o, i) + previous(s, o, i) * (w - e) / w + permits <= q;
             }
-            default: {
+            case TOKEN_BUCKET -> {
                 long t = limit.emissionIntervalMicros();
-                return Math.max(s[o], now) + permits * t - now <= limit.capacity() * t;
+                yield Math.max(s[o], now) + permits * t - now <= limit.capacity() * t;
             }
-        }
+        };
     }
 
     /**
@@ -84,8 +84,8 @@ final class Algorithms {
         long w = limit.windowMicros();
         long q = limit.permits();
         boolean take = consume && permits > 0;
-        switch (limit.algorithm()) {
-            case FIXED_WINDOW: {
+        return switch (limit.algorithm()) {
+            case FIXED_WINDOW -> {
                 long i = now / w;
                 long c = s[o] == i ? s[o + 1] : 0;
                 boolean ok = c + permits <= q;
@@ -95,9 +95,9 @@ final class Algorithms {
                     s[o + 1] = after;
                 }
                 long toBoundary = (i + 1) * w - now;
-                return Decision.ofLimit(policy, index, ok, q - after, after == 0 ? 0 : toBoundary, ok ? 0 : toBoundary);
+                yield Decision.ofLimit(policy, index, ok, q - after, after == 0 ? 0 : toBoundary, ok ? 0 : toBoundary);
             }
-            case SLIDING_WINDOW: {
+            case SLIDING_WINDOW -> {
                 long i = now / w;
                 long e = now - i * w;
                 long c = current(s, o, i);
@@ -111,7 +111,7 @@ final class Algorithms {
                     s[o + 2] = p;
                 }
                 long remaining = Math.max(0, q - estimate - (consume ? permits : 0));
-                return Decision.ofLimit(
+                yield Decision.ofLimit(
                         policy,
                         index,
                         ok,
@@ -119,7 +119,7 @@ final class Algorithms {
                         untilEstimateAtMost(0, after, p, e, w),
                         ok ? 0 : untilEstimateAtMost(q - permits, c, p, e, w));
             }
-            default: {
+            case TOKEN_BUCKET -> {
                 long t = limit.emissionIntervalMicros();
                 long bt = limit.capacity() * t;
                 long tat = Math.max(s[o], now);
@@ -130,9 +130,9 @@ final class Algorithms {
                     s[o] = newTat;
                 }
                 long remaining = Math.max(0, Math.floorDiv(bt - (after - now), t));
-                return Decision.ofLimit(policy, index, ok, remaining, after - now, ok ? 0 : newTat - now - bt);
+                yield Decision.ofLimit(policy, index, ok, remaining, after - now, ok ? 0 : newTat - now - bt);
             }
-        }
+        };
     }
 
     private static long current(long[] s, int o, long window) {

@@ -3,6 +3,7 @@ package dev.ratelimit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Keys a backend has denied: later requests for them are answered here, without a backend call,
@@ -46,6 +47,7 @@ final class BlockCache {
     }
 
     /** The exact denial of this request, or null when a backend must decide. Reads the clock only for a known key. */
+    @Nullable
     Decision answer(String boundedKey, long permits) {
         Entry entry = entries.get(boundedKey);
         if (entry == null) {
@@ -105,7 +107,7 @@ final class BlockCache {
     }
 
     /** Limit {@code i}'s decision on a request for {@code permits} at {@code now}, or null if it cannot be known. */
-    private static Decision figures(Policy policy, int i, Entry entry, long now, long permits) {
+    private static @Nullable Decision figures(Policy policy, int i, Entry entry, long now, long permits) {
         Limit limit = policy.limits().get(i);
         Decision then = entry.denial.perLimit().get(i);
         long[] state = new long[Algorithms.SLOTS * policy.limits().size() + 1];

@@ -19,6 +19,9 @@ import java.util.function.LongSupplier;
  *
  * <p>The fast path — closed, with only successes in the window — is two volatile reads.
  */
+// Every write of the volatile fields happens under the breaker's lock; they are volatile for the
+// lock-free reads of the fast path.
+@SuppressWarnings("NonAtomicVolatileUpdate")
 final class CircuitBreaker {
 
     /** Told about every state change, outside the breaker's lock. */
@@ -114,7 +117,7 @@ final class CircuitBreaker {
             return false;
         }
         synchronized (this) {
-            if (state != BreakerState.OPEN || !reconnected && nanoTime.getAsLong() - openedAt < intervalNanos) {
+            if (state != BreakerState.OPEN || (!reconnected && nanoTime.getAsLong() - openedAt < intervalNanos)) {
                 return false;
             }
             state = BreakerState.HALF_OPEN;

@@ -3,6 +3,7 @@ package dev.ratelimit;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The answer to one request for permits: whether it is allowed, what is left, when to retry, and
@@ -39,8 +40,8 @@ public final class Decision {
     private final long resetAfterMicros;
     private final long retryAfterMicros;
     private final Source source;
-    private final String fallback;
-    private final List<Decision> perLimit;
+    private final @Nullable String fallback;
+    private final @Nullable List<Decision> perLimit;
 
     private Decision(
             Policy policy,
@@ -50,8 +51,8 @@ public final class Decision {
             long resetAfterMicros,
             long retryAfterMicros,
             Source source,
-            String fallback,
-            List<Decision> perLimit) {
+            @Nullable String fallback,
+            @Nullable List<Decision> perLimit) {
         this.policy = policy;
         this.limitIndex = limitIndex;
         this.allowed = allowed;
@@ -130,7 +131,7 @@ public final class Decision {
      * is required exactly when {@code source} is {@link Source#FALLBACK}. Only the limiter says who
      * answered: a backend cannot claim a failure policy's or a cache's answer.
      */
-    Decision withSource(Source source, String fallback) {
+    Decision withSource(Source source, @Nullable String fallback) {
         Objects.requireNonNull(source, "source");
         if ((source == Source.FALLBACK) != (fallback != null)) {
             throw new IllegalArgumentException("a fallback name goes with Source.FALLBACK and only with it");
@@ -193,7 +194,7 @@ public final class Decision {
     }
 
     /** The name of the fallback backend that answered, or {@code null} unless {@link #source()} is FALLBACK. */
-    public String fallback() {
+    public @Nullable String fallback() {
         return fallback;
     }
 

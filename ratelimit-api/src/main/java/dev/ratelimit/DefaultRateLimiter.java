@@ -10,8 +10,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Function;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,7 +36,7 @@ final class DefaultRateLimiter implements RateLimiter {
     private final class Link {
         final RateLimitBackend backend;
         final String name;
-        final InMemoryBackend memory;
+        final @Nullable InMemoryBackend memory;
         final long deadlineNanos;
         final long slowNanos;
         final CircuitBreaker whole;
@@ -107,10 +107,10 @@ final class DefaultRateLimiter implements RateLimiter {
     private final LongSupplier breakerNanos;
     private final RateLimitListener listener;
     private final Clock clock;
-    private final BlockCache blockCache;
+    private final @Nullable BlockCache blockCache;
 
-    DefaultRateLimiter(RateLimiter.Builder b) {
-        this.policy = b.policy;
+    DefaultRateLimiter(RateLimiter.Builder b, Policy policy) {
+        this.policy = policy;
         this.clock = b.clock == null ? Clock.system() : b.clock;
         this.listener = GuardedListener.of(b.listener);
         this.failurePolicy = b.failurePolicy;
@@ -188,13 +188,11 @@ final class DefaultRateLimiter implements RateLimiter {
                 return CompletableFuture.completedFuture(blocked);
             }
         }
-        return walk(key, permits, consume, start, 0, null);
+        return walk(key, permits, consume, start, 0);
     }
 
     /** Asks backend {@code from}, and the ones after it while they fail, miss their budget or are skipped. */
-    private CompletableFuture<Decision> walk(
-            String key, long permits, boolean consume, long start, int from, Throwable failure) {
-        Throwable last = failure;
+    private CompletableFuture<Decision> walk(String key, long permits, boolean consume, long start, int from) {
         for (int i = from; i < links.length; i++) {
             Link link = links[i];
             CircuitBreaker breaker = link.breakerFor(key);
@@ -210,7 +208,6 @@ final class DefaultRateLimiter implements RateLimiter {
             long sent = System.nanoTime();
             long budget = Math.min(link.deadlineNanos, start + deadlineNanos - sent);
             if (budget <= 0) {
-                last = new TimeoutException("no time left before the limiter's deadline");
                 continue;
             }
             int epoch = breaker.epoch();
@@ -223,37 +220,28 @@ final class DefaultRateLimiter implements RateLimiter {
             } catch (RuntimeException e) {
                 breaker.record(epoch, true, false);
                 failed(link, i, e);
-                last = e;
                 continue;
             }
             if (pending.isDone() && !pending.isCompletedExceptionally()) {
                 breaker.record(epoch, false, false);
                 return CompletableFuture.completedFuture(answered(key, permits, consume, i, pending.join()));
             }
-            // The backend's own future is left alone; this one may also fail at the budget's end.
-            CompletableFuture<Decision> bounded = new CompletableFuture<>();
-            pending.whenComplete((d, f) -> {
-                if (f == null) {
-                    bounded.complete(d);
-                } else {
-                    bounded.completeExceptionally(f);
-                }
-            });
+            // The backend's own future is left alone; its copy may also fail at the budget's end.
+            CompletableFuture<Decision> bounded = pending.copy();
             if (!bounded.isDone()) {
                 Deadlines.watch(bounded, sent + budget);
             }
             int index = i;
-            return bounded.handle((d, f) -> {
-                        if (f == null) {
-                            breaker.record(epoch, false, System.nanoTime() - sent > link.slowNanos);
-                            return CompletableFuture.completedFuture(answered(key, permits, consume, index, d));
-                        }
+            return bounded.thenApply(d -> {
+                        breaker.record(epoch, false, System.nanoTime() - sent > link.slowNanos);
+                        return answered(key, permits, consume, index, d);
+                    })
+                    .exceptionallyCompose(f -> {
                         Throwable cause = unwrap(f);
                         breaker.record(epoch, true, false);
                         failed(link, index, cause);
-                        return walk(key, permits, consume, start, index + 1, cause);
-                    })
-                    .thenCompose(Function.identity());
+                        return walk(key, permits, consume, start, index + 1);
+                    });
         }
         return CompletableFuture.completedFuture(failurePolicy(permits));
     }
@@ -288,7 +276,7 @@ final class DefaultRateLimiter implements RateLimiter {
             breaker.probed(epoch, false);
             return;
         }
-        probe.copy()
+        CompletableFuture<?> unused = probe.copy()
                 .orTimeout(Math.max(link.deadlineNanos, 1), TimeUnit.NANOSECONDS)
                 .whenComplete((decision, failure) -> breaker.probed(epoch, failure == null));
     }

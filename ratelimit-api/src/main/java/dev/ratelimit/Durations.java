@@ -29,6 +29,17 @@ final class Durations {
         return Math.addExact(Math.multiplyExact(duration.getSeconds(), 1_000_000L), duration.getNano() / 1_000);
     }
 
+    /** Whether {@code duration} is a whole number of microseconds. */
+    static boolean isWholeMicros(Duration duration) {
+        return duration.toNanosPart() % 1_000 == 0;
+    }
+
+    /** Whether {@code instant} falls on a whole microsecond. */
+    static boolean isWholeMicros(Instant instant) {
+        return Instant.ofEpochSecond(instant.getEpochSecond(), instant.getNano() / 1_000 * 1_000L)
+                .equals(instant);
+    }
+
     /**
      * Checks that {@code value} lies in {@code [min, max]}.
      *

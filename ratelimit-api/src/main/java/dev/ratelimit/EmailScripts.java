@@ -5,6 +5,7 @@ import dev.ratelimit.email.EmailPage;
 import dev.ratelimit.email.EmailRecord;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The layout and script calls of an email store on Redis or Upstash.
@@ -29,7 +30,7 @@ final class EmailScripts {
      *
      * @param nowMicros the capture time, or negative for the server's clock
      */
-    static String[] addArgs(EmailAddress email, String source, long nowMicros) {
+    static String[] addArgs(EmailAddress email, @Nullable String source, long nowMicros) {
         return new String[] {
             email.identity(),
             email.address() + "\t" + (source == null ? "" : source),
@@ -42,7 +43,7 @@ final class EmailScripts {
      *
      * @throws IllegalArgumentException for a size out of range or a cursor no store issued
      */
-    static String[] pageArgs(String cursor, int size) {
+    static String[] pageArgs(@Nullable String cursor, int size) {
         checkPageSize(size);
         return new String[] {cursor == null ? "" : Long.toString(cursor(cursor)), Integer.toString(size)};
     }
@@ -75,7 +76,7 @@ final class EmailScripts {
     /** Turns {@link Script#EMAIL_PAGE}'s reply into a page of at most {@code size} records. */
     static EmailPage page(List<?> reply, int size) {
         List<EmailRecord> records = new ArrayList<>(Math.min(size, reply.size() / 2));
-        String last = null;
+        @Nullable String last = null;
         for (int x = 0; x + 1 < reply.size() && records.size() < size; x += 2) {
             last = String.valueOf(reply.get(x));
             records.add(record(String.valueOf(reply.get(x + 1))));

@@ -17,11 +17,13 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 import java.util.zip.CRC32;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,9 +41,10 @@ final class EmailSpool {
     private static final Logger LOG = LoggerFactory.getLogger(EmailSpool.class);
 
     /** One spooled address. */
-    record Entry(String address, String source, Instant capturedAt) {}
+    record Entry(String address, @Nullable String source, Instant capturedAt) {}
 
     private final Path file;
+    private final Path directory;
     private final Object writeLock = new Object();
     private final Object flushLock = new Object();
     private final AtomicLong written = new AtomicLong();
@@ -51,9 +54,10 @@ final class EmailSpool {
 
     EmailSpool(Path file) {
         this.file = file.toAbsolutePath();
+        this.directory = Objects.requireNonNull(this.file.getParent(), "a spool file needs a directory");
         try {
-            if (!Files.isDirectory(this.file.getParent())) {
-                Files.createDirectories(this.file.getParent(), ownerOnly(PosixFilePermissions.fromString("rwx------")));
+            if (!Files.isDirectory(directory)) {
+                Files.createDirectories(directory, ownerOnly(PosixFilePermissions.fromString("rwx------")));
             }
             this.channel = open();
         } catch (IOException e) {
@@ -91,7 +95,7 @@ final class EmailSpool {
                 boolean any = false;
                 for (Path path : files()) {
                     boolean current = path.equals(file);
-                    if (rewrite(path, erased, current)) {
+                    if (rewrite(path, erased)) {
                         any = true;
                         if (current) {
                             channel.close();
@@ -106,7 +110,7 @@ final class EmailSpool {
         }
     }
 
-    private boolean rewrite(Path path, Predicate<Entry> erased, boolean current) throws IOException {
+    private boolean rewrite(Path path, Predicate<Entry> erased) throws IOException {
         List<String> lines = Files.readAllLines(path, StandardCharsets.UTF_8);
         List<String> kept = new ArrayList<>(lines.size());
         for (String line : lines) {
@@ -145,7 +149,7 @@ final class EmailSpool {
     /** The files taken for delivery and not yet delivered, oldest first (an interrupted erasure's copy is not one). */
     private List<Path> awaiting() throws IOException {
         String prefix = file.getFileName() + ".delivering-";
-        try (Stream<Path> siblings = Files.list(file.getParent())) {
+        try (Stream<Path> siblings = Files.list(directory)) {
             return siblings.filter(p -> {
                         String name = p.getFileName().toString();
                         return name.startsWith(prefix) && !name.endsWith(".erasing");
@@ -205,7 +209,7 @@ final class EmailSpool {
                     flushed.accumulateAndGet(written.get(), Math::max);
                     channel.close();
                     Path taken = file.resolveSibling(
-                            file.getFileName() + ".delivering-" + System.currentTimeMillis() + "-" + (++takes));
+                            file.getFileName() + ".delivering-" + System.currentTimeMillis() + "-" + ++takes);
                     Files.move(file, taken, StandardCopyOption.ATOMIC_MOVE);
                     channel = open();
                 }
@@ -296,7 +300,7 @@ final class EmailSpool {
         return body + "\t" + crc(body) + "\n";
     }
 
-    static Entry decode(String line) {
+    static @Nullable Entry decode(String line) {
         int last = line.lastIndexOf('\t');
         if (last < 0) {
             return null;

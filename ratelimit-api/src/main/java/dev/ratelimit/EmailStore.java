@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Stores the email addresses a landing page captures: each address once, in capture order, until
@@ -36,7 +37,7 @@ public interface EmailStore extends AutoCloseable {
     }
 
     /** Adds {@code address} captured now at {@code source}; see {@link #add(String, String, Instant)}. */
-    default AddResult add(String address, String source) {
+    default AddResult add(String address, @Nullable String source) {
         return add(address, source, null);
     }
 
@@ -49,7 +50,7 @@ public interface EmailStore extends AutoCloseable {
      * @throws InvalidEmailException if the address is invalid
      * @throws IllegalArgumentException if the source is longer than 100 characters or has control characters
      */
-    AddResult add(String address, String source, Instant capturedAt);
+    AddResult add(String address, @Nullable String source, @Nullable Instant capturedAt);
 
     /** Whether an address with the same identity is stored. */
     boolean contains(String address);
@@ -71,7 +72,7 @@ public interface EmailStore extends AutoCloseable {
      * @param size between 1 and 1000
      * @throws IllegalArgumentException for a size out of range or a cursor this store did not issue
      */
-    EmailPage page(String cursor, int size);
+    EmailPage page(@Nullable String cursor, int size);
 
     /**
      * Writes every address as CSV (RFC 4180) in capture order: a header line
@@ -81,7 +82,7 @@ public interface EmailStore extends AutoCloseable {
      */
     default void exportCsv(Appendable out) throws IOException {
         out.append("email,source,captured_at\r\n");
-        String cursor = null;
+        @Nullable String cursor = null;
         do {
             EmailPage page = page(cursor, 500);
             for (EmailRecord r : page.records()) {
@@ -158,7 +159,10 @@ public interface EmailStore extends AutoCloseable {
     final class ScriptedBuilder {
         final ScriptTransport transport;
         String prefix = "rl";
+
+        @Nullable
         Clock clock;
+
         Duration timeout = Duration.ofSeconds(5);
         private final Options set = new Options("EmailStore.scripted");
 

@@ -13,9 +13,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +31,7 @@ final class FailoverEmailStore implements EmailStore {
     private final List<QuietLog> failures = new ArrayList<>();
     private final EmailSpool spool;
     private final ScheduledExecutorService delivery;
+    private final ScheduledFuture<?> deliveries;
     private final AtomicBoolean delivering = new AtomicBoolean();
     /** Held by a delivery run and by an erasure, so an erased address is never delivered after it. */
     private final Object spoolLock = new Object();
@@ -67,11 +70,11 @@ final class FailoverEmailStore implements EmailStore {
             return t;
         });
         long every = deliveryInterval.toMillis();
-        delivery.scheduleWithFixedDelay(this::deliver, 0, every, TimeUnit.MILLISECONDS);
+        this.deliveries = delivery.scheduleWithFixedDelay(this::deliver, 0, every, TimeUnit.MILLISECONDS);
     }
 
     @Override
-    public AddResult add(String address, String source, Instant capturedAt) {
+    public AddResult add(String address, @Nullable String source, @Nullable Instant capturedAt) {
         EmailAddress email = EmailAddress.parse(address);
         String checked = EmailRecord.checkSource(source);
         Instant at = capturedAt != null ? capturedAt : now();
@@ -84,12 +87,11 @@ final class FailoverEmailStore implements EmailStore {
     }
 
     private static Instant now() {
-        Instant now = Instant.now();
-        return now.minusNanos(now.getNano() % 1_000);
+        return Durations.instant(Durations.micros(Instant.now()));
     }
 
     /** The first answer of a store whose breaker lets it be asked, or null when none answered. */
-    private <T> T tryStores(Function<EmailStore, T> operation) {
+    private <T> @Nullable T tryStores(Function<EmailStore, T> operation) {
         for (int i = 0; i < stores.size(); i++) {
             CircuitBreaker breaker = breakers.get(i);
             // An open breaker's probe is the operation itself: email operations wait for their store.
@@ -171,7 +173,7 @@ final class FailoverEmailStore implements EmailStore {
     }
 
     @Override
-    public EmailPage page(String cursor, int size) {
+    public EmailPage page(@Nullable String cursor, int size) {
         return required("page", store -> store.page(cursor, size));
     }
 
@@ -232,6 +234,7 @@ final class FailoverEmailStore implements EmailStore {
 
     @Override
     public void close() {
+        deliveries.cancel(false);
         delivery.shutdownNow();
         try {
             delivery.awaitTermination(5, TimeUnit.SECONDS);

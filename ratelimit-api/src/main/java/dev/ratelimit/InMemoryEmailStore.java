@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The in-memory store: one lock, records by identity and an index by position. Positions increase
@@ -30,7 +31,7 @@ final class InMemoryEmailStore implements EmailStore {
     }
 
     @Override
-    public AddResult add(String address, String source, Instant capturedAt) {
+    public AddResult add(String address, @Nullable String source, @Nullable Instant capturedAt) {
         EmailAddress email = EmailAddress.parse(address);
         long now = capturedAt == null ? clock.nowMicros() : Durations.micros(capturedAt);
         EmailRecord record = new EmailRecord(email.address(), source, Durations.instant(now));
@@ -72,12 +73,12 @@ final class InMemoryEmailStore implements EmailStore {
     }
 
     @Override
-    public EmailPage page(String cursor, int size) {
+    public EmailPage page(@Nullable String cursor, int size) {
         EmailScripts.checkPageSize(size);
         long after = cursor == null ? Long.MIN_VALUE : EmailScripts.cursor(cursor);
         synchronized (this) {
             List<EmailRecord> records = new ArrayList<>();
-            Long last = null;
+            long last = Long.MIN_VALUE;
             for (Map.Entry<Long, EmailRecord> e : order.tailMap(after, false).entrySet()) {
                 if (records.size() == size) {
                     return new EmailPage(records, Long.toString(last));

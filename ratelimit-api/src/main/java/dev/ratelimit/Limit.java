@@ -73,7 +73,7 @@ public final class Limit {
         Objects.requireNonNull(window, "window");
         if (window.isZero()
                 || window.isNegative()
-                || window.getNano() % 1_000 != 0
+                || !Durations.isWholeMicros(window)
                 || window.compareTo(Duration.ofDays(366)) > 0) {
             throw new IllegalArgumentException(
                     "window must be a positive whole number of microseconds, at most 366 days; got " + window);

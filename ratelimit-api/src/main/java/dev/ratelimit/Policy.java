@@ -107,10 +107,10 @@ public final class Policy {
     @Override
     public boolean equals(Object o) {
         return o == this
-                || o instanceof Policy other
+                || (o instanceof Policy other
                         && hash == other.hash
                         && name.equals(other.name)
-                        && limits.equals(other.limits);
+                        && limits.equals(other.limits));
     }
 
     @Override

@@ -4,6 +4,7 @@ import dev.ratelimit.spi.ScriptTransport;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where rate-limit state lives: evaluates one policy for one key, atomically.
@@ -60,7 +61,7 @@ public interface RateLimitBackend extends AutoCloseable {
      * keys it owns. {@code null} (the default) when the backend is one part. Asked before every
      * call: it must be cheap and must not block.
      */
-    default Object partition(String key) {
+    default @Nullable Object partition(String key) {
         return null;
     }
 
@@ -119,8 +120,13 @@ public interface RateLimitBackend extends AutoCloseable {
     final class ScriptedBuilder {
         final ScriptTransport transport;
         String prefix = "rl";
+
+        @Nullable
         Clock clock;
+
+        @Nullable
         Duration grace;
+
         private final Options set = new Options("RateLimitBackend.scripted");
 
         private ScriptedBuilder(ScriptTransport transport) {

@@ -3,6 +3,7 @@ package dev.ratelimit;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Decides whether a caller, identified by a key, may do something now, under one {@link Policy}.
@@ -141,13 +142,24 @@ public interface RateLimiter extends AutoCloseable {
      * thread-safe.
      */
     final class Builder {
+        @Nullable
         Policy policy;
+
+        @Nullable
         RateLimitBackend backend;
+
         final java.util.List<RateLimitBackend> fallbacks = new java.util.ArrayList<>();
-        java.util.function.UnaryOperator<String> environment;
+        java.util.function.@Nullable UnaryOperator<String> environment;
+
+        @Nullable
         Duration awaitConnection;
+
+        @Nullable
         Clock clock;
+
+        @Nullable
         Duration deadline;
+
         FailurePolicy failurePolicy = FailurePolicy.FAIL_OPEN;
         RateLimitListener listener = RateLimitListener.NONE;
         int breakerFailures = 10;
@@ -309,6 +321,7 @@ public interface RateLimiter extends AutoCloseable {
          *     never a secret)
          */
         public RateLimiter build() {
+            Policy policy = this.policy;
             if (policy == null) {
                 throw new IllegalStateException("a RateLimiter needs a policy: call policy(...)");
             }
@@ -319,7 +332,7 @@ public interface RateLimiter extends AutoCloseable {
             if (awaitConnection != null && environment == null) {
                 throw new IllegalStateException("awaitConnection(...) goes with fromEnvironment()");
             }
-            return new DefaultRateLimiter(this);
+            return new DefaultRateLimiter(this, policy);
         }
     }
 }

@@ -13,16 +13,17 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
 
 /** See {@link EmailStore#scripted}: the email scripts (layout in {@link EmailScripts}) through a {@link ScriptTransport}. */
 final class ScriptedEmailStore implements EmailStore {
 
     private final ScriptTransport transport;
     private final String[] keys;
-    private final Clock clock;
+    private final @Nullable Clock clock;
     private final long timeoutNanos;
 
-    ScriptedEmailStore(ScriptTransport transport, String prefix, Clock clock, Duration timeout) {
+    ScriptedEmailStore(ScriptTransport transport, String prefix, @Nullable Clock clock, Duration timeout) {
         this.transport = transport;
         this.keys = EmailScripts.keys(prefix);
         this.clock = clock;
@@ -30,7 +31,7 @@ final class ScriptedEmailStore implements EmailStore {
     }
 
     @Override
-    public AddResult add(String address, String source, Instant capturedAt) {
+    public AddResult add(String address, @Nullable String source, @Nullable Instant capturedAt) {
         EmailAddress email = EmailAddress.parse(address);
         String checked = EmailRecord.checkSource(source);
         long micros = capturedAt != null ? Durations.micros(capturedAt) : clock != null ? clock.nowMicros() : -1;
@@ -60,7 +61,7 @@ final class ScriptedEmailStore implements EmailStore {
     }
 
     @Override
-    public EmailPage page(String cursor, int size) {
+    public EmailPage page(@Nullable String cursor, int size) {
         String[] args = EmailScripts.pageArgs(cursor, size);
         return EmailScripts.page(ScriptedRateLimitBackend.list(await(Scripts.EMAIL_PAGE, args)), size);
     }
@@ -84,7 +85,7 @@ final class ScriptedEmailStore implements EmailStore {
         }
     }
 
-    private static long number(Object reply) {
+    private static long number(@Nullable Object reply) {
         if (reply instanceof Number n) {
             return n.longValue();
         }

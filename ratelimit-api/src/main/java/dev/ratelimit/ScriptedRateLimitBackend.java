@@ -4,16 +4,18 @@ import dev.ratelimit.spi.ScriptTransport;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
 
 /** See {@link RateLimitBackend#scripted}: {@link Scripts#RATE_LIMIT} through a {@link ScriptTransport}. */
 final class ScriptedRateLimitBackend implements RateLimitBackend {
 
     private final ScriptTransport transport;
     private final String prefix;
-    private final Clock clock;
+    private final @Nullable Clock clock;
     private final long graceMillis;
 
-    ScriptedRateLimitBackend(ScriptTransport transport, String prefix, Clock clock, Duration grace) {
+    ScriptedRateLimitBackend(
+            ScriptTransport transport, String prefix, @Nullable Clock clock, @Nullable Duration grace) {
         this.transport = transport;
         this.prefix = prefix;
         this.clock = clock;
@@ -55,7 +57,7 @@ final class ScriptedRateLimitBackend implements RateLimitBackend {
     }
 
     @Override
-    public Object partition(String key) {
+    public @Nullable Object partition(String key) {
         return transport.partition(Keys.hashTag(key));
     }
 

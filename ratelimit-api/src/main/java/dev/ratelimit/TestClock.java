@@ -72,7 +72,7 @@ public final class TestClock implements Clock {
 
     private static long toMicros(Instant instant) {
         Objects.requireNonNull(instant, "instant");
-        if (instant.isBefore(Instant.EPOCH) || instant.getNano() % 1_000 != 0) {
+        if (instant.isBefore(Instant.EPOCH) || !Durations.isWholeMicros(instant)) {
             throw new IllegalArgumentException(
                     "a TestClock needs a whole number of microseconds at or after the epoch; got " + instant);
         }
@@ -80,7 +80,7 @@ public final class TestClock implements Clock {
     }
 
     static long wholeMicros(Duration duration, String name) {
-        if (duration.isNegative() || duration.getNano() % 1_000 != 0) {
+        if (duration.isNegative() || !Durations.isWholeMicros(duration)) {
             throw new IllegalArgumentException(
                     name + " must be a non-negative whole number of microseconds; got " + duration);
         }

@@ -8,4 +8,7 @@
  *
  * <p>For application code. Everything not public here is the implementation.
  */
+@NullMarked
 package dev.ratelimit;
+
+import org.jspecify.annotations.NullMarked;

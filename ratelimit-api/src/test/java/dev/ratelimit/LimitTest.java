@@ -65,7 +65,7 @@ class LimitTest {
         assertThat(both.limit()).isEqualTo(10);
         assertThat(both.remaining()).isZero();
         assertThat(both.retryAfter()).isEqualTo(Duration.ofSeconds(30));
-        assertThat(both.resetAfter()).isEqualTo(Duration.ofSeconds(3000));
+        assertThat(both.resetAfter()).isEqualTo(Duration.ofMinutes(50));
         assertThat(both.perLimit()).containsExactly(hourly, minute);
         assertThat(both.withSource(Decision.Source.FALLBACK, "upstash"))
                 .hasToString("Decision[denied, policy=two, limit=10, remaining=0, resetAfter=PT50M, retryAfter=PT30S, "

@@ -20,11 +20,9 @@ class RateLimiterTest {
     private static final class ScriptedBackend implements RateLimitBackend {
         CompletableFuture<Decision> next = new CompletableFuture<>();
         RuntimeException throwOnEvaluate;
-        int calls;
 
         @Override
         public CompletionStage<Decision> evaluate(String key, Policy policy, long permits) {
-            calls++;
             if (throwOnEvaluate != null) {
                 throw throwOnEvaluate;
             }

@@ -24,6 +24,7 @@ final class Load {
     }
 
     /** What one run measured: {@code allCalls} includes the warm-up; the rest covers the measured time only. */
+    @SuppressWarnings("ArrayRecordComponent") // never compared or hashed: read by the reports only
     record Result(int callers, long calls, long allCalls, long errors, double seconds, long[] sortedNanos) {
 
         double perSecond() {

@@ -1,5 +1,7 @@
 package dev.ratelimit.benchmarks;
 
+import static java.util.concurrent.CompletableFuture.completedFuture;
+
 import dev.ratelimit.Decision;
 import dev.ratelimit.Limit;
 import dev.ratelimit.Policy;
@@ -9,7 +11,6 @@ import dev.ratelimit.redis.RedisConfig;
 import dev.ratelimit.redis.RedisConnection;
 import dev.ratelimit.spi.Script;
 import dev.ratelimit.testkit.RedisServer;
-import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.distributed.AsyncBucketProxy;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
@@ -150,14 +151,16 @@ public final class RedisLoadHarness {
                     .build()
                     .asAsync();
             BucketConfiguration configuration = BucketConfiguration.builder()
-                    .addLimit(Bandwidth.simple(LOTS, PERIOD))
+                    .addLimit(limit -> limit.capacity(LOTS).refillGreedy(LOTS, PERIOD))
                     .build();
-            AsyncBucketProxy hotBucket =
-                    bucket4j.builder().build("b4j:hot".getBytes(StandardCharsets.UTF_8), configuration);
+            AsyncBucketProxy hotBucket = bucket4j.builder()
+                    .build("b4j:hot".getBytes(StandardCharsets.UTF_8), () -> completedFuture(configuration));
             AsyncBucketProxy[] spreadBuckets = new AsyncBucketProxy[SPREAD];
             for (int i = 0; i < SPREAD; i++) {
-                spreadBuckets[i] =
-                        bucket4j.builder().build(("b4j:" + spread[i]).getBytes(StandardCharsets.UTF_8), configuration);
+                spreadBuckets[i] = bucket4j.builder()
+                        .build(
+                                ("b4j:" + spread[i]).getBytes(StandardCharsets.UTF_8),
+                                () -> completedFuture(configuration));
             }
 
             for (int round = 0; round < rounds; round++) {
@@ -274,7 +277,7 @@ public final class RedisLoadHarness {
      */
     private static String perDecision(long commands, RedisCommands<String, String> admin, Load.Result r) {
         long micros = 0;
-        for (String line : admin.info("commandstats").split("\r?\n")) {
+        for (String line : admin.info("commandstats").lines().toList()) {
             int at = line.indexOf(",usec=");
             if (line.startsWith("cmdstat_") && !line.startsWith("cmdstat_info:") && at > 0) {
                 String rest = line.substring(at + 6);
@@ -314,7 +317,7 @@ public final class RedisLoadHarness {
 
     private static long evalCalls(RedisCommands<String, String> admin) {
         long calls = 0;
-        for (String line : admin.info("commandstats").split("\r?\n")) {
+        for (String line : admin.info("commandstats").lines().toList()) {
             if (line.startsWith("cmdstat_evalsha:") || line.startsWith("cmdstat_eval:")) {
                 String rest = line.substring(line.indexOf("calls=") + 6);
                 calls += Long.parseLong(rest.substring(0, rest.indexOf(',')));
@@ -353,7 +356,7 @@ public final class RedisLoadHarness {
     }
 
     private static long usedMemory(RedisCommands<String, String> admin) {
-        for (String line : admin.info("memory").split("\r?\n")) {
+        for (String line : admin.info("memory").lines().toList()) {
             if (line.startsWith("used_memory:")) {
                 return Long.parseLong(line.substring("used_memory:".length()).strip());
             }

@@ -153,14 +153,6 @@ final class PublicJetty {
                 Request request, Response response, int code, String message, Throwable cause, Callback callback) {
             problem(response, callback, code);
         }
-
-        /** For requests too malformed to reach the handlers (a bad URI, oversized headers). */
-        @Override
-        public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
-            fields.put("X-Content-Type-Options", "nosniff");
-            fields.put(HttpHeader.CONTENT_TYPE, Json.PROBLEM);
-            return ByteBuffer.wrap(Json.problemBytes(status, HttpStatus.getMessage(status), null));
-        }
     }
 
     private static void problem(Response response, Callback callback, int status) {

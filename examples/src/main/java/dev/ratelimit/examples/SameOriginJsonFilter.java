@@ -39,7 +39,7 @@ final class SameOriginJsonFilter extends HttpFilter {
     SameOriginJsonFilter(String allowedOrigins) {
         Set<String> origins = new LinkedHashSet<>();
         if (allowedOrigins != null && !allowedOrigins.isBlank()) {
-            for (String entry : allowedOrigins.split(",")) {
+            for (String entry : allowedOrigins.split(",", -1)) {
                 String origin = normalise(entry.strip().replaceAll("/+$", ""));
                 if (origin == null) {
                     throw new IllegalArgumentException("ALLOWED_ORIGINS: \"" + entry.strip()

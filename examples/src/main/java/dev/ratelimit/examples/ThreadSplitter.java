@@ -78,7 +78,7 @@ final class ThreadSplitter {
                 post.append(sentence);
                 continue;
             }
-            for (String word : sentence.split(" ")) {
+            for (String word : sentence.split(" ", -1)) {
                 if (!fits(post, word, room)) {
                     flush(posts, post);
                 }

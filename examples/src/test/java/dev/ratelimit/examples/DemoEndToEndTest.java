@@ -367,7 +367,7 @@ class DemoEndToEndTest {
 
     /** Sends {@code request} as it is, for requests no HTTP client would send; the whole response. */
     private static String raw(DemoProcess demo, String request) throws IOException {
-        try (Socket socket = new Socket("127.0.0.1", demo.port())) {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), demo.port())) {
             socket.setSoTimeout(10_000);
             socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
             return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
@@ -388,7 +388,7 @@ class DemoEndToEndTest {
 
     private static boolean bindable(InetAddress address) {
         try (ServerSocket socket = new ServerSocket(0, 1, address)) {
-            return true;
+            return socket.isBound();
         } catch (IOException e) {
             return false;
         }
@@ -407,7 +407,7 @@ class DemoEndToEndTest {
         List<SocketChannel> slow = new ArrayList<>();
         try (DemoProcess demo = new DemoProcess(
                 env("TRUSTED_PROXIES", "127.0.0.1/32", "GENERATE_LIMIT", "100/1h", "EMAIL_LIMIT", "100/1h"))) {
-            InetSocketAddress server = new InetSocketAddress("127.0.0.1", demo.port());
+            InetSocketAddress server = new InetSocketAddress(InetAddress.getLoopbackAddress(), demo.port());
             for (int i = 0; i < connections; i++) {
                 SocketChannel channel = SocketChannel.open(server);
                 slow.add(channel);
@@ -484,7 +484,7 @@ class DemoEndToEndTest {
         try (Socket socket = new Socket()) {
             socket.connect(server, 1_000);
             socket.getOutputStream()
-                    .write(("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                    .write("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
                             .getBytes(StandardCharsets.US_ASCII));
             ByteArrayOutputStream response = new ByteArrayOutputStream();
             byte[] buffer = new byte[1024];

@@ -56,7 +56,7 @@ class ThreadSplitterTest {
     @Test
     void numbering_widensWhenThereAreTenOrMorePosts() {
         List<String> posts =
-                ThreadSplitter.split(("A sentence that takes up some room in a post, as sentences do. ").repeat(60));
+                ThreadSplitter.split("A sentence that takes up some room in a post, as sentences do. ".repeat(60));
         assertThat(posts.size()).isGreaterThanOrEqualTo(10);
         assertThat(posts.get(0)).startsWith("1/" + posts.size() + " ");
         assertThat(posts).allSatisfy(p -> assertThat(ThreadSplitter.length(p)).isLessThanOrEqualTo(280));

@@ -10,6 +10,7 @@ import com.sanctionco.jmail.EmailValidator;
 import com.sanctionco.jmail.JMail;
 import java.util.Locale;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A validated, normalised email address: what every {@link dev.ratelimit.EmailStore} stores.
@@ -86,7 +87,7 @@ public final class EmailAddress {
      *
      * @throws InvalidEmailException naming the rule it breaks, without echoing the input
      */
-    public static EmailAddress parse(String input) {
+    public static EmailAddress parse(@Nullable String input) {
         if (input == null) {
             throw new InvalidEmailException("no address given");
         }
@@ -173,7 +174,7 @@ public final class EmailAddress {
     }
 
     /** Appends the lower-case A-label form of {@code domain} to {@code ascii}; returns why not, or null. */
-    private static String toAscii(String domain, StringBuilder ascii) {
+    private static @Nullable String toAscii(String domain, StringBuilder ascii) {
         IDNA.Info info = new IDNA.Info();
         UTS46.nameToASCII(domain, ascii, info);
         if (info.hasErrors()) {
@@ -225,18 +226,18 @@ public final class EmailAddress {
         if (c < 0x80) {
             return false;
         }
-        switch (c) {
+        @Nullable
+        Boolean exception = switch (c) {
             // Exceptions (section 2.6): PVALID or CONTEXTO whatever their category ...
-            case 0x00DF, 0x03C2, 0x06FD, 0x06FE, 0x0F0B, 0x3007, 0x00B7, 0x0375, 0x05F3, 0x05F4, 0x30FB:
-                return false;
+            case 0x00DF, 0x03C2, 0x06FD, 0x06FE, 0x0F0B, 0x3007, 0x00B7, 0x0375, 0x05F3, 0x05F4, 0x30FB -> false;
             // ... and DISALLOWED although they are letters or marks.
-            case 0x0640, 0x07FA, 0x302E, 0x302F, 0x3031, 0x3032, 0x3033, 0x3034, 0x3035, 0x303B:
-                return true;
+            case 0x0640, 0x07FA, 0x302E, 0x302F, 0x3031, 0x3032, 0x3033, 0x3034, 0x3035, 0x303B -> true;
             // JoinControl: CONTEXTJ, which UTS46 checks.
-            case 0x200C, 0x200D:
-                return false;
-            default:
-                break;
+            case 0x200C, 0x200D -> false;
+            default -> null;
+        };
+        if (exception != null) {
+            return exception;
         }
         int type = UCharacter.getType(c);
         if (type == UCharacterCategory.UNASSIGNED

@@ -1,6 +1,7 @@
 package dev.ratelimit.email;
 
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One page of captured addresses, in capture order.
@@ -8,7 +9,7 @@ import java.util.List;
  * @param records the addresses on this page
  * @param nextCursor pass to {@link dev.ratelimit.EmailStore#page} for the next page; {@code null} after the last
  */
-public record EmailPage(List<EmailRecord> records, String nextCursor) {
+public record EmailPage(List<EmailRecord> records, @Nullable String nextCursor) {
 
     public EmailPage {
         records = List.copyOf(records);

@@ -2,6 +2,7 @@ package dev.ratelimit.email;
 
 import java.time.Instant;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One captured address.
@@ -11,7 +12,7 @@ import java.util.Objects;
  *     control characters), or {@code null} (an empty source is stored as {@code null})
  * @param capturedAt when it was first captured, to the microsecond
  */
-public record EmailRecord(String address, String source, Instant capturedAt) {
+public record EmailRecord(String address, @Nullable String source, Instant capturedAt) {
 
     /** The longest source label accepted. */
     public static final int MAX_SOURCE_LENGTH = 100;
@@ -27,7 +28,7 @@ public record EmailRecord(String address, String source, Instant capturedAt) {
      *
      * @throws IllegalArgumentException if it is longer than 100 characters or has control characters
      */
-    public static String checkSource(String source) {
+    public static @Nullable String checkSource(@Nullable String source) {
         if (source == null || source.isEmpty()) {
             return null;
         }

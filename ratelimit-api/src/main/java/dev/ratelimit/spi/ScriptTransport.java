@@ -3,6 +3,7 @@ package dev.ratelimit.spi;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A connection to a Redis-compatible server that runs Lua scripts: what a backend module
@@ -67,7 +68,7 @@ public interface ScriptTransport extends AutoCloseable {
      * accounts failures per part; {@code null} when the whole server is one. Must be cheap: it is
      * asked before every call. The default returns {@code null}.
      */
-    default Object partition(String hashTag) {
+    default @Nullable Object partition(String hashTag) {
         return null;
     }
 

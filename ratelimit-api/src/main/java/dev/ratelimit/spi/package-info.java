@@ -7,4 +7,7 @@
  *
  * <p>For authors of backend modules; applications need none of it.
  */
+@NullMarked
 package dev.ratelimit.spi;
+
+import org.jspecify.annotations.NullMarked;

@@ -58,7 +58,8 @@ class EmailIdentityTest {
 
     private static String lowerAscii(String s) {
         StringBuilder out = new StringBuilder();
-        for (char c : s.toCharArray()) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
             out.append(c >= 'A' && c <= 'Z' ? (char) (c + 32) : c);
         }
         return out.toString();
@@ -86,7 +87,8 @@ class EmailIdentityTest {
 
     private String flipAsciiCase(String s) {
         StringBuilder out = new StringBuilder();
-        for (char c : s.toCharArray()) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
             boolean flip = random.nextBoolean();
             if (flip && c >= 'a' && c <= 'z') {
                 out.append((char) (c - 32));
@@ -102,7 +104,8 @@ class EmailIdentityTest {
     /** Swaps each cased non-ASCII letter of the pool for its other case: a different address. */
     private static String flipNonAsciiCase(String s) {
         StringBuilder out = new StringBuilder();
-        for (char c : s.toCharArray()) {
+        for (int at = 0; at < s.length(); at++) {
+            char c = s.charAt(at);
             int i = LETTERS.indexOf(String.valueOf(c));
             boolean paired = i >= 0 && i < PAIRED;
             out.append(paired ? LETTERS.get(i ^ 1) : String.valueOf(c));

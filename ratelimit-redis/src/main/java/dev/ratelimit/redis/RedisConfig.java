@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where and how to reach Redis: standalone, Sentinel or Cluster, with optional ACL user, password,
@@ -82,13 +83,13 @@ public final class RedisConfig {
 
     private final Mode mode;
     private final List<Endpoint> endpoints;
-    private final String sentinelMaster;
-    private final String username;
-    private final String password;
+    private final @Nullable String sentinelMaster;
+    private final @Nullable String username;
+    private final @Nullable String password;
     private final int database;
     private final boolean tls;
     private final TlsVerify tlsVerify;
-    private final Path caCertificate;
+    private final @Nullable Path caCertificate;
     private final Duration connectTimeout;
     private final Duration commandTimeout;
     private final int requestQueueSize;
@@ -185,14 +186,17 @@ public final class RedisConfig {
         return endpoints;
     }
 
+    @Nullable
     String sentinelMaster() {
         return sentinelMaster;
     }
 
+    @Nullable
     String username() {
         return username;
     }
 
+    @Nullable
     String password() {
         return password;
     }
@@ -209,6 +213,7 @@ public final class RedisConfig {
         return tlsVerify;
     }
 
+    @Nullable
     Path caCertificate() {
         return caCertificate;
     }
@@ -270,7 +275,7 @@ public final class RedisConfig {
      * left alone, so masking never points at the password. Lettuce's own exception messages name
      * hosts, never credentials; server errors are passed on verbatim, hence the last rule.
      */
-    static String mask(String text) {
+    static @Nullable String mask(@Nullable String text) {
         if (text == null) {
             return null;
         }
@@ -305,13 +310,13 @@ public final class RedisConfig {
     public static final class Builder {
         private Mode mode = Mode.STANDALONE;
         private final List<Endpoint> endpoints = new ArrayList<>();
-        private String sentinelMaster;
-        private String username;
-        private String password;
+        private @Nullable String sentinelMaster;
+        private @Nullable String username;
+        private @Nullable String password;
         private int database;
         private boolean tls;
         private TlsVerify tlsVerify = TlsVerify.FULL;
-        private Path caCertificate;
+        private @Nullable Path caCertificate;
         private Duration connectTimeout = Duration.ofSeconds(1);
         private Duration commandTimeout = Duration.ofSeconds(1);
         private int requestQueueSize = 10_000;
@@ -347,14 +352,14 @@ public final class RedisConfig {
         }
 
         /** The ACL user name (default: none, which Redis takes as {@code default}). */
-        public Builder username(String username) {
+        public Builder username(@Nullable String username) {
             once("username");
             this.username = username;
             return this;
         }
 
         /** The password, as is (not percent-encoded). */
-        public Builder password(String password) {
+        public Builder password(@Nullable String password) {
             once("password");
             this.password = password;
             return this;
@@ -385,7 +390,7 @@ public final class RedisConfig {
         }
 
         /** A PEM file of the authorities to trust, instead of the JDK's default trust store. */
-        public Builder caCertificate(Path pem) {
+        public Builder caCertificate(@Nullable Path pem) {
             once("caCertificate");
             this.caCertificate = pem;
             return this;

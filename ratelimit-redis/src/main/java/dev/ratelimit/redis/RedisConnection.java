@@ -34,7 +34,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,7 +65,7 @@ public final class RedisConnection implements ScriptTransport {
     private final RedisConfig config;
     private final ClientResources resources;
     private final AbstractRedisClient client;
-    private final RedisURI standaloneUri;
+    private final @Nullable RedisURI standaloneUri;
     private final CompletableFuture<Void> connected = new CompletableFuture<>();
     private final CompletableFuture<Void> firstAttempt = new CompletableFuture<>();
     private final java.util.Set<Script> preloaded = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -73,9 +73,9 @@ public final class RedisConnection implements ScriptTransport {
             new java.util.concurrent.CopyOnWriteArrayList<>();
     private final java.util.Map<String, String> nodeLabels = new java.util.concurrent.ConcurrentHashMap<>();
     private final reactor.core.Disposable connectionEvents;
-    private volatile StatefulConnection<String, String> connection;
-    private volatile RedisClusterAsyncCommands<String, String> commands;
-    private volatile Throwable lastFailure;
+    private volatile @Nullable StatefulConnection<String, String> connection;
+    private volatile @Nullable RedisClusterAsyncCommands<String, String> commands;
+    private volatile @Nullable Throwable lastFailure;
     private volatile boolean closed;
     private int attempts;
     private long lastLoggedNanos;
@@ -95,10 +95,10 @@ public final class RedisConnection implements ScriptTransport {
             RedisClusterClient cluster = RedisClusterClient.create(resources, seeds);
             cluster.setOptions(ClusterClientOptions.builder(clientOptions())
                     // A promoted replica is found within about a second: periodically, and at once on
-                    // redirects and on the first failed reconnect to a node.
+                    // redirects and on the first failed reconnect to a node (Lettuce 7 refreshes on
+                    // every adaptive trigger by default).
                     .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
                             .enablePeriodicRefresh(Duration.ofSeconds(1))
-                            .enableAllAdaptiveRefreshTriggers()
                             .adaptiveRefreshTriggersTimeout(Duration.ofSeconds(1))
                             .refreshTriggersReconnectAttempts(1)
                             .build())
@@ -157,7 +157,7 @@ public final class RedisConnection implements ScriptTransport {
 
     /** On a Cluster, the master that owns the hash tag's slot, as {@code host:port}; otherwise null. */
     @Override
-    public Object partition(String hashTag) {
+    public @Nullable Object partition(String hashTag) {
         if (!(connection instanceof StatefulRedisClusterConnection<String, String> cluster)) {
             return null;
         }
@@ -211,9 +211,18 @@ public final class RedisConnection implements ScriptTransport {
         if (preloaded.add(script)) {
             RedisClusterAsyncCommands<String, String> c = commands;
             if (c != null) {
-                c.scriptLoad(script.source());
+                load(c, script);
             }
         }
+    }
+
+    /**
+     * Sends {@code SCRIPT LOAD} and forgets it: a script that failed to load costs its first call a
+     * {@code NOSCRIPT} answer and an {@code EVAL}, nothing else.
+     */
+    @SuppressWarnings("FutureReturnValueIgnored")
+    private static void load(RedisClusterAsyncCommands<String, String> commands, Script script) {
+        commands.scriptLoad(script.source());
     }
 
     private static ScriptOutputType outputType(Script script) {
@@ -286,6 +295,9 @@ public final class RedisConnection implements ScriptTransport {
                 + (failure == null ? " yet" : ": " + RedisConfig.mask(describe(failure)));
     }
 
+    // The attempt's outcome is handled in its callback; an unwanted connection is closed without
+    // waiting for the close.
+    @SuppressWarnings("FutureReturnValueIgnored")
     private void attempt() {
         if (closed) {
             return;
@@ -295,7 +307,7 @@ public final class RedisConnection implements ScriptTransport {
             pending = client instanceof RedisClusterClient cluster
                     ? connectCluster(cluster)
                     : ((RedisClient) client)
-                            .connectAsync(StringCodec.UTF8, standaloneUri)
+                            .connectAsync(StringCodec.UTF8, java.util.Objects.requireNonNull(standaloneUri))
                             .toCompletableFuture();
         } catch (RuntimeException e) {
             failed(e);
@@ -317,6 +329,7 @@ public final class RedisConnection implements ScriptTransport {
      * used: node connections are otherwise opened lazily, and with commands rejected while
      * disconnected, the first command for each node would fail.
      */
+    @SuppressWarnings("FutureReturnValueIgnored") // a half-opened connection is closed without waiting
     private static CompletableFuture<StatefulRedisClusterConnection<String, String>> connectCluster(
             RedisClusterClient cluster) {
         return cluster.refreshPartitionsAsync()
@@ -343,15 +356,15 @@ public final class RedisConnection implements ScriptTransport {
 
     private void opened(StatefulConnection<String, String> c) {
         connection = c;
-        if (c instanceof StatefulRedisClusterConnection<String, String> cluster) {
-            commands = cluster.async();
-        } else {
-            commands = ((StatefulRedisConnection<String, String>) c).async();
-        }
+        RedisClusterAsyncCommands<String, String> async =
+                c instanceof StatefulRedisClusterConnection<String, String> cluster
+                        ? cluster.async()
+                        : ((StatefulRedisConnection<String, String>) c).async();
         // Loading the scripts now spares the first calls a NOSCRIPT and a second round trip.
         for (Script script : preloaded) {
-            commands.scriptLoad(script.source());
+            load(async, script);
         }
+        commands = async;
         if (attempts > 0) {
             LOG.info("connected to Redis at {} after {} failed attempts", config.maskedUrl(), attempts);
         } else {
@@ -361,6 +374,7 @@ public final class RedisConnection implements ScriptTransport {
         firstAttempt.complete(null);
     }
 
+    @SuppressWarnings("FutureReturnValueIgnored") // the retry reports its own outcome
     private void failed(Throwable failure) {
         lastFailure = failure;
         attempts++;
@@ -418,7 +432,7 @@ public final class RedisConnection implements ScriptTransport {
                                 .count(3)
                                 .build())
                         .build())
-                .replayFilter(NO_REPLAY);
+                .replayFilter(RedisConnection::noReplay);
         if (config.tls() && config.caCertificate() != null) {
             options.sslOptions(SslOptions.builder()
                     .jdkSslProvider()
@@ -429,11 +443,11 @@ public final class RedisConnection implements ScriptTransport {
     }
 
     /** Commands sent before a disconnect are failed, never sent again. */
-    private static final Predicate<RedisCommand<?, ?, ?>> NO_REPLAY = command -> {
+    private static boolean noReplay(RedisCommand<?, ?, ?> command) {
         command.completeExceptionally(
                 new RedisException("connection lost; the command is not replayed after the reconnect"));
         return true;
-    };
+    }
 
     private RedisURI uri(RedisConfig.Endpoint endpoint) {
         RedisURI.Builder b = RedisURI.builder().withHost(endpoint.host()).withPort(endpoint.port());

@@ -164,7 +164,7 @@ final class RedisUrl {
     /** Applies the options; returns whether {@code cluster=true} was given. */
     private static boolean options(String query, RedisConfig.Builder b) {
         boolean cluster = false;
-        for (String option : query.split("&")) {
+        for (String option : query.split("&", -1)) {
             if (option.isEmpty()) {
                 continue;
             }

@@ -6,4 +6,7 @@
  *
  * <p>For application code.
  */
+@NullMarked
 package dev.ratelimit.redis;
+
+import org.jspecify.annotations.NullMarked;

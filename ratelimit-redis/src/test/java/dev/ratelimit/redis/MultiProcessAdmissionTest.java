@@ -45,6 +45,7 @@ class MultiProcessAdmissionTest {
     @Test
     void theDefaultConfiguration_onABusyMachine_admitsExactly100() throws Exception {
         try (CpuHog hog = CpuHog.start(2)) {
+            assertThat(hog.pids()).as("two busy processes").hasSize(2);
             AdmissionRace.Result result = AdmissionRace.fromEnvironment(
                     Map.of("REDIS_URL", redis.url()), Limit.Algorithm.FIXED_WINDOW, 2, 32);
             assertThat(result.admittedByBackend()).as("admitted by Redis").isEqualTo(100);

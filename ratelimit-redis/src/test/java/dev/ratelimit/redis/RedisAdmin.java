@@ -23,7 +23,7 @@ final class RedisAdmin implements AutoCloseable {
 
     /** The number of calls of {@code command} since the last CONFIG RESETSTAT (0 if none). */
     long calls(String command) {
-        for (String line : sync().info("commandstats").split("\r?\n")) {
+        for (String line : sync().info("commandstats").split("\r?\n", -1)) {
             if (line.startsWith("cmdstat_" + command + ":")) {
                 String calls = line.substring(line.indexOf("calls=") + 6);
                 return Long.parseLong(calls.substring(0, calls.indexOf(',')));
@@ -34,7 +34,7 @@ final class RedisAdmin implements AutoCloseable {
 
     /** The number of clients connected now, this one included. */
     long clients() {
-        for (String line : sync().info("clients").split("\r?\n")) {
+        for (String line : sync().info("clients").split("\r?\n", -1)) {
             if (line.startsWith("connected_clients:")) {
                 return Long.parseLong(
                         line.substring("connected_clients:".length()).strip());

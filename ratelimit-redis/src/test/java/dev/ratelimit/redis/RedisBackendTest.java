@@ -183,7 +183,9 @@ class RedisBackendTest {
     @Test
     void ipv6LiteralHost_andAclUserWithAnEncodedPassword() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(
-                java.net.InetAddress.getByName("::1").isReachable(1000), "no IPv6 loopback on this machine");
+                java.net.InetAddress.getByAddress(new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1})
+                        .isReachable(1000),
+                "no IPv6 loopback on this machine");
         try (RedisAdmin admin = new RedisAdmin(redis.server().port())) {
             admin.sync()
                     .aclSetuser(
@@ -223,7 +225,7 @@ class RedisBackendTest {
                 .filter(t -> !before.contains(t))
                 .filter(t -> !t.isDaemon()
                         || t.getName().contains("lettuce")
-                        || t.getName().toLowerCase().contains("netty")
+                        || t.getName().toLowerCase(java.util.Locale.ROOT).contains("netty")
                         || t.getName().contains("globalEventExecutor"))
                 .map(Thread::getName)
                 .collect(Collectors.toSet());

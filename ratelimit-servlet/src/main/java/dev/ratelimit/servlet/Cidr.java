@@ -51,7 +51,7 @@ final class Cidr {
     static List<Cidr> parseList(String text) {
         List<Cidr> out = new ArrayList<>();
         if (text != null) {
-            for (String part : text.split("[,\\s]+")) {
+            for (String part : text.split("[,\\s]+", -1)) {
                 if (!part.isBlank()) {
                     out.add(parse(part));
                 }

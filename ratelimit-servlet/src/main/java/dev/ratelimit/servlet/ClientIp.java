@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.Enumeration;
 import java.util.List;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Who the client is: the peer, unless the peer is a trusted proxy; then the one configured
@@ -31,9 +32,9 @@ final class ClientIp {
     }
 
     /** The client's address bytes, or null when even the peer address is unreadable. */
-    byte[] resolve(HttpServletRequest request) {
+    byte @Nullable [] resolve(HttpServletRequest request) {
         byte[] peer = IpAddress.parse(request.getRemoteAddr());
-        if (!trusted(peer)) {
+        if (peer == null || !trusted(peer)) {
             return peer;
         }
         Enumeration<String> lines =
@@ -65,7 +66,7 @@ final class ClientIp {
     }
 
     private boolean trusted(byte[] address) {
-        return address != null && !trustedProxies.isEmpty() && Cidr.anyContains(trustedProxies, address);
+        return !trustedProxies.isEmpty() && Cidr.anyContains(trustedProxies, address);
     }
 
     /** The entries of {@code X-Forwarded-For}, rightmost first; empty list elements are skipped. */
@@ -130,7 +131,7 @@ final class ClientIp {
      * The unquoted {@code for} value of one element ({@code pair *( ";" pair )}, names in any
      * case), or null if the element is malformed, names a parameter twice, or has no {@code for}.
      */
-    private static String forParameter(String element) {
+    private static @Nullable String forParameter(String element) {
         List<String> names = new ArrayList<>(4);
         String result = null;
         int i = 0;
@@ -219,7 +220,7 @@ final class ClientIp {
      * a port written as an obfuscated {@code _name}), or null for {@code unknown}, an obfuscated
      * identifier or anything else that is not an IP literal.
      */
-    static byte[] node(String text) {
+    static byte @Nullable [] node(String text) {
         String s = text.strip();
         int colon = s.lastIndexOf(':');
         boolean hostThenPort = s.startsWith("[") ? colon > s.indexOf(']') : colon >= 0 && colon == s.indexOf(':');

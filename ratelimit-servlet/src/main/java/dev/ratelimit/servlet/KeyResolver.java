@@ -3,6 +3,7 @@ package dev.ratelimit.servlet;
 import jakarta.servlet.http.HttpServletRequest;
 import java.security.Principal;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Who a request counts against. The filter resolves the client's address first (trusted proxies,
@@ -18,6 +19,7 @@ public interface KeyResolver {
      * @param clientAddress the resolved client address: {@code 203.0.113.7}, or an IPv6 network such
      *     as {@code 2001:db8:0:1:0:0:0:0/64}
      */
+    @Nullable
     String key(HttpServletRequest request, String clientAddress);
 
     /** The client's address (the default). */

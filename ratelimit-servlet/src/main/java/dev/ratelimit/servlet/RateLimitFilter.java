@@ -19,6 +19,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,7 +61,7 @@ public final class RateLimitFilter implements Filter {
      */
     public static final String KEY_ATTRIBUTE = "dev.ratelimit.servlet.key";
 
-    private volatile Settings settings;
+    private volatile @Nullable Settings settings;
     private final AtomicLong dryRunDenials = new AtomicLong();
     private volatile long dryRunLoggedAt = System.nanoTime() - 2_000_000_000L;
 

@@ -48,14 +48,14 @@ record RuleSpec(Set<String> methods, String pattern, Policy policy) {
         }
         Set<String> methods = new LinkedHashSet<>();
         if (!m.group(2).equals("*")) {
-            for (String method : m.group(2).split(",")) {
+            for (String method : m.group(2).split(",", -1)) {
                 methods.add(method.strip().toUpperCase(Locale.ROOT));
             }
         }
         String pattern = m.group(3);
         String name = m.group(1) != null ? m.group(1) : nameOf(pattern);
         List<Limit> limits = new ArrayList<>();
-        for (String part : m.group(4).split(",")) {
+        for (String part : m.group(4).split(",", -1)) {
             limits.add(limit(part.strip(), text));
         }
         return new RuleSpec(methods, pattern, Policy.of(name, limits));
@@ -64,7 +64,7 @@ record RuleSpec(Set<String> methods, String pattern, Policy policy) {
     /** Parses rules separated by newlines or semicolons; blank lines and lines starting with # are skipped. */
     static List<RuleSpec> parseAll(String text) {
         List<RuleSpec> rules = new ArrayList<>();
-        for (String line : text.split("[\\n;]")) {
+        for (String line : text.split("[\\n;]", -1)) {
             if (!line.isBlank() && !line.strip().startsWith("#")) {
                 rules.add(parse(line));
             }

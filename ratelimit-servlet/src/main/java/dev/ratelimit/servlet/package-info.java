@@ -7,4 +7,7 @@
  *
  * <p>For application code, configured in code or in {@code web.xml}.
  */
+@NullMarked
 package dev.ratelimit.servlet;
+
+import org.jspecify.annotations.NullMarked;

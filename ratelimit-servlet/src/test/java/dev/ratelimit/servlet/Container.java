@@ -19,8 +19,9 @@ interface Container extends AutoCloseable {
     /** The port it listens on. */
     int port();
 
+    /** Stops the container; a failure to stop is an {@link IllegalStateException}. */
     @Override
-    void close() throws Exception;
+    void close();
 
     /** Answers every request with 200 and "ok <path>", then " key=<key>" when the filter left one. */
     final class Ok extends HttpServlet {

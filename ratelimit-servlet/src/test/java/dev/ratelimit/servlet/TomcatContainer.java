@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.util.EnumSet;
 import java.util.Map;
 import org.apache.catalina.Context;
+import org.apache.catalina.LifecycleException;
 import org.apache.catalina.startup.Tomcat;
 import org.apache.tomcat.util.descriptor.web.FilterDef;
 import org.apache.tomcat.util.descriptor.web.FilterMap;
@@ -23,7 +24,7 @@ final class TomcatContainer implements Container {
         Context context = tomcat.addContext(
                 "/app", Files.createTempDirectory("tomcat-docs").toString());
         Tomcat.addServlet(context, "ok", new Container.Ok());
-        context.addServletMappingDecoded("/*", "ok");
+        context.addServletMapping("/*", "ok");
         return context;
     }
 
@@ -49,7 +50,7 @@ final class TomcatContainer implements Container {
         context.addFilterDef(def);
         FilterMap map = new FilterMap();
         map.setFilterName("ratelimit");
-        map.addURLPatternDecoded("/*");
+        map.addURLPattern("/*");
         context.addFilterMap(map);
         tomcat.start();
         return this;
@@ -61,8 +62,12 @@ final class TomcatContainer implements Container {
     }
 
     @Override
-    public void close() throws Exception {
-        tomcat.stop();
-        tomcat.destroy();
+    public void close() {
+        try {
+            tomcat.stop();
+            tomcat.destroy();
+        } catch (LifecycleException e) {
+            throw new IllegalStateException("Tomcat did not stop", e);
+        }
     }
 }

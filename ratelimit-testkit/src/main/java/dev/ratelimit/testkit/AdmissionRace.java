@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Several JVMs × many threads racing on one key of a 100-per-hour limit: the test that a shared
@@ -138,7 +139,7 @@ public final class AdmissionRace {
         AtomicInteger admitted = new AtomicInteger();
         AtomicInteger byBackend = new AtomicInteger();
         AtomicInteger notFromBackend = new AtomicInteger();
-        RateLimitBackend backend = null;
+        @Nullable RateLimitBackend backend = null;
         RateLimiter limiter;
         if (args[0].equals(ENVIRONMENT)) {
             Map<String, String> variables = new HashMap<>();
@@ -151,9 +152,11 @@ public final class AdmissionRace {
                     .fromEnvironment(variables::get)
                     .build();
         } else {
-            @SuppressWarnings("unchecked")
-            Function<String[], RateLimitBackend> factory = (Function<String[], RateLimitBackend>)
-                    Class.forName(args[0]).getDeclaredConstructor().newInstance();
+            @SuppressWarnings("unchecked") // the factory class's contract, stated in the Javadoc above
+            Function<String[], RateLimitBackend> factory = Class.forName(args[0])
+                    .asSubclass(Function.class)
+                    .getDeclaredConstructor()
+                    .newInstance();
             backend = factory.apply(rest);
             limiter = RateLimiter.builder()
                     .policy(policy)

@@ -8,6 +8,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Captures any RESP2 reply as plain values, for the Upstash-compatible server: {@link Long} for
@@ -37,7 +38,7 @@ final class AnyReplyOutput extends CommandOutput<byte[], byte[], Object> {
     }
 
     @Override
-    public void set(ByteBuffer bytes) {
+    public void set(@Nullable ByteBuffer bytes) {
         if (bytes == null) {
             add(null);
             return;
@@ -48,7 +49,7 @@ final class AnyReplyOutput extends CommandOutput<byte[], byte[], Object> {
     }
 
     @Override
-    public void setSingle(ByteBuffer bytes) {
+    public void setSingle(@Nullable ByteBuffer bytes) {
         add(
                 bytes == null
                         ? null
@@ -82,7 +83,7 @@ final class AnyReplyOutput extends CommandOutput<byte[], byte[], Object> {
         }
     }
 
-    private void add(Object value) {
+    private void add(@Nullable Object value) {
         Frame top = stack.peek();
         if (top == null) {
             output = value;

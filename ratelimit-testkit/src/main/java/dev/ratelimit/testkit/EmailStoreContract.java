@@ -118,7 +118,7 @@ public abstract class EmailStoreContract {
         assertThatThrownBy(() -> store.add(input, "landing"))
                 .isInstanceOf(InvalidEmailException.class)
                 .satisfies(e -> {
-                    String message = e.getMessage();
+                    String message = String.valueOf(e.getMessage());
                     assertThat(message).startsWith("invalid email address: ");
                     assertThat(((InvalidEmailException) e).reason())
                             .isNotBlank()

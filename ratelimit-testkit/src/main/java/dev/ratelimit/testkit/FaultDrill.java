@@ -149,7 +149,7 @@ public final class FaultDrill {
     public Duration awaitSource(String phase, String source, Duration timeout) throws InterruptedException {
         long since;
         synchronized (phases) {
-            since = phases.get(phase);
+            since = java.util.Objects.requireNonNull(phases.get(phase), phase);
         }
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {

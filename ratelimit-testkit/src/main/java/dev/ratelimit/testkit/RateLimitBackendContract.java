@@ -20,6 +20,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -102,6 +103,13 @@ public abstract class RateLimitBackendContract {
         } catch (Exception e) {
             throw new AssertionError("reset failed: " + e, e);
         }
+    }
+
+    private static final List<Algorithm> ALGORITHMS = List.of(Algorithm.values());
+
+    /** A seed of its own for each algorithm's traces. */
+    private static int seedOf(Algorithm algorithm) {
+        return ALGORITHMS.indexOf(algorithm);
     }
 
     static Limit limit(Algorithm algorithm, long permits, Duration window) {
@@ -429,8 +437,8 @@ public abstract class RateLimitBackendContract {
     @EnumSource(Algorithm.class)
     void randomizedTrace_matchesTheReferenceModel(Algorithm algorithm) {
         for (long seed = 1; seed <= 4; seed++) {
-            SplittableRandom random = new SplittableRandom(seed * 7919 + algorithm.ordinal());
-            long permits = 1 + random.nextInt(12);
+            SplittableRandom random = new SplittableRandom(seed * 7919 + seedOf(algorithm));
+            long permits = 1L + random.nextInt(12);
             long windowMicros = 1 + random.nextLong(seed == 1 ? 50 : 3_600_000_000L);
             Limit limit = limit(algorithm, permits, Duration.ofNanos(windowMicros * 1000));
             if (algorithm == Algorithm.TOKEN_BUCKET && random.nextBoolean()) {
@@ -450,8 +458,8 @@ public abstract class RateLimitBackendContract {
     void randomizedTrace_throughALimitersBlockCache_matchesTheReferenceModel(Algorithm algorithm) {
         long fromCache = 0;
         for (long seed = 1; seed <= 4; seed++) {
-            SplittableRandom random = new SplittableRandom(seed * 7919 + algorithm.ordinal());
-            long permits = 1 + random.nextInt(12);
+            SplittableRandom random = new SplittableRandom(seed * 7919 + seedOf(algorithm));
+            long permits = 1L + random.nextInt(12);
             long windowMicros = 1 + random.nextLong(seed == 1 ? 50 : 3_600_000_000L);
             Limit limit = limit(algorithm, permits, Duration.ofNanos(windowMicros * 1000));
             if (algorithm == Algorithm.TOKEN_BUCKET && random.nextBoolean()) {
@@ -469,7 +477,7 @@ public abstract class RateLimitBackendContract {
             List<Limit> limits = new ArrayList<>();
             int count = 2 + random.nextInt(2);
             for (int i = 0; i < count; i++) {
-                Algorithm algorithm = Algorithm.values()[random.nextInt(3)];
+                Algorithm algorithm = ALGORITHMS.get(random.nextInt(ALGORITHMS.size()));
                 long windowMicros = 1 + random.nextLong(i == 0 ? 2_000_000L : 600_000_000L);
                 limits.add(limit(algorithm, 1 + random.nextInt(8), Duration.ofNanos(windowMicros * 1000)));
             }
@@ -485,7 +493,7 @@ public abstract class RateLimitBackendContract {
             List<Limit> limits = new ArrayList<>();
             int count = 2 + random.nextInt(2);
             for (int i = 0; i < count; i++) {
-                Algorithm algorithm = Algorithm.values()[random.nextInt(3)];
+                Algorithm algorithm = ALGORITHMS.get(random.nextInt(ALGORITHMS.size()));
                 long windowMicros = 1 + random.nextLong(i == 0 ? 2_000_000L : 600_000_000L);
                 limits.add(limit(algorithm, 1 + random.nextInt(8), Duration.ofNanos(windowMicros * 1000)));
             }
@@ -511,7 +519,7 @@ public abstract class RateLimitBackendContract {
         }
     }
 
-    private long trace(Policy policy, SplittableRandom random, String name, int steps, RateLimiter limiter) {
+    private long trace(Policy policy, SplittableRandom random, String name, int steps, @Nullable RateLimiter limiter) {
         long fromCache = 0;
         String[] keys = {key(name + "-x"), key(name + "-y")};
         ReferenceModel[] models = {new ReferenceModel(policy), new ReferenceModel(policy)};

@@ -9,6 +9,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Finds a {@code redis-server} executable, in this order: the path in the system property or
@@ -23,7 +24,7 @@ final class RedisBinary {
     static final String OVERRIDE = "RATELIMIT_REDIS_SERVER";
     private static final String ARTIFACT_RESOURCE = "redis-server-7.0.15-linux-amd64";
 
-    private static volatile Path found;
+    private static volatile @Nullable Path found;
 
     private RedisBinary() {}
 
@@ -72,7 +73,7 @@ final class RedisBinary {
         if (pathVariable == null) {
             return Optional.empty();
         }
-        for (String dir : pathVariable.split(java.io.File.pathSeparator)) {
+        for (String dir : pathVariable.split(java.util.regex.Pattern.quote(java.io.File.pathSeparator), -1)) {
             Path candidate = Path.of(dir, "redis-server");
             if (Files.isExecutable(candidate)) {
                 return Optional.of(candidate);

@@ -70,7 +70,7 @@ public final class RedisCluster implements AutoCloseable {
             for (int i = 0; i < masters; i++) {
                 int from = i * SLOTS / masters;
                 int to = (i + 1) * SLOTS / masters - 1;
-                connections.get(i).sync().clusterAddSlotsRange(Range.create(from, to));
+                connections.get(i).sync().clusterAddSlotsRange(slots(from, to));
             }
             for (int i = 1; i < total; i++) {
                 connections.get(0).sync().clusterMeet("127.0.0.1", nodes.get(i).port());
@@ -89,7 +89,7 @@ public final class RedisCluster implements AutoCloseable {
                     replica.sync().clusterReplicate(master);
                 }
             }
-            while (!healthy(connections, total) || withReplicas && !replicated(connections, masters)) {
+            while (!healthy(connections, total) || (withReplicas && !replicated(connections, masters))) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("the cluster did not become healthy in 30 s: "
                             + connections.get(0).sync().clusterInfo());
@@ -108,6 +108,11 @@ public final class RedisCluster implements AutoCloseable {
         } finally {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         }
+    }
+
+    @SuppressWarnings("unchecked") // one Range in Lettuce's varargs
+    private static Range<Integer>[] slots(int from, int to) {
+        return (Range<Integer>[]) new Range<?>[] {Range.create(from, to)};
     }
 
     /** Whether every replica has finished its first sync: only a synced replica is ever promoted. */

@@ -2,6 +2,7 @@ package dev.ratelimit.testkit;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -27,10 +28,10 @@ public final class RedisExtension implements BeforeAllCallback, AfterAllCallback
     }
 
     private final Kind kind;
-    private RedisServer server;
-    private RedisCluster cluster;
-    private TlsFiles tlsFiles;
-    private Path tlsDir;
+    private @Nullable RedisServer server;
+    private @Nullable RedisCluster cluster;
+    private @Nullable TlsFiles tlsFiles;
+    private @Nullable Path tlsDir;
 
     private RedisExtension(Kind kind) {
         this.kind = kind;
@@ -103,6 +104,6 @@ public final class RedisExtension implements BeforeAllCallback, AfterAllCallback
 
     /** The URL of what this extension runs. */
     public String url() {
-        return cluster != null ? cluster.url() : server.url();
+        return cluster != null ? cluster.url() : server().url();
     }
 }

@@ -13,6 +13,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One real {@code redis-server} process on a free port of 127.0.0.1 (and ::1), that a test can
@@ -25,14 +26,14 @@ public final class RedisServer implements AutoCloseable {
 
     private final Path dir;
     private final List<String> extraArgs;
-    private final TlsFiles tls;
-    private final String sentinelConfig;
+    private final @Nullable TlsFiles tls;
+    private final @Nullable String sentinelConfig;
     private int port;
-    private Process process;
+    private @Nullable Process process;
     private int starts;
     private boolean paused;
 
-    private RedisServer(Path dir, TlsFiles tls, List<String> extraArgs, String sentinelConfig) {
+    private RedisServer(Path dir, @Nullable TlsFiles tls, List<String> extraArgs, @Nullable String sentinelConfig) {
         this.dir = dir;
         this.tls = tls;
         this.extraArgs = List.copyOf(extraArgs);
@@ -49,7 +50,7 @@ public final class RedisServer implements AutoCloseable {
         return start(tls, List.of());
     }
 
-    static RedisServer start(TlsFiles tls, List<String> extraArgs) {
+    static RedisServer start(@Nullable TlsFiles tls, List<String> extraArgs) {
         return start(tls, extraArgs, false);
     }
 
@@ -66,12 +67,15 @@ public final class RedisServer implements AutoCloseable {
                         + "sentinel down-after-milliseconds " + masterName + " 1000\n");
     }
 
-    static RedisServer start(TlsFiles tls, List<String> extraArgs, boolean clusterBusPortFree) {
+    static RedisServer start(@Nullable TlsFiles tls, List<String> extraArgs, boolean clusterBusPortFree) {
         return start(tls, extraArgs, clusterBusPortFree, null);
     }
 
     private static RedisServer start(
-            TlsFiles tls, List<String> extraArgs, boolean clusterBusPortFree, String sentinelConfig) {
+            @Nullable TlsFiles tls,
+            List<String> extraArgs,
+            boolean clusterBusPortFree,
+            @Nullable String sentinelConfig) {
         try {
             RedisServer server =
                     new RedisServer(Files.createTempDirectory("ratelimit-redis"), tls, extraArgs, sentinelConfig);
@@ -103,7 +107,11 @@ public final class RedisServer implements AutoCloseable {
 
     /** The process id, for tests that signal it themselves. */
     public long pid() {
-        return process.pid();
+        Process running = process;
+        if (running == null) {
+            throw new IllegalStateException("the server has not started");
+        }
+        return running.pid();
     }
 
     /** Whether the process is alive (a paused process is alive). */
@@ -276,6 +284,8 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
+    // The bus socket is opened only to see that the cluster bus port is free too.
+    @SuppressWarnings("try")
     private static int freePort(boolean busPortToo) throws IOException {
         for (; ; ) {
             int port;

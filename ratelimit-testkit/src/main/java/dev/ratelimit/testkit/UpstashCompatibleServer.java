@@ -242,7 +242,7 @@ public final class UpstashCompatibleServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (BadRequest e) {
-            respond(exchange, 400, error(e.getMessage()));
+            respond(exchange, 400, error(String.valueOf(e.getMessage())));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             respond(exchange, 400, error("the body is not JSON"));
         }
@@ -255,7 +255,7 @@ public final class UpstashCompatibleServer implements AutoCloseable {
         }
         String query = exchange.getRequestURI().getRawQuery();
         if (query != null) {
-            for (String part : query.split("&")) {
+            for (String part : query.split("&", -1)) {
                 if (part.startsWith("_token=")
                         && URLDecoder.decode(part.substring(7), StandardCharsets.UTF_8)
                                 .equals(token)) {
@@ -325,15 +325,23 @@ public final class UpstashCompatibleServer implements AutoCloseable {
 
     private List<Object> transaction(List<List<String>> commands) {
         synchronized (transactions) {
-            await(transactions.async().multi());
+            String ok = await(transactions.async().multi());
+            if (!"OK".equals(ok)) {
+                throw new IllegalStateException("MULTI answered " + ok);
+            }
+            // Inside MULTI each command is only queued; its future completes with EXEC's answer.
+            List<RedisFuture<Object>> queued = new ArrayList<>(commands.size());
             for (List<String> command : commands) {
-                dispatch(transactions, command);
+                queued.add(dispatch(transactions, command));
             }
             io.lettuce.core.TransactionResult result =
                     await(transactions.async().exec());
-            List<Object> replies = new ArrayList<>();
-            for (Object value : result) {
-                replies.add(value instanceof Exception e ? new AnyReplyOutput.ErrorReply(e.getMessage()) : value);
+            if (result.wasDiscarded()) {
+                throw new IllegalStateException("the transaction was discarded");
+            }
+            List<Object> replies = new ArrayList<>(queued.size());
+            for (int i = 0; i < queued.size(); i++) {
+                replies.add(result(queued.get(i), commands.get(i)));
             }
             return replies;
         }
@@ -384,7 +392,7 @@ public final class UpstashCompatibleServer implements AutoCloseable {
             return pending.get(REDIS_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
-            return new AnyReplyOutput.ErrorReply(cause.getMessage());
+            return new AnyReplyOutput.ErrorReply(String.valueOf(cause.getMessage()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new AnyReplyOutput.ErrorReply("interrupted");

@@ -1,6 +1,7 @@
 package dev.ratelimit.testkit;
 
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
@@ -18,8 +19,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 public final class UpstashExtension implements BeforeAllCallback, BeforeEachCallback, AfterAllCallback {
 
-    private RedisServer redis;
-    private UpstashCompatibleServer server;
+    private @Nullable RedisServer redis;
+    private @Nullable UpstashCompatibleServer server;
 
     @Override
     public void beforeAll(ExtensionContext context) {
@@ -29,7 +30,7 @@ public final class UpstashExtension implements BeforeAllCallback, BeforeEachCall
 
     @Override
     public void beforeEach(ExtensionContext context) {
-        server.healthy();
+        server().healthy();
     }
 
     @Override
@@ -44,11 +45,17 @@ public final class UpstashExtension implements BeforeAllCallback, BeforeEachCall
 
     /** The REST server. */
     public UpstashCompatibleServer server() {
+        if (server == null) {
+            throw new IllegalStateException("the Upstash-compatible server starts before all tests");
+        }
         return server;
     }
 
     /** The Redis behind it. */
     public RedisServer redis() {
+        if (redis == null) {
+            throw new IllegalStateException("the Redis server starts before all tests");
+        }
         return redis;
     }
 }

@@ -8,4 +8,7 @@
  *
  * <p>For tests of backend modules and of applications.
  */
+@NullMarked
 package dev.ratelimit.testkit;
+
+import org.jspecify.annotations.NullMarked;

@@ -35,7 +35,9 @@ class RedisProcessesTest {
         try (RedisServer server = RedisServer.start()) {
             assertThat(ping(server)).isEqualTo("PONG");
             server.pause();
-            assertThatThrownBy(() -> ping(server)).as("a stopped process answers nothing");
+            assertThatThrownBy(() -> ping(server))
+                    .as("a stopped process answers nothing")
+                    .isNotNull();
             server.resume();
             assertThat(ping(server)).isEqualTo("PONG");
             long pid = server.pid();
@@ -54,7 +56,7 @@ class RedisProcessesTest {
         Process p = new ProcessBuilder(binary.toString(), "--version")
                 .redirectErrorStream(true)
                 .start();
-        String version = new String(p.getInputStream().readAllBytes());
+        String version = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         assertThat(p.waitFor()).isZero();
         assertThat(version).startsWith("Redis server v=7.");
     }

@@ -79,10 +79,10 @@ public final class UpstashConfig {
         if (!hasUrl && !hasToken) {
             return Optional.empty();
         }
-        if (!hasUrl) {
+        if (url == null || !hasUrl) {
             throw new IllegalArgumentException(TOKEN_VARIABLE + " is set but " + URL_VARIABLE + " is not");
         }
-        if (!hasToken) {
+        if (token == null || !hasToken) {
             throw new IllegalArgumentException(URL_VARIABLE + " is set but " + TOKEN_VARIABLE + " is not");
         }
         return Optional.of(builder(url, token).build());

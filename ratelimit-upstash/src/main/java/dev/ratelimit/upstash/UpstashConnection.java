@@ -21,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One Upstash database (or a server speaking its REST protocol), reached with {@code java.net.http}
@@ -66,6 +67,7 @@ public final class UpstashConnection implements ScriptTransport {
 
     private final Batcher batcher;
 
+    @SuppressWarnings("FutureReturnValueIgnored") // the first request's outcome is only logged
     private UpstashConnection(UpstashConfig config) {
         this.config = config;
         this.allowKeyLocking = config.allowKeyLocking();
@@ -148,6 +150,7 @@ public final class UpstashConnection implements ScriptTransport {
 
     /** Sends {@code SCRIPT LOAD} for {@code script} once; a failure shows in the log and changes nothing else. */
     @Override
+    @SuppressWarnings("FutureReturnValueIgnored") // a failed load is only forgotten, to be tried again
     public void preload(Script script) {
         Script sent = sent(script);
         if (loaded.add(sent.sha1())) {
@@ -237,6 +240,7 @@ public final class UpstashConnection implements ScriptTransport {
         return command;
     }
 
+    @SuppressWarnings("FutureReturnValueIgnored") // the answer is handled in its callback
     private void send(List<Batcher.Call> batch) {
         HttpRequest request;
         try {
@@ -256,13 +260,13 @@ public final class UpstashConnection implements ScriptTransport {
                 .whenComplete((response, failure) -> done(batch, response, failure));
     }
 
-    private void done(List<Batcher.Call> batch, HttpResponse<byte[]> response, Throwable failure) {
+    private void done(List<Batcher.Call> batch, @Nullable HttpResponse<byte[]> response, @Nullable Throwable failure) {
         batcher.release();
         try {
             if (failure != null) {
                 failAll(batch, transport(failure));
             } else {
-                complete(batch, response);
+                complete(batch, java.util.Objects.requireNonNull(response, "response"));
             }
         } catch (RuntimeException e) {
             failAll(

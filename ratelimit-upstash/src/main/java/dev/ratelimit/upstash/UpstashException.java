@@ -1,5 +1,7 @@
 package dev.ratelimit.upstash;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Upstash, or a compatible REST server, refused or failed a request. {@link #kind()} says which
  * way; the message never contains the token.
@@ -23,7 +25,7 @@ public final class UpstashException extends RuntimeException {
 
     private final Kind kind;
 
-    UpstashException(Kind kind, String message, Throwable cause) {
+    UpstashException(Kind kind, String message, @Nullable Throwable cause) {
         super(message, cause);
         this.kind = kind;
     }

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The JSON of Upstash's REST protocol, on jackson-core's streaming API: a command is an array of
@@ -23,7 +24,7 @@ final class UpstashJson {
     private static final JsonFactory JSON = new JsonFactory();
 
     /** One {@code {"result": …}} or {@code {"error": "…"}} object. */
-    record Item(Object result, String error) {}
+    record Item(@Nullable Object result, @Nullable String error) {}
 
     private UpstashJson() {}
 
@@ -59,7 +60,7 @@ final class UpstashJson {
      *
      * @throws IOException if the body is not exactly one JSON value
      */
-    static Object parse(byte[] body) throws IOException {
+    static @Nullable Object parse(byte[] body) throws IOException {
         try (JsonParser parser = JSON.createParser(body)) {
             JsonToken first = parser.nextToken();
             if (first == null) {
@@ -73,21 +74,15 @@ final class UpstashJson {
         }
     }
 
-    private static Object value(JsonParser parser, JsonToken token) throws IOException {
-        switch (token) {
-            case VALUE_NULL:
-                return null;
-            case VALUE_NUMBER_INT:
-                return parser.getLongValue();
-            case VALUE_NUMBER_FLOAT:
-                return parser.getDoubleValue();
-            case VALUE_TRUE:
-                return Boolean.TRUE;
-            case VALUE_FALSE:
-                return Boolean.FALSE;
-            case VALUE_STRING:
-                return decode(parser.getText());
-            case START_ARRAY: {
+    private static @Nullable Object value(JsonParser parser, JsonToken token) throws IOException {
+        return switch (token) {
+            case VALUE_NULL -> null;
+            case VALUE_NUMBER_INT -> parser.getLongValue();
+            case VALUE_NUMBER_FLOAT -> parser.getDoubleValue();
+            case VALUE_TRUE -> true;
+            case VALUE_FALSE -> false;
+            case VALUE_STRING -> decode(parser.getText());
+            case START_ARRAY -> {
                 List<Object> list = new ArrayList<>();
                 for (JsonToken t = parser.nextToken(); t != JsonToken.END_ARRAY; t = parser.nextToken()) {
                     if (t == null) {
@@ -95,11 +90,11 @@ final class UpstashJson {
                     }
                     list.add(value(parser, t));
                 }
-                return list;
+                yield list;
             }
-            case START_OBJECT: {
-                Object result = null;
-                String error = null;
+            case START_OBJECT -> {
+                @Nullable Object result = null;
+                @Nullable String error = null;
                 for (JsonToken t = parser.nextToken(); t != JsonToken.END_OBJECT; t = parser.nextToken()) {
                     if (t != JsonToken.FIELD_NAME) {
                         throw new IOException("unexpected " + t + " in an object");
@@ -114,11 +109,10 @@ final class UpstashJson {
                         parser.skipChildren();
                     }
                 }
-                return new Item(result, error);
+                yield new Item(result, error);
             }
-            default:
-                throw new IOException("unexpected JSON token " + token);
-        }
+            default -> throw new IOException("unexpected JSON token " + token);
+        };
     }
 
     /** Decodes a base64 string; {@code OK} is the plain status and stays as it is. */

@@ -7,4 +7,7 @@
  *
  * <p>For application code.
  */
+@NullMarked
 package dev.ratelimit.upstash;
+
+import org.jspecify.annotations.NullMarked;

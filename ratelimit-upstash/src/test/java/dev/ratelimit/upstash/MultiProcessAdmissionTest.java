@@ -46,6 +46,7 @@ class MultiProcessAdmissionTest {
     @Test
     void theDefaultConfiguration_onABusyMachine_admitsExactly100() throws Exception {
         try (CpuHog hog = CpuHog.start(2)) {
+            assertThat(hog.pids()).as("two busy processes").hasSize(2);
             AdmissionRace.Result result = AdmissionRace.fromEnvironment(
                     Map.of(
                             "UPSTASH_REDIS_REST_URL",

@@ -51,20 +51,20 @@ class UpstashLatencyTest {
     /** {@code decisions} decisions on distinct keys from 32 threads; counts by source. */
     private Map<Decision.Source, Integer> decide(RateLimiter limiter, int decisions) throws Exception {
         String run = UUID.randomUUID().toString();
-        AtomicInteger[] counts = new AtomicInteger[Decision.Source.values().length];
-        for (int i = 0; i < counts.length; i++) {
-            counts[i] = new AtomicInteger();
+        Map<Decision.Source, AtomicInteger> counts = new java.util.EnumMap<>(Decision.Source.class);
+        for (Decision.Source source : Decision.Source.values()) {
+            counts.put(source, new AtomicInteger());
         }
         List<CompletableFuture<Void>> all = new ArrayList<>();
         for (int i = 0; i < decisions; i++) {
             String key = run + "-" + i;
             all.add(CompletableFuture.runAsync(
-                    () -> counts[limiter.tryAcquire(key).source().ordinal()].incrementAndGet(), callers));
+                    () -> counts.get(limiter.tryAcquire(key).source()).incrementAndGet(), callers));
         }
         CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get();
         Map<Decision.Source, Integer> bySource = new java.util.EnumMap<>(Decision.Source.class);
         for (Decision.Source source : Decision.Source.values()) {
-            bySource.put(source, counts[source.ordinal()].get());
+            bySource.put(source, counts.get(source).get());
         }
         return bySource;
     }

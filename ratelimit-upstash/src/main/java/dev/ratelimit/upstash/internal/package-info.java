@@ -3,4 +3,7 @@
  * exported by the module; public only because {@link java.util.ServiceLoader} needs it on the
  * class path.
  */
+@NullMarked
 package dev.ratelimit.upstash.internal;
+
+import org.jspecify.annotations.NullMarked;
