@@ -3,6 +3,10 @@ module dev.ratelimit.redis {
     requires static transitive org.jspecify;
     requires transitive dev.ratelimit;
     requires lettuce.core;
+    // Lettuce is an automatic module and declares nothing; these are modules it loads at run time
+    // that nothing else would resolve on a user's module path (ModulePathApplicationTest).
+    requires io.netty.resolver.dns;
+    requires jdk.net;
     requires io.netty.common;
     requires reactor.core;
     requires org.slf4j;

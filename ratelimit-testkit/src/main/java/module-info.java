@@ -1,7 +1,8 @@
 /*
- * Test infrastructure for ratelimit and its users: the backend and email store contract suites,
- * real redis-server processes (single node, Cluster, TLS) and an Upstash-compatible REST server.
- * Open, so that JUnit can reach the contract suites' lifecycle methods.
+ * The contract suites every rate-limit backend and email store must pass, the reference model of
+ * the algorithms, and drills for concurrency and faults. Open, so that JUnit can reach the
+ * suites' lifecycle methods. JUnit and AssertJ are the user's: the testkit compiles against them
+ * and brings neither.
  */
 open module dev.ratelimit.testkit {
     requires static transitive org.jspecify;
@@ -9,10 +10,6 @@ open module dev.ratelimit.testkit {
     requires transitive org.junit.jupiter.api;
     requires transitive org.junit.jupiter.params;
     requires transitive org.assertj.core;
-    requires lettuce.core;
-    requires com.fasterxml.jackson.core;
-    requires jdk.httpserver;
-    requires static testcontainers;
 
     exports dev.ratelimit.testkit;
 }

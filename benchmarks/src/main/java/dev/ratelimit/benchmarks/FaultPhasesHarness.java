@@ -9,7 +9,7 @@ import dev.ratelimit.RateLimiter;
 import dev.ratelimit.redis.RedisConfig;
 import dev.ratelimit.redis.RedisConnection;
 import dev.ratelimit.testkit.FaultDrill;
-import dev.ratelimit.testkit.RedisServer;
+import dev.ratelimit.testkit.redis.RedisServer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;

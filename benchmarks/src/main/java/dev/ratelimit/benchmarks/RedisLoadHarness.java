@@ -10,7 +10,7 @@ import dev.ratelimit.RateLimiter;
 import dev.ratelimit.redis.RedisConfig;
 import dev.ratelimit.redis.RedisConnection;
 import dev.ratelimit.spi.Script;
-import dev.ratelimit.testkit.RedisServer;
+import dev.ratelimit.testkit.redis.RedisServer;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.distributed.AsyncBucketProxy;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;

@@ -8,7 +8,7 @@ import dev.ratelimit.email.EmailPage;
 import dev.ratelimit.email.EmailRecord;
 import dev.ratelimit.redis.RedisConfig;
 import dev.ratelimit.redis.RedisConnection;
-import dev.ratelimit.testkit.RedisServer;
+import dev.ratelimit.testkit.redis.RedisServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

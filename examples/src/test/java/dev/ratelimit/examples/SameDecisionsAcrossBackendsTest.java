@@ -9,7 +9,7 @@ import dev.ratelimit.RateLimitBackend;
 import dev.ratelimit.TestClock;
 import dev.ratelimit.redis.RedisConfig;
 import dev.ratelimit.redis.RedisConnection;
-import dev.ratelimit.testkit.UpstashExtension;
+import dev.ratelimit.testkit.redis.UpstashExtension;
 import dev.ratelimit.upstash.UpstashConfig;
 import dev.ratelimit.upstash.UpstashConnection;
 import java.time.Duration;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ratelimit.EmailStore;
 import dev.ratelimit.email.AddResult;
-import dev.ratelimit.testkit.RedisServer;
+import dev.ratelimit.testkit.redis.RedisServer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

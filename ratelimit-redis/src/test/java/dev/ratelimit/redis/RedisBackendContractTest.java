@@ -3,7 +3,7 @@ package dev.ratelimit.redis;
 import dev.ratelimit.Clock;
 import dev.ratelimit.RateLimitBackend;
 import dev.ratelimit.testkit.RateLimitBackendContract;
-import dev.ratelimit.testkit.RedisExtension;
+import dev.ratelimit.testkit.redis.RedisExtension;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.extension.RegisterExtension;

@@ -3,7 +3,7 @@ package dev.ratelimit.redis;
 import dev.ratelimit.Clock;
 import dev.ratelimit.EmailStore;
 import dev.ratelimit.testkit.EmailStoreContract;
-import dev.ratelimit.testkit.RedisExtension;
+import dev.ratelimit.testkit.redis.RedisExtension;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.extension.RegisterExtension;

@@ -5,6 +5,7 @@ import dev.ratelimit.Limit;
 import dev.ratelimit.Policy;
 import dev.ratelimit.RateLimitBackend;
 import dev.ratelimit.RateLimiter;
+import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,6 +14,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -20,6 +22,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -84,7 +88,14 @@ public final class AdmissionRace {
             throws Exception {
         String key = "race-" + UUID.randomUUID();
         long startAt = System.currentTimeMillis() + 4_000;
-        String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        // The child runs on a class path: every entry of the module path and class path of this JVM.
+        String classPath = Stream.of("jdk.module.path", "surefire.test.class.path", "java.class.path")
+                .map(System::getProperty)
+                .filter(Objects::nonNull)
+                .flatMap(path -> Arrays.stream(path.split(File.pathSeparator, -1)))
+                .filter(entry -> !entry.isEmpty())
+                .distinct()
+                .collect(Collectors.joining(File.pathSeparator));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<Process> workers = new ArrayList<>();
         for (int i = 0; i < jvms; i++) {

@@ -1,12 +1,12 @@
 /**
- * Test tools: the contract suites every rate-limit backend and email store must pass
- * ({@link dev.ratelimit.testkit.RateLimitBackendContract}, {@link dev.ratelimit.testkit.EmailStoreContract}),
- * real {@code redis-server} processes, Clusters and TLS nodes started on free ports
- * ({@link dev.ratelimit.testkit.RedisExtension}, {@link dev.ratelimit.testkit.RedisServer},
- * {@link dev.ratelimit.testkit.RedisCluster}), an {@link dev.ratelimit.testkit.UpstashCompatibleServer}
- * in front of a real Redis, and drills for concurrency and faults.
+ * Test tools for backend authors and applications: the contract suites every rate-limit backend
+ * and email store must pass ({@link dev.ratelimit.testkit.RateLimitBackendContract},
+ * {@link dev.ratelimit.testkit.EmailStoreContract}), which compare every answer with an independent
+ * model of the algorithms, and drills for concurrency and faults
+ * ({@link dev.ratelimit.testkit.AdmissionRace}, {@link dev.ratelimit.testkit.FaultDrill},
+ * {@link dev.ratelimit.testkit.CpuHog}).
  *
- * <p>For tests of backend modules and of applications.
+ * <p>Real servers to run them against live in {@code ratelimit-testkit-redis}.
  */
 @NullMarked
 package dev.ratelimit.testkit;

@@ -6,7 +6,7 @@ import dev.ratelimit.Limit;
 import dev.ratelimit.RateLimitBackend;
 import dev.ratelimit.testkit.AdmissionRace;
 import dev.ratelimit.testkit.CpuHog;
-import dev.ratelimit.testkit.UpstashExtension;
+import dev.ratelimit.testkit.redis.UpstashExtension;
 import java.util.Map;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;

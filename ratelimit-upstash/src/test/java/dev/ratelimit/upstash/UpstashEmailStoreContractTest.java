@@ -3,7 +3,7 @@ package dev.ratelimit.upstash;
 import dev.ratelimit.Clock;
 import dev.ratelimit.EmailStore;
 import dev.ratelimit.testkit.EmailStoreContract;
-import dev.ratelimit.testkit.UpstashExtension;
+import dev.ratelimit.testkit.redis.UpstashExtension;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.extension.RegisterExtension;

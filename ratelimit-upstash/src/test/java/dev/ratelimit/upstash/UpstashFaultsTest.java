@@ -11,7 +11,7 @@ import dev.ratelimit.RateLimitBackend;
 import dev.ratelimit.RateLimitListener;
 import dev.ratelimit.RateLimiter;
 import dev.ratelimit.email.EmailStoreException;
-import dev.ratelimit.testkit.UpstashExtension;
+import dev.ratelimit.testkit.redis.UpstashExtension;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;

@@ -6,7 +6,7 @@ import dev.ratelimit.Decision;
 import dev.ratelimit.Limit;
 import dev.ratelimit.Policy;
 import dev.ratelimit.RateLimiter;
-import dev.ratelimit.testkit.UpstashExtension;
+import dev.ratelimit.testkit.redis.UpstashExtension;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.ratelimit.testkit;
+package dev.ratelimit.testkit.redis;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;

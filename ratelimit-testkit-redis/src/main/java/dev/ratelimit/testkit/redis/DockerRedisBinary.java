@@ -1,4 +1,4 @@
-package dev.ratelimit.testkit;
+package dev.ratelimit.testkit.redis;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.ratelimit.testkit;
+package dev.ratelimit.testkit.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.ratelimit.testkit;
+package dev.ratelimit.testkit.redis;
 
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.output.CommandOutput;

@@ -1,4 +1,4 @@
-package dev.ratelimit.testkit;
+package dev.ratelimit.testkit.redis;
 
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisClient;
