@@ -103,13 +103,14 @@ public interface RateLimiter extends AutoCloseable {
 
     /**
      * Forgets everything counted for {@code key}, so its next request starts with the full quota.
-     * Every backend, fallbacks included, is asked to forget the key; one that fails is named in
-     * the log.
+     * Every backend, fallbacks included, is asked in turn to forget the key, each given the longer
+     * of its own deadline and the limiter's; when only some of them fail, those are named in the
+     * log.
      *
      * @param key the caller whose counts to forget; not null or empty
      * @throws IllegalArgumentException if {@code key} is null or empty
-     * @throws IllegalStateException if no backend could forget the key within its deadline, or the
-     *     thread was interrupted while waiting
+     * @throws IllegalStateException if every backend failed or missed its time (the exception
+     *     names the first), or the thread was interrupted while waiting
      */
     void reset(String key);
 
