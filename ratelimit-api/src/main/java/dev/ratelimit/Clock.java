@@ -13,10 +13,10 @@ package dev.ratelimit;
 @FunctionalInterface
 public interface Clock {
 
-    /** Returns the current time in microseconds since 1970-01-01T00:00:00Z. */
+    /** {@return the current time in microseconds since 1970-01-01T00:00:00Z} */
     long nowMicros();
 
-    /** The system's wall clock, at microsecond resolution where the platform provides it. */
+    /** {@return the system's wall clock, at microsecond resolution where the platform provides it} */
     static Clock system() {
         return SystemClock.INSTANCE;
     }

@@ -65,13 +65,17 @@ public final class Decision {
     }
 
     /**
-     * One limit's decision, as a backend computes it ({@link Source#BACKEND}).
+     * {@return one limit's decision, as a backend computes it ({@link Source#BACKEND})}
      *
+     * @param policy the policy decided on; not null
      * @param limitIndex the limit's position in {@code policy.limits()}
-     * @param remaining permits left after this request
-     * @param resetAfterMicros microseconds until {@code remaining} is back at the capacity
+     * @param allowed whether this limit allows the request
+     * @param remaining permits left after this request, not negative
+     * @param resetAfterMicros microseconds until {@code remaining} is back at the capacity, not
+     *     negative
      * @param retryAfterMicros microseconds until the same request would be allowed; 0 when allowed
-     * @throws IllegalArgumentException if a figure is out of range
+     * @throws IllegalArgumentException if a figure is out of range, or {@code allowed} comes with a
+     *     non-zero {@code retryAfterMicros}
      */
     public static Decision ofLimit(
             Policy policy,
@@ -98,6 +102,13 @@ public final class Decision {
     /**
      * Combines the decisions of every limit of {@code policy}, in policy order, into the policy's
      * decision: allowed iff all allow; the smallest remaining; the largest retry and reset times.
+     *
+     * @param policy the policy decided on
+     * @param perLimit one decision per limit of {@code policy}, in policy order (the list is
+     *     copied)
+     * @return the combined decision, from {@link Source#BACKEND}; for a single-limit policy, the
+     *     one decision given
+     * @throws IllegalArgumentException if {@code perLimit} does not hold one decision per limit
      */
     public static Decision combine(Policy policy, List<Decision> perLimit) {
         if (perLimit.size() != policy.limits().size()) {
@@ -148,52 +159,55 @@ public final class Decision {
         return resetAfterMicros;
     }
 
-    /** Whether the request may go ahead. */
+    /** {@return whether the request may go ahead} */
     public boolean allowed() {
         return allowed;
     }
 
-    /** The capacity of the governing limit (the one with the fewest permits remaining). */
+    /** {@return the capacity of the governing limit (the one with the fewest permits remaining)} */
     public long limit() {
         return governingLimit().capacity();
     }
 
-    /** Permits left in the governing limit after this request (never negative). */
+    /** {@return the permits left in the governing limit after this request (never negative)} */
     public long remaining() {
         return remaining;
     }
 
-    /** Time until every limit is back at full capacity, with no further traffic. */
+    /** {@return the time until every limit is back at full capacity, with no further traffic} */
     public Duration resetAfter() {
         return micros(resetAfterMicros);
     }
 
-    /** Time until the same request would be allowed; zero when allowed. */
+    /** {@return the time until the same request would be allowed; zero when allowed} */
     public Duration retryAfter() {
         return micros(retryAfterMicros);
     }
 
-    /** The policy decided on. */
+    /** {@return the policy decided on} */
     public Policy policy() {
         return policy;
     }
 
-    /** The limit whose figures {@link #limit()} and {@link #remaining()} report. */
+    /** {@return the limit whose figures {@link #limit()} and {@link #remaining()} report} */
     public Limit governingLimit() {
         return policy.limits().get(limitIndex);
     }
 
-    /** Each limit's own decision, in policy order; a single-limit decision lists itself. */
+    /** {@return each limit's own decision, in policy order; a single-limit decision lists itself} */
     public List<Decision> perLimit() {
         return perLimit == null ? List.of(this) : perLimit;
     }
 
-    /** Who produced this decision. */
+    /** {@return who produced this decision} */
     public Source source() {
         return source;
     }
 
-    /** The name of the fallback backend that answered, or {@code null} unless {@link #source()} is FALLBACK. */
+    /**
+     * {@return the name of the fallback backend that answered, or {@code null} unless
+     * {@link #source()} is {@link Source#FALLBACK}}
+     */
     public @Nullable String fallback() {
         return fallback;
     }

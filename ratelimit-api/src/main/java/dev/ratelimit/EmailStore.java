@@ -31,12 +31,27 @@ import org.jspecify.annotations.Nullable;
  */
 public interface EmailStore extends AutoCloseable {
 
-    /** Adds {@code address} with no source label, captured now. */
+    /**
+     * Adds {@code address} with no source label, captured now; see
+     * {@link #add(String, String, Instant)}.
+     *
+     * @param address the address as the person typed it
+     * @return whether it was added, already present or spooled
+     * @throws InvalidEmailException if the address is invalid
+     */
     default AddResult add(String address) {
         return add(address, null, null);
     }
 
-    /** Adds {@code address} captured now at {@code source}; see {@link #add(String, String, Instant)}. */
+    /**
+     * Adds {@code address} captured now at {@code source}; see {@link #add(String, String, Instant)}.
+     *
+     * @param address the address as the person typed it
+     * @param source where it was captured, such as {@code "landing-page"}, or {@code null}
+     * @return whether it was added, already present or spooled
+     * @throws InvalidEmailException if the address is invalid
+     * @throws IllegalArgumentException if the source is longer than 100 characters or has control characters
+     */
     default AddResult add(String address, @Nullable String source) {
         return add(address, source, null);
     }
@@ -47,26 +62,40 @@ public interface EmailStore extends AutoCloseable {
      * or delivering a spooled address). Idempotent: a second add of the same identity changes
      * nothing and returns {@link AddResult#ALREADY_PRESENT}.
      *
+     * @param address the address as the person typed it; stored in its normalised form
+     *     ({@link EmailAddress#address()})
+     * @param source where it was captured, or {@code null}; an empty source is stored as
+     *     {@code null}
+     * @param capturedAt the capture time, or {@code null} for now; kept to the microsecond
+     * @return {@link AddResult#ADDED}, {@link AddResult#ALREADY_PRESENT}, or (only from a
+     *     {@link #failover} store) {@link AddResult#SPOOLED}
      * @throws InvalidEmailException if the address is invalid
      * @throws IllegalArgumentException if the source is longer than 100 characters or has control characters
      */
     AddResult add(String address, @Nullable String source, @Nullable Instant capturedAt);
 
-    /** Whether an address with the same identity is stored. */
+    /**
+     * {@return whether an address with the same identity is stored}
+     *
+     * @param address the address to look for, as typed
+     * @throws InvalidEmailException if the address is invalid
+     */
     boolean contains(String address);
 
     /**
      * Erases every trace of {@code address}: its entry, its record, its place in the order.
      *
+     * @param address the address to erase, in any spelling with the same identity
      * @return whether anything was stored for it
+     * @throws InvalidEmailException if the address is invalid
      */
     boolean remove(String address);
 
-    /** The number of addresses stored. */
+    /** {@return the number of addresses stored} */
     long count();
 
     /**
-     * Up to {@code size} addresses in capture order, starting after {@code cursor}.
+     * {@return up to {@code size} addresses in capture order, starting after {@code cursor}}
      *
      * @param cursor null for the first page, else a previous page's {@link EmailPage#nextCursor()}
      * @param size between 1 and 1000
@@ -78,7 +107,10 @@ public interface EmailStore extends AutoCloseable {
      * Writes every address as CSV (RFC 4180) in capture order: a header line
      * {@code email,source,captured_at}, then one line per address with the capture time in
      * ISO-8601 UTC. A field that a spreadsheet would run as a formula (starting with {@code =},
-     * {@code +}, {@code -}, {@code @}) is prefixed with {@code '}.
+     * {@code +}, {@code -}, {@code @}, a tab or a carriage return) is prefixed with {@code '}.
+     *
+     * @param out where the CSV goes, line by line; not closed or flushed
+     * @throws IOException if {@code out} throws it
      */
     default void exportCsv(Appendable out) throws IOException {
         out.append("email,source,captured_at\r\n");
@@ -98,8 +130,8 @@ public interface EmailStore extends AutoCloseable {
     }
 
     /**
-     * How many addresses wait in a spool to be delivered to a store (only a {@link #failover} store
-     * has one; the default is 0). For metrics and health checks.
+     * {@return how many addresses wait in a spool to be delivered to a store} Only a
+     * {@link #failover} store has one; the default is 0. For metrics and health checks.
      */
     default long spooled() {
         return 0;
@@ -110,7 +142,7 @@ public interface EmailStore extends AutoCloseable {
     default void close() {}
 
     /**
-     * The store wired from the environment: Redis from {@code REDIS_URL}, then Upstash from
+     * {@return the store wired from the environment} Redis from {@code REDIS_URL}, then Upstash from
      * {@code UPSTASH_REDIS_REST_URL}/{@code UPSTASH_REDIS_REST_TOKEN}, with a durable spool behind
      * them in the directory named by {@code RATELIMIT_SPOOL_DIR} (default {@code ratelimit-spool}
      * in the working directory); see {@link #failover}. With neither configured, the addresses are
@@ -123,33 +155,45 @@ public interface EmailStore extends AutoCloseable {
     }
 
     /**
-     * {@link #fromEnvironment()} reading the variables through {@code variables}, which returns
-     * {@code null} for an unset one.
+     * {@return the store {@link #fromEnvironment()} wires, reading the variables through
+     * {@code variables}}
+     *
+     * @param variables the value of a variable by name, {@code null} when it is unset; not null
+     * @throws IllegalArgumentException if a variable is malformed (naming it, never a secret)
      */
     static EmailStore fromEnvironment(java.util.function.UnaryOperator<String> variables) {
         return Environment.emailStore(java.util.Objects.requireNonNull(variables, "variables"));
     }
 
     /**
-     * A store that never loses an address: {@code add} tries each store in order, each behind its
+     * {@return a store that never loses an address} {@code add} tries each store in order, each behind its
      * own circuit breaker; when none takes the address it is appended to {@code spoolFile} and
      * flushed to disk before {@code add} returns {@link AddResult#SPOOLED}. The spool is delivered
      * in the background, once, as soon as a store accepts writes again — also after a restart, when
      * a new failover store finds the file. A corrupt or truncated spool line is reported in the log
      * and skipped. The other operations use the first store that answers ({@code remove} tries all
      * of them), and throw {@link EmailStoreException} when none does. Closing it closes the stores.
+     *
+     * @param stores the stores, in the order they are tried; at least one
+     * @param spoolFile the spool, created if missing (with its directory; readable by its owner
+     *     only where the file system has POSIX permissions)
+     * @throws IllegalArgumentException if {@code stores} is empty
+     * @throws java.io.UncheckedIOException if the spool file cannot be created or opened
      */
     static EmailStore failover(List<EmailStore> stores, Path spoolFile) {
         return new FailoverEmailStore(stores, spoolFile, Duration.ofSeconds(1));
     }
 
     /**
-     * A builder for the store that runs the library's email scripts through {@code transport}: a
-     * sorted set of identities in capture order and a hash of records, both in one Cluster slot
+     * {@return a builder for the store that runs the library's email scripts through
+     * {@code transport}} A sorted set of identities in capture order and a hash of records, both in
+     * one Cluster slot
      * ({@code <prefix>:{emails}:index} and {@code <prefix>:{emails}:records}); {@code add} and
      * {@code remove} are atomic scripts, so concurrent adds of one address store it once. A failure
      * of the server, or no answer within the timeout, throws {@link EmailStoreException}. Closing
      * the store leaves the transport open: whoever opened it closes it.
+     *
+     * @param transport the connection to the server; not null
      */
     static ScriptedBuilder scripted(ScriptTransport transport) {
         return new ScriptedBuilder(transport);
@@ -170,14 +214,28 @@ public interface EmailStore extends AutoCloseable {
             this.transport = Objects.requireNonNull(transport, "transport");
         }
 
-        /** The first part of the store's two keys (default {@code rl}); as for rate-limit keys. */
+        /**
+         * The first part of the store's two keys (default {@code rl}).
+         *
+         * @param prefix as for rate-limit keys: 1 to 64 characters, no braces, whitespace or control
+         *     characters
+         * @return this builder
+         * @throws IllegalArgumentException if the prefix does not have that form
+         * @throws IllegalStateException if the prefix was already set
+         */
         public ScriptedBuilder keyPrefix(String prefix) {
             set.once("keyPrefix");
             this.prefix = RateLimitScript.checkPrefix(prefix);
             return this;
         }
 
-        /** Capture times from this clock instead of the server's {@code TIME} (tests, imports). */
+        /**
+         * Capture times from this clock instead of the server's {@code TIME} (tests, imports).
+         *
+         * @param clock the time source of capture times not given to {@code add}; not null
+         * @return this builder
+         * @throws IllegalStateException if the clock was already set
+         */
         public ScriptedBuilder clock(Clock clock) {
             set.once("clock");
             this.clock = Objects.requireNonNull(clock, "clock");
@@ -187,7 +245,10 @@ public interface EmailStore extends AutoCloseable {
         /**
          * The longest an operation waits for the server (default 5 s).
          *
+         * @param timeout between 1 ms and 1 minute
+         * @return this builder
          * @throws IllegalArgumentException unless between 1 ms and 1 minute
+         * @throws IllegalStateException if the timeout was already set
          */
         public ScriptedBuilder timeout(Duration timeout) {
             set.once("timeout");
@@ -195,19 +256,28 @@ public interface EmailStore extends AutoCloseable {
             return this;
         }
 
-        /** Builds the store. */
+        /**
+         * Builds the store and asks the transport to preload the script that adds addresses.
+         *
+         * @return a new store
+         */
         public EmailStore build() {
             transport.preload(Scripts.EMAIL_ADD);
             return new ScriptedEmailStore(transport, prefix, clock, timeout);
         }
     }
 
-    /** A store in this JVM's memory, on the system clock; for development and tests. */
+    /** {@return a store in this JVM's memory, on the system clock; for development and tests} */
     static EmailStore inMemory() {
         return inMemory(Clock.system());
     }
 
-    /** A store in this JVM's memory whose capture times come from {@code clock}. */
+    /**
+     * {@return a store in this JVM's memory whose capture times come from {@code clock}}
+     *
+     * @param clock the time source of capture times not given to {@code add}; a {@link TestClock}
+     *     in tests
+     */
     static EmailStore inMemory(Clock clock) {
         return new InMemoryEmailStore(clock);
     }

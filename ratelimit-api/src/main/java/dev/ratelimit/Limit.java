@@ -63,9 +63,11 @@ public final class Limit {
     }
 
     /**
-     * {@code permits} per {@code window}, as a {@linkplain Algorithm#FIXED_WINDOW fixed window};
-     * use {@link #slidingWindow()} or {@link #tokenBucket()} for the other algorithms.
+     * {@return {@code permits} per {@code window}, as a {@linkplain Algorithm#FIXED_WINDOW fixed
+     * window}} Use {@link #slidingWindow()} or {@link #tokenBucket()} for the other algorithms.
      *
+     * @param permits the number of permits per window, at least 1
+     * @param window the window: positive, a whole number of microseconds, at most 366 days
      * @throws IllegalArgumentException if {@code permits < 1}, or the window is not positive, not a
      *     whole number of microseconds or longer than 366 days
      */
@@ -81,55 +83,93 @@ public final class Limit {
         return new Limit(permits, Durations.micros(window), Algorithm.FIXED_WINDOW, permits);
     }
 
-    /** {@code permits} per second, fixed window. */
+    /**
+     * {@return {@code permits} per second, fixed window}
+     *
+     * @param permits the number of permits per second, at least 1
+     * @throws IllegalArgumentException if {@code permits < 1}
+     */
     public static Limit perSecond(long permits) {
         return of(permits, Duration.ofSeconds(1));
     }
 
-    /** {@code permits} per minute, fixed window. */
+    /**
+     * {@return {@code permits} per minute, fixed window}
+     *
+     * @param permits the number of permits per minute, at least 1
+     * @throws IllegalArgumentException if {@code permits < 1}
+     */
     public static Limit perMinute(long permits) {
         return of(permits, Duration.ofMinutes(1));
     }
 
-    /** {@code permits} per hour, fixed window. */
+    /**
+     * {@return {@code permits} per hour, fixed window}
+     *
+     * @param permits the number of permits per hour, at least 1
+     * @throws IllegalArgumentException if {@code permits < 1}
+     */
     public static Limit perHour(long permits) {
         return of(permits, Duration.ofHours(1));
     }
 
-    /** {@code permits} per day, fixed window. */
+    /**
+     * {@return {@code permits} per day, fixed window}
+     *
+     * @param permits the number of permits per day, at least 1
+     * @throws IllegalArgumentException if {@code permits < 1}
+     */
     public static Limit perDay(long permits) {
         return of(permits, Duration.ofDays(1));
     }
 
-    /** This limit counted as a fixed window. */
+    /** {@return this limit counted as a fixed window} */
     public Limit fixedWindow() {
         return with(Algorithm.FIXED_WINDOW);
     }
 
-    /** This limit counted as a two-counter sliding window. */
+    /**
+     * {@return this limit counted as a two-counter sliding window}
+     *
+     * @throws IllegalArgumentException if {@code (permits + 1) × window(µs)} reaches 2<sup>53</sup>
+     */
     public Limit slidingWindow() {
         return with(Algorithm.SLIDING_WINDOW);
     }
 
-    /** This limit as a token bucket refilled at {@code permits} per window, holding {@code permits} tokens. */
+    /**
+     * {@return this limit as a token bucket refilled at {@code permits} per window, holding
+     * {@code permits} tokens}
+     *
+     * @throws IllegalArgumentException if {@code permits × ⌈window(µs) / permits⌉} exceeds
+     *     2<sup>50</sup>
+     */
     public Limit tokenBucket() {
         return with(Algorithm.TOKEN_BUCKET);
     }
 
     /**
-     * This limit counted by {@code algorithm}, as {@link #fixedWindow()}, {@link #slidingWindow()}
-     * or {@link #tokenBucket()} (a token bucket holding {@code permits} tokens).
+     * {@return this limit counted by {@code algorithm}} The same as {@link #fixedWindow()},
+     * {@link #slidingWindow()} or {@link #tokenBucket()} (a token bucket holding {@code permits}
+     * tokens).
+     *
+     * @param algorithm how the new limit counts; not null
+     * @throws IllegalArgumentException if the limit is outside the algorithm's bounds (see the
+     *     class description)
      */
     public Limit with(Algorithm algorithm) {
         return new Limit(permits, windowMicros, Objects.requireNonNull(algorithm, "algorithm"), permits);
     }
 
     /**
-     * This token bucket with room for {@code burst} tokens (it still refills at {@code permits}
-     * per window).
+     * {@return this token bucket with room for {@code burst} tokens} It still refills at
+     * {@code permits} per window.
      *
+     * @param burst the most tokens the bucket holds, which is also the most one request may take;
+     *     at least 1, and may be below or above {@code permits}
      * @throws IllegalStateException if this limit is not a token bucket
-     * @throws IllegalArgumentException if {@code burst < 1}
+     * @throws IllegalArgumentException if {@code burst < 1}, or
+     *     {@code burst × ⌈window(µs) / permits⌉} exceeds 2<sup>50</sup>
      */
     public Limit burst(long burst) {
         if (algorithm != Algorithm.TOKEN_BUCKET) {
@@ -138,35 +178,38 @@ public final class Limit {
         return new Limit(permits, windowMicros, algorithm, burst);
     }
 
-    /** The number of permits per window (the refill amount of a token bucket). */
+    /** {@return the number of permits per window (the refill amount of a token bucket)} */
     public long permits() {
         return permits;
     }
 
-    /** The window (the refill period of a token bucket). */
+    /** {@return the window (the refill period of a token bucket)} */
     public Duration window() {
         return Durations.ofMicros(windowMicros);
     }
 
-    /** The window in microseconds. */
+    /** {@return the window in microseconds} */
     public long windowMicros() {
         return windowMicros;
     }
 
-    /** How this limit counts. */
+    /** {@return how this limit counts} */
     public Algorithm algorithm() {
         return algorithm;
     }
 
     /**
-     * The most permits one request may ask for, and what {@link Decision#limit()} reports: the
-     * burst of a token bucket, otherwise the permits per window.
+     * {@return the most permits one request may ask for} It is what {@link Decision#limit()}
+     * reports: the burst of a token bucket, otherwise the permits per window.
      */
     public long capacity() {
         return algorithm == Algorithm.TOKEN_BUCKET ? burst : permits;
     }
 
-    /** The token bucket's emission interval {@code T = ceil(window / permits)} in microseconds. */
+    /**
+     * {@return the token bucket's emission interval {@code T = ceil(window / permits)} in
+     * microseconds} It is computed for every limit, whatever its algorithm.
+     */
     public long emissionIntervalMicros() {
         return (windowMicros + permits - 1) / permits;
     }

@@ -39,10 +39,13 @@ public final class Policy {
     }
 
     /**
-     * A policy named {@code name} made of one or more limits.
+     * {@return a policy named {@code name} made of one or more limits}
      *
      * @param name a letter followed by up to 63 letters, digits, {@code .}, {@code _} or {@code -}
-     * @throws IllegalArgumentException if the name does not have that form
+     * @param first the first limit
+     * @param more the other limits, in order; at most 15, none null
+     * @throws IllegalArgumentException if the name does not have that form, or there are more than
+     *     16 limits
      */
     public static Policy of(String name, Limit first, Limit... more) {
         Objects.requireNonNull(first, "first");
@@ -54,7 +57,14 @@ public final class Policy {
         return of(name, limits);
     }
 
-    /** A policy named {@code name} made of the given limits (at least one, at most 16). */
+    /**
+     * {@return a policy named {@code name} made of the given limits}
+     *
+     * @param name a letter followed by up to 63 letters, digits, {@code .}, {@code _} or {@code -}
+     * @param limits the limits, in order: at least one, at most 16, none null (the list is copied)
+     * @throws IllegalArgumentException if the name does not have that form, or the number of
+     *     limits is out of range
+     */
     public static Policy of(String name, List<Limit> limits) {
         Objects.requireNonNull(name, "name");
         if (!NAME.matcher(name).matches()) {
@@ -68,17 +78,17 @@ public final class Policy {
         return new Policy(name, copy);
     }
 
-    /** The name, used in backend keys, headers and logs. */
+    /** {@return the name, used in backend keys, headers and logs} */
     public String name() {
         return name;
     }
 
-    /** The limits, in the order given. */
+    /** {@return the limits, in the order given (an unmodifiable list)} */
     public List<Limit> limits() {
         return limits;
     }
 
-    /** The most permits one request may ask for: the smallest capacity among the limits. */
+    /** {@return the most permits one request may ask for: the smallest capacity among the limits} */
     public long capacity() {
         return capacity;
     }
@@ -86,6 +96,7 @@ public final class Policy {
     /**
      * Checks that {@code permits} is a valid request for this policy.
      *
+     * @param permits the permits a request asks for
      * @throws IllegalArgumentException if {@code permits} is negative or above a limit's capacity,
      *     naming the values
      */

@@ -31,25 +31,41 @@ public interface RateLimitBackend extends AutoCloseable {
     /**
      * Decides a request for {@code permits} permits of {@code policy} by {@code key} and, if every
      * limit allows it, consumes them. {@code permits == 0} asks for nothing and consumes nothing.
+     *
+     * @param key the caller to count against; not null or empty
+     * @param policy the policy to decide; its name and limits select the stored state
+     * @param permits how many permits to take, from 0 to {@code policy.capacity()}
+     * @return a stage completing with the decision, or exceptionally if the backend failed
      */
     CompletionStage<Decision> evaluate(String key, Policy policy, long permits);
 
     /**
      * The decision a request for {@code permits} permits would get now — the same figures
      * {@link #evaluate} would return — without consuming anything.
+     *
+     * @param key the caller whose state to read; not null or empty
+     * @param policy the policy to decide
+     * @param permits the size of the request to judge, from 0 to {@code policy.capacity()}
+     * @return a stage completing with the decision, or exceptionally if the backend failed
      */
     CompletionStage<Decision> peek(String key, Policy policy, long permits);
 
-    /** Forgets everything {@code policy} has counted for {@code key}. */
+    /**
+     * Forgets everything {@code policy} has counted for {@code key}.
+     *
+     * @param key the caller whose state to forget; not null or empty
+     * @param policy the policy whose state to forget; other policies' counts for the key stay
+     * @return a stage completing when the state is gone, or exceptionally if the backend failed
+     */
     CompletionStage<Void> reset(String key, Policy policy);
 
-    /** A short name for logs and {@link Decision#fallback()}, such as {@code "redis"}. */
+    /** {@return a short name for logs and {@link Decision#fallback()}, such as {@code "redis"}} */
     String name();
 
     /**
-     * How long a limiter waits for this backend by default (its {@link RateLimiter.Builder#deadline}
-     * bounds the whole decision); zero for a backend that answers at once, as the in-memory one
-     * does. The default is 500 ms.
+     * {@return how long a limiter waits for this backend by default} The limiter's
+     * {@link RateLimiter.Builder#deadline} bounds the whole decision. Zero for a backend that
+     * answers at once, as the in-memory one does. The default is 500 ms.
      */
     default Duration deadline() {
         return Duration.ofMillis(500);
@@ -58,8 +74,11 @@ public interface RateLimitBackend extends AutoCloseable {
     /**
      * The part of the backend that holds {@code key}'s state, when parts fail apart (a Redis
      * Cluster node): a limiter keeps one circuit breaker per part, so a dead node affects only the
-     * keys it owns. {@code null} (the default) when the backend is one part. Asked before every
-     * call: it must be cheap and must not block.
+     * keys it owns. Asked before every call: it must be cheap and must not block.
+     *
+     * @param key the caller key of the coming call
+     * @return an object naming the part, equal for the same part ({@code toString} names it in the
+     *     breaker's name); {@code null} (the default) when the backend is one part
      */
     default @Nullable Object partition(String key) {
         return null;
@@ -68,8 +87,10 @@ public interface RateLimitBackend extends AutoCloseable {
     /**
      * Calls {@code listener} each time the backend's connection is opened again after it was lost,
      * with the part it reaches (as {@link #partition} names it) or {@code null} for the whole
-     * backend, so a limiter's open circuit breaker probes at once; the returned handle unregisters
-     * it. The default never calls it.
+     * backend, so a limiter's open circuit breaker probes at once. The default never calls it.
+     *
+     * @param listener called with the part reconnected, or {@code null} for the whole backend
+     * @return a handle whose {@code close} unregisters the listener
      */
     default AutoCloseable whenConnected(java.util.function.Consumer<Object> listener) {
         return () -> {};
@@ -79,7 +100,10 @@ public interface RateLimitBackend extends AutoCloseable {
     @Override
     default void close() {}
 
-    /** An in-memory backend on the system clock tracking at most 100,000 keys; see {@link #inMemory(Clock, int)}. */
+    /**
+     * {@return an in-memory backend on the system clock tracking at most 100,000 keys} See
+     * {@link #inMemory(Clock, int)}.
+     */
     static RateLimitBackend inMemory() {
         return inMemory(Clock.system(), InMemoryBackend.DEFAULT_MAX_KEYS);
     }
@@ -97,20 +121,25 @@ public interface RateLimitBackend extends AutoCloseable {
      *
      * @param clock the time source; a {@link TestClock} in tests
      * @param maxKeys the cap on tracked keys, at least 1
+     * @return a new backend; closing it does nothing
+     * @throws IllegalArgumentException if {@code maxKeys < 1}
      */
     static RateLimitBackend inMemory(Clock clock, int maxKeys) {
         return new InMemoryBackend(clock, maxKeys);
     }
 
     /**
-     * A builder for the backend that runs the library's Lua scripts through {@code transport}: one
-     * atomic script call per decision, on the server's clock unless
+     * {@return a builder for the backend that runs the library's Lua scripts through
+     * {@code transport}} One atomic script call per decision, on the server's clock unless
      * {@link ScriptedBuilder#clock} says otherwise. The Redis and Upstash modules' connections are
      * transports; {@code redisConnection.rateLimitBackend()} is this backend with the defaults.
      *
      * <p>Keys are {@code <prefix>:{<key>}:<policy>:<limitIndex>}; a caller key longer than 256
-     * UTF-8 bytes is replaced by its SHA-256 digest; every key expires when its state stops
-     * mattering. Closing the backend leaves the transport open: whoever opened it closes it.
+     * UTF-8 bytes, or holding a {@code }} (which would end the hash tag early), is replaced by
+     * {@code sha256:} and its SHA-256 digest; every key expires when its state stops mattering.
+     * Closing the backend leaves the transport open: whoever opened it closes it.
+     *
+     * @param transport the connection to the server; not null
      */
     static ScriptedBuilder scripted(ScriptTransport transport) {
         return new ScriptedBuilder(transport);
@@ -133,7 +162,14 @@ public interface RateLimitBackend extends AutoCloseable {
             this.transport = Objects.requireNonNull(transport, "transport");
         }
 
-        /** The first part of every key (default {@code rl}): 1 to 64 characters, no braces, whitespace or control characters. */
+        /**
+         * The first part of every key (default {@code rl}).
+         *
+         * @param prefix 1 to 64 characters, no braces, whitespace or control characters
+         * @return this builder
+         * @throws IllegalArgumentException if the prefix does not have that form
+         * @throws IllegalStateException if the prefix was already set
+         */
         public ScriptedBuilder keyPrefix(String prefix) {
             set.once("keyPrefix");
             this.prefix = RateLimitScript.checkPrefix(prefix);
@@ -144,6 +180,10 @@ public interface RateLimitBackend extends AutoCloseable {
          * Decide at this clock's time instead of the server's {@code TIME}: for tests with a
          * {@link TestClock} and deterministic replays. Application servers' clocks may disagree,
          * which is why the server's clock is the default.
+         *
+         * @param clock the time source of every decision; not null
+         * @return this builder
+         * @throws IllegalStateException if the clock was already set
          */
         public ScriptedBuilder clock(Clock clock) {
             set.once("clock");
@@ -156,7 +196,10 @@ public interface RateLimitBackend extends AutoCloseable {
          * on the server's clock, 1 s with an explicit clock, whose time the server's expiry does
          * not follow).
          *
+         * @param grace the extra lifetime, zero or more; counted in whole milliseconds
+         * @return this builder
          * @throws IllegalArgumentException if negative
+         * @throws IllegalStateException if the grace was already set
          */
         public ScriptedBuilder ttlGrace(Duration grace) {
             set.once("ttlGrace");
@@ -164,7 +207,11 @@ public interface RateLimitBackend extends AutoCloseable {
             return this;
         }
 
-        /** Builds the backend; it holds nothing the builder can still change. */
+        /**
+         * Builds the backend and asks the transport to preload the rate-limit script.
+         *
+         * @return a new backend; it holds nothing the builder can still change
+         */
         public RateLimitBackend build() {
             transport.preload(Scripts.RATE_LIMIT);
             return new ScriptedRateLimitBackend(transport, prefix, clock, grace);

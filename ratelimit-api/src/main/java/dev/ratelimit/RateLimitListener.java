@@ -17,6 +17,8 @@ public interface RateLimitListener {
      * A request ({@code tryAcquire} or {@code tryAcquireAsync}, not a peek) was decided: allowed or
      * not, by whom ({@link Decision#source()}, a fail-open answer included).
      *
+     * @param key the caller key the request was counted against, as given to the limiter
+     * @param decision the decision returned to the caller
      * @param elapsedNanos how long the decision took, from the call to its answer
      */
     default void onDecision(String key, Decision decision, long elapsedNanos) {}
@@ -32,12 +34,21 @@ public interface RateLimitListener {
 
     /**
      * A fallback answered because the backends before it failed, missed the deadline or had their
-     * circuit breaker open; {@link Decision#fallback()} names it too.
+     * circuit breaker open; {@link Decision#fallback()} names it too. Called for peeks as well as
+     * requests.
      *
+     * @param key the caller key, as given to the limiter
      * @param fallback the name of the backend that answered
      */
     default void onFallback(String key, String fallback) {}
 
-    /** A backend's circuit breaker changed state. */
+    /**
+     * A backend's circuit breaker changed state.
+     *
+     * @param backend the breaker's name: the backend's name, or the backend's and a part's (as in
+     *     {@link RateLimiter#breakerStates()})
+     * @param from the state it left
+     * @param to the state it entered
+     */
     default void onBreakerStateChange(String backend, BreakerState from, BreakerState to) {}
 }

@@ -25,7 +25,13 @@ import org.jspecify.annotations.Nullable;
  */
 public interface RateLimiter extends AutoCloseable {
 
-    /** Asks for one permit. */
+    /**
+     * Asks for one permit; see {@link #tryAcquire(String, long)}.
+     *
+     * @param key the caller to count against, such as a client IP or an API key; not null or empty
+     * @return the decision, allowed or denied, with what is left and when to retry
+     * @throws IllegalArgumentException if {@code key} is null or empty
+     */
     default Decision tryAcquire(String key) {
         return tryAcquire(key, 1);
     }
@@ -33,10 +39,25 @@ public interface RateLimiter extends AutoCloseable {
     /**
      * Asks for {@code permits} permits; they are consumed only if every limit of the policy allows
      * them. Returns within the deadline.
+     *
+     * @param key the caller to count against, such as a client IP or an API key; not null or empty
+     * @param permits how many permits to take, from 0 (asks for nothing, consumes nothing) to the
+     *     policy's {@link Policy#capacity() capacity}
+     * @return the decision, allowed or denied, with what is left and when to retry; its
+     *     {@link Decision#source() source} says whether a fallback or the failure policy answered
+     * @throws IllegalArgumentException if {@code key} is null or empty, or {@code permits} is
+     *     negative or above the capacity of one of the policy's limits
      */
     Decision tryAcquire(String key, long permits);
 
-    /** Asks for one permit without blocking the calling thread; see {@link #tryAcquireAsync(String, long)}. */
+    /**
+     * Asks for one permit without blocking the calling thread; see
+     * {@link #tryAcquireAsync(String, long)}.
+     *
+     * @param key the caller to count against; not null or empty
+     * @return a stage that completes with the decision within the deadline
+     * @throws IllegalArgumentException at once, if {@code key} is null or empty
+     */
     default CompletionStage<Decision> tryAcquireAsync(String key) {
         return tryAcquireAsync(key, 1);
     }
@@ -45,49 +66,67 @@ public interface RateLimiter extends AutoCloseable {
      * Asks for {@code permits} permits without blocking the calling thread. The stage completes
      * within the deadline, and never exceptionally because of a backend failure.
      *
+     * @param key the caller to count against; not null or empty
+     * @param permits how many permits to take, from 0 to the policy's {@link Policy#capacity()}
+     * @return a stage that completes with the decision, as {@link #tryAcquire(String, long)} would
+     *     return it
      * @throws IllegalArgumentException at once, for the programmer errors {@link #tryAcquire} names
      */
     CompletionStage<Decision> tryAcquireAsync(String key, long permits);
 
     /**
-     * The decision a request for one permit would get now, consuming nothing: on an exhausted key
-     * it is denied with the exact {@code retryAfter}. Answers within the deadline, like
-     * {@link #tryAcquire}.
+     * {@return the decision a request for one permit would get now} It consumes nothing: on an
+     * exhausted key it is denied with the exact {@code retryAfter}. Answers within the deadline,
+     * like {@link #tryAcquire}.
+     *
+     * @param key the caller whose quota to look at; not null or empty
+     * @throws IllegalArgumentException if {@code key} is null or empty
      */
     default Decision peek(String key) {
         return peek(key, 1);
     }
 
     /**
-     * The decision a request for {@code permits} permits would get now — the figures
-     * {@link #tryAcquire(String, long)} would return — consuming nothing. {@code peek(key, 0)}
-     * reports what is left without asking for anything (always allowed). Listeners hear nothing
-     * of a peek.
+     * {@return the decision a request for {@code permits} permits would get now} These are the
+     * figures {@link #tryAcquire(String, long)} would return, but nothing is consumed.
+     * {@code peek(key, 0)} reports what is left without asking for anything (always allowed). A
+     * peek is not a decision to listeners: {@link RateLimitListener#onDecision} is not called for
+     * it, though a backend failing or a fallback answering during a peek is reported as during a
+     * request.
      *
+     * @param key the caller whose quota to look at; not null or empty
+     * @param permits the size of the request to judge, from 0 to the policy's
+     *     {@link Policy#capacity()}
      * @throws IllegalArgumentException for the programmer errors {@link #tryAcquire} names
      */
     Decision peek(String key, long permits);
 
     /**
      * Forgets everything counted for {@code key}, so its next request starts with the full quota.
+     * Every backend, fallbacks included, is asked in turn to forget the key, each given the longer
+     * of its own deadline and the limiter's; when only some of them fail, those are named in the
+     * log.
      *
-     * @throws IllegalStateException if the backend could not be reached within the deadline
+     * @param key the caller whose counts to forget; not null or empty
+     * @throws IllegalArgumentException if {@code key} is null or empty
+     * @throws IllegalStateException if every backend failed or missed its time (the exception
+     *     names the first), or the thread was interrupted while waiting
      */
     void reset(String key);
 
-    /** The policy this limiter enforces. */
+    /** {@return the policy this limiter enforces} */
     Policy policy();
 
     /**
-     * The state of each of its backends' circuit breakers now, by name: the backend's name, or the
-     * backend's and a part's (a Redis Cluster node, {@code "redis 10.0.0.5:6379"}). For metrics and
-     * health checks; the default is empty.
+     * {@return the state of each of its backends' circuit breakers now, by name} A breaker's name is
+     * the backend's name, or the backend's and a part's (a Redis Cluster node,
+     * {@code "redis 10.0.0.5:6379"}). For metrics and health checks; the default is empty.
      */
     default java.util.Map<String, BreakerState> breakerStates() {
         return java.util.Map.of();
     }
 
-    /** How many keys its local block cache holds now (0 when it has none). */
+    /** {@return how many keys its local block cache holds now (0 when it has none)} */
     default int blockedKeys() {
         return 0;
     }
@@ -97,23 +136,28 @@ public interface RateLimiter extends AutoCloseable {
     void close();
 
     /**
-     * An in-memory limiter on the system clock: one JVM, no dependencies. Its backend tracks at
-     * most 100,000 keys; see {@link RateLimitBackend#inMemory(Clock, int)}.
+     * {@return an in-memory limiter on the system clock: one JVM, no dependencies} Its backend
+     * tracks at most 100,000 keys; see {@link RateLimitBackend#inMemory(Clock, int)}.
+     *
+     * @param policy the policy to enforce
      */
     static RateLimiter inMemory(Policy policy) {
         return builder().policy(policy).build();
     }
 
     /**
-     * An in-memory limiter on {@code clock}: the tool for unit tests, with a {@link TestClock}
-     * that the test advances instead of sleeping.
+     * {@return an in-memory limiter on {@code clock}} The tool for unit tests, with a
+     * {@link TestClock} that the test advances instead of sleeping.
+     *
+     * @param policy the policy to enforce
+     * @param clock the time source of the backend, the block cache and the circuit breakers
      */
     static RateLimiter inMemory(Policy policy, Clock clock) {
         return builder().policy(policy).clock(clock).build();
     }
 
     /**
-     * A limiter wired from the environment: Redis from {@code REDIS_URL}, then Upstash from
+     * {@return a limiter wired from the environment} Redis from {@code REDIS_URL}, then Upstash from
      * {@code UPSTASH_REDIS_REST_URL} and {@code UPSTASH_REDIS_REST_TOKEN}, then this JVM's memory —
      * each present backend a fallback for the ones before it, behind its own circuit breakers. (With
      * {@link FailurePolicy#FAIL_CLOSED} and a server configured, memory is left out: a request no
@@ -125,13 +169,14 @@ public interface RateLimiter extends AutoCloseable {
      * options (deadline, failure policy, listener, waiting for the first connection) use
      * {@code builder().policy(policy).fromEnvironment()}.
      *
+     * @param policy the policy to enforce
      * @throws IllegalArgumentException if a variable is malformed (naming it, never a secret)
      */
     static RateLimiter fromEnvironment(Policy policy) {
         return builder().policy(policy).fromEnvironment().build();
     }
 
-    /** A builder; only the policy is required. */
+    /** {@return a new builder; only the policy is required} */
     static Builder builder() {
         return new Builder();
     }
@@ -170,7 +215,13 @@ public interface RateLimiter extends AutoCloseable {
 
         Builder() {}
 
-        /** The policy to enforce (required). */
+        /**
+         * The policy to enforce (required).
+         *
+         * @param policy the policy; not null
+         * @return this builder
+         * @throws IllegalStateException if the policy was already set
+         */
         public Builder policy(Policy policy) {
             set.once("policy");
             this.policy = Objects.requireNonNull(policy, "policy");
@@ -178,8 +229,13 @@ public interface RateLimiter extends AutoCloseable {
         }
 
         /**
-         * Where the state lives. Default: a new in-memory backend on {@link #clock(Clock)}, which
-         * the limiter closes with itself; a backend given here is closed by whoever created it.
+         * Where the state lives. Default: a new in-memory backend on {@link #clock(Clock)}, private
+         * to the limiter (it holds nothing that needs closing); a backend given here is closed by
+         * whoever created it: closing the limiter leaves it open.
+         *
+         * @param backend the primary backend, asked first; not null
+         * @return this builder
+         * @throws IllegalStateException if the backend was already set
          */
         public Builder backend(RateLimitBackend backend) {
             set.once("backend");
@@ -192,6 +248,10 @@ public interface RateLimiter extends AutoCloseable {
          * deadline or have their circuit breaker open. An in-memory fallback
          * ({@code RateLimitBackend.inMemory()}) counts per JVM only: approximate when several
          * instances share the limit, and said so by {@link Decision#fallback()}.
+         *
+         * @param fallback the backend to add at the end of the chain; not null. It is closed by
+         *     whoever created it, not by the limiter
+         * @return this builder
          */
         public Builder fallback(RateLimitBackend fallback) {
             this.fallbacks.add(Objects.requireNonNull(fallback, "fallback"));
@@ -201,6 +261,9 @@ public interface RateLimiter extends AutoCloseable {
         /**
          * Takes the backends from the environment, as {@link RateLimiter#fromEnvironment(Policy)}
          * describes, instead of {@link #backend} and {@link #fallback}; the limiter closes them.
+         *
+         * @return this builder
+         * @throws IllegalStateException if {@code fromEnvironment} was already called
          */
         public Builder fromEnvironment() {
             return fromEnvironment(System::getenv);
@@ -210,6 +273,10 @@ public interface RateLimiter extends AutoCloseable {
          * {@link #fromEnvironment()} reading the variables ({@code REDIS_URL}, …) through
          * {@code variables}, which returns {@code null} for an unset one: for configuration that
          * lives elsewhere than in the process environment, and for tests.
+         *
+         * @param variables the value of a variable by name, {@code null} when it is unset; not null
+         * @return this builder
+         * @throws IllegalStateException if {@code fromEnvironment} was already called
          */
         public Builder fromEnvironment(java.util.function.UnaryOperator<String> variables) {
             set.once("fromEnvironment");
@@ -224,7 +291,10 @@ public interface RateLimiter extends AutoCloseable {
          * option, decisions made while a server is still connecting wait for it within their
          * deadline.
          *
+         * @param timeout the longest {@link #build()} waits, between 1 ms and 10 minutes
+         * @return this builder
          * @throws IllegalArgumentException unless between 1 ms and 10 minutes
+         * @throws IllegalStateException if it was already set
          */
         public Builder awaitConnection(Duration timeout) {
             set.once("awaitConnection");
@@ -238,6 +308,10 @@ public interface RateLimiter extends AutoCloseable {
          * the default in-memory backend, and of the circuit breakers' open intervals — so a test
          * with a {@code TestClock} advances it to let a breaker probe (without it, the intervals
          * run on {@code System.nanoTime}).
+         *
+         * @param clock the time source; not null
+         * @return this builder
+         * @throws IllegalStateException if the clock was already set
          */
         public Builder clock(Clock clock) {
             set.once("clock");
@@ -252,7 +326,10 @@ public interface RateLimiter extends AutoCloseable {
          * this one; a fallback never takes budget from the backends before it. Default: the sum of
          * the backends' deadlines.
          *
+         * @param deadline the budget of one decision, between 1 ms and 1 minute
+         * @return this builder
          * @throws IllegalArgumentException unless between 1 ms and 1 minute
+         * @throws IllegalStateException if the deadline was already set
          */
         public Builder deadline(Duration deadline) {
             set.once("deadline");
@@ -260,7 +337,13 @@ public interface RateLimiter extends AutoCloseable {
             return this;
         }
 
-        /** What to answer when no backend can (default {@link FailurePolicy#FAIL_OPEN}). */
+        /**
+         * What to answer when no backend can (default {@link FailurePolicy#FAIL_OPEN}).
+         *
+         * @param failurePolicy allow or deny a request no backend decided in time; not null
+         * @return this builder
+         * @throws IllegalStateException if the failure policy was already set
+         */
         public Builder failurePolicy(FailurePolicy failurePolicy) {
             set.once("failurePolicy");
             this.failurePolicy = Objects.requireNonNull(failurePolicy, "failurePolicy");
@@ -277,8 +360,13 @@ public interface RateLimiter extends AutoCloseable {
          * background probe closes it or opens it again, for twice as long as the last time (at most
          * eight times {@code openFor}).
          *
+         * @param failures how many of the last {@code window} calls must fail to open a breaker
+         * @param window how many recent calls a breaker counts, at most 1000
+         * @param openFor how long an open breaker is skipped at first, between 1 ms and 10 minutes
+         * @return this builder
          * @throws IllegalArgumentException unless {@code 1 <= failures <= window <= 1000} and
          *     {@code openFor} is between 1 ms and 10 minutes
+         * @throws IllegalStateException if the circuit breakers were already configured
          */
         public Builder circuitBreaker(int failures, int window, Duration openFor) {
             set.once("circuitBreaker");
@@ -295,6 +383,11 @@ public interface RateLimiter extends AutoCloseable {
         /**
          * The size of the local block cache (default 10,000 keys; 0 turns it off): a key denied until
          * {@code t} is denied locally, without a backend call, until {@code t}.
+         *
+         * @param maxKeys the most denied keys the cache remembers; 0 turns it off
+         * @return this builder
+         * @throws IllegalArgumentException if {@code maxKeys} is negative
+         * @throws IllegalStateException if the block cache was already configured
          */
         public Builder blockCache(int maxKeys) {
             set.once("blockCache");
@@ -305,7 +398,14 @@ public interface RateLimiter extends AutoCloseable {
             return this;
         }
 
-        /** Receives the limiter's events (default: none). */
+        /**
+         * Receives the limiter's events (default: none).
+         *
+         * @param listener called for each decision, backend failure, fallback and breaker change;
+         *     not null
+         * @return this builder
+         * @throws IllegalStateException if the listener was already set
+         */
         public Builder listener(RateLimitListener listener) {
             set.once("listener");
             this.listener = Objects.requireNonNull(listener, "listener");
@@ -315,8 +415,10 @@ public interface RateLimiter extends AutoCloseable {
         /**
          * Builds the limiter; with {@link #fromEnvironment()}, connects to the configured servers.
          *
-         * @throws IllegalStateException if no policy was set, or backends were given both by
-         *     {@link #backend}/{@link #fallback} and by {@link #fromEnvironment()}
+         * @return a new limiter, which the caller closes
+         * @throws IllegalStateException if no policy was set, backends were given both by
+         *     {@link #backend}/{@link #fallback} and by {@link #fromEnvironment()}, or
+         *     {@link #awaitConnection} was set without {@link #fromEnvironment()}
          * @throws IllegalArgumentException if an environment variable is malformed (naming it,
          *     never a secret)
          */

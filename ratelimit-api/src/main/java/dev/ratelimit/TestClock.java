@@ -24,7 +24,13 @@ public final class TestClock implements Clock {
         this(DEFAULT_START);
     }
 
-    /** A clock standing at {@code start}, which must not be before the epoch. */
+    /**
+     * A clock standing at {@code start}.
+     *
+     * @param start the initial time: a whole number of microseconds, not before the epoch
+     * @throws IllegalArgumentException if {@code start} is before the epoch or has a fraction of a
+     *     microsecond
+     */
     public TestClock(Instant start) {
         this.micros = new AtomicLong(toMicros(start));
     }
@@ -34,23 +40,31 @@ public final class TestClock implements Clock {
         return micros.get();
     }
 
-    /** The current time as an {@link Instant}. */
+    /** {@return the current time as an {@link Instant}} */
     public Instant instant() {
         return Durations.instant(micros.get());
     }
 
     /**
-     * Moves the clock forward by {@code amount}, which must be a non-negative whole number of
-     * microseconds.
+     * Moves the clock forward by {@code amount}.
      *
+     * @param amount how far to move: a non-negative whole number of microseconds
      * @return this clock
+     * @throws IllegalArgumentException if {@code amount} is negative or has a fraction of a
+     *     microsecond
      */
     public TestClock advance(Duration amount) {
         Objects.requireNonNull(amount, "amount");
         return advanceMicros(wholeMicros(amount, "amount"));
     }
 
-    /** Moves the clock forward by {@code micros} microseconds ({@code >= 0}). */
+    /**
+     * Moves the clock forward by {@code micros} microseconds.
+     *
+     * @param micros how far to move, in microseconds; not negative
+     * @return this clock
+     * @throws IllegalArgumentException if {@code micros} is negative
+     */
     public TestClock advanceMicros(long micros) {
         if (micros < 0) {
             throw new IllegalArgumentException("a TestClock only moves forward; got " + micros + " µs");
@@ -59,7 +73,14 @@ public final class TestClock implements Clock {
         return this;
     }
 
-    /** Sets the clock to {@code instant}; it may move the clock backwards, to test how code copes. */
+    /**
+     * Sets the clock to {@code instant}; it may move the clock backwards, to test how code copes.
+     *
+     * @param instant the new time: a whole number of microseconds, not before the epoch
+     * @return this clock
+     * @throws IllegalArgumentException if {@code instant} is before the epoch or has a fraction of
+     *     a microsecond
+     */
     public TestClock set(Instant instant) {
         micros.set(toMicros(instant));
         return this;

@@ -85,6 +85,9 @@ public final class EmailAddress {
     /**
      * Validates and normalises {@code input}.
      *
+     * @param input the address as typed; surrounding whitespace is stripped, {@code null} is
+     *     refused
+     * @return the address in its stored form, with its identity
      * @throws InvalidEmailException naming the rule it breaks, without echoing the input
      */
     public static EmailAddress parse(@Nullable String input) {
@@ -279,16 +282,16 @@ public final class EmailAddress {
     }
 
     /**
-     * The stored address: the local part as given, trimmed, in NFC, then {@code @} and the domain in
-     * lower-case A-label form.
+     * {@return the stored address} That is the local part as given, trimmed, in NFC, then {@code @}
+     * and the domain in lower-case A-label form.
      */
     public String address() {
         return address;
     }
 
     /**
-     * The address with ASCII letters lower-cased (and nothing else folded): two addresses with the
-     * same identity are the same subscriber.
+     * {@return the address with ASCII letters lower-cased (and nothing else folded)} Two addresses
+     * with the same identity are the same subscriber.
      */
     public String identity() {
         return identity;

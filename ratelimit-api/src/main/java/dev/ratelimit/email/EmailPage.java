@@ -11,6 +11,13 @@ import org.jspecify.annotations.Nullable;
  */
 public record EmailPage(List<EmailRecord> records, @Nullable String nextCursor) {
 
+    /**
+     * A page holding a copy of {@code records}.
+     *
+     * @param records the addresses on this page; copied, and neither the list nor an element may
+     *     be null
+     * @param nextCursor the cursor of the next page, or {@code null} after the last
+     */
     public EmailPage {
         records = List.copyOf(records);
     }

@@ -17,6 +17,15 @@ public record EmailRecord(String address, @Nullable String source, Instant captu
     /** The longest source label accepted. */
     public static final int MAX_SOURCE_LENGTH = 100;
 
+    /**
+     * A record, with its source checked by {@link #checkSource}.
+     *
+     * @param address the normalised address; not null
+     * @param source where it was captured, or {@code null}; an empty source becomes {@code null}
+     * @param capturedAt when it was first captured; not null
+     * @throws IllegalArgumentException if the source is longer than 100 characters or has control
+     *     characters
+     */
     public EmailRecord {
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(capturedAt, "capturedAt");
@@ -24,8 +33,10 @@ public record EmailRecord(String address, @Nullable String source, Instant captu
     }
 
     /**
-     * Checks a source label and returns it as stored: {@code null} for null or empty.
+     * Checks a source label.
      *
+     * @param source the label an application gave, or {@code null}
+     * @return the label as stored: {@code null} for null or empty, else {@code source} itself
      * @throws IllegalArgumentException if it is longer than 100 characters or has control characters
      */
     public static @Nullable String checkSource(@Nullable String source) {

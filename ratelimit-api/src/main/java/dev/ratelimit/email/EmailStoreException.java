@@ -10,7 +10,12 @@ public class EmailStoreException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
-    /** A failure described by {@code message}, caused by {@code cause}. */
+    /**
+     * A failure described by {@code message}, caused by {@code cause}.
+     *
+     * @param message what failed; never a password or token
+     * @param cause the failure of the backend, or {@code null} when there is none to report
+     */
     public EmailStoreException(String message, @Nullable Throwable cause) {
         super(message, cause);
     }

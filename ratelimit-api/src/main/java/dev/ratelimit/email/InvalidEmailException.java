@@ -8,6 +8,7 @@ public final class InvalidEmailException extends IllegalArgumentException {
 
     private static final long serialVersionUID = 1L;
 
+    /** Why the address was refused, without the address. */
     private final String reason;
 
     InvalidEmailException(String reason) {
@@ -15,7 +16,7 @@ public final class InvalidEmailException extends IllegalArgumentException {
         this.reason = reason;
     }
 
-    /** Why the address was refused, such as {@code "missing top level domain"}. */
+    /** {@return why the address was refused, such as {@code "missing top level domain"}} */
     public String reason() {
         return reason;
     }

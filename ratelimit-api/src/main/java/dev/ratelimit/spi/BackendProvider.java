@@ -11,14 +11,14 @@ import java.util.function.UnaryOperator;
  */
 public interface BackendProvider {
 
-    /** The backend's name, as in logs and {@code Decision.fallback()}. */
+    /** {@return the backend's name, as in logs and {@code Decision.fallback()}} */
     String name();
 
-    /** The position in the fallback chain; lower comes first. */
+    /** {@return the position in the fallback chain; lower comes first} */
     int order();
 
     /**
-     * The server the environment names, or empty when this backend is not configured.
+     * {@return the server the environment names, or empty when this backend is not configured}
      *
      * @param env the environment's variables by name ({@code null} for an unset one)
      * @throws IllegalArgumentException if a variable is malformed, naming it and never a secret
@@ -31,10 +31,14 @@ public interface BackendProvider {
      */
     interface Server {
 
-        /** The configuration with secrets masked, for the start-up log. */
+        /** {@return the configuration with secrets masked, for the start-up log} */
         String describe();
 
-        /** Opens a connection; it connects in the background and is usable at once. */
+        /**
+         * Opens a connection; it connects in the background and is usable at once.
+         *
+         * @return the new connection, which the caller closes
+         */
         ScriptTransport connect();
     }
 }

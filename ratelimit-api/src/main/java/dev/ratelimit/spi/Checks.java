@@ -13,8 +13,11 @@ public final class Checks {
     private Checks() {}
 
     /**
-     * {@code value} if it is a positive duration.
+     * Checks that a duration setting is positive.
      *
+     * @param value the duration to check
+     * @param name the setting's name, for the messages
+     * @return {@code value}, when it is positive
      * @throws NullPointerException naming {@code name} if it is null
      * @throws IllegalArgumentException naming {@code name} and the value otherwise
      */
@@ -27,8 +30,10 @@ public final class Checks {
     }
 
     /**
-     * {@code text} as it may be repeated in a message about bad input: at most 80 characters (then
-     * {@code …}), control characters replaced by {@code ?}. Never pass a secret.
+     * {@return {@code text} as it may be repeated in a message about bad input} That is at most 80
+     * characters (then {@code …}), with control characters replaced by {@code ?}.
+     *
+     * @param text the input to quote; never a secret
      */
     public static String printable(String text) {
         StringBuilder out = new StringBuilder(Math.min(text.length(), 81));

@@ -32,41 +32,55 @@ public final class Script {
         this.sha1 = sha1(source);
     }
 
-    /** A script named {@code name} (for messages) with this source and reply. */
+    /**
+     * {@return a script named {@code name} with this source and reply}
+     *
+     * @param name a name for messages, such as {@code "rate-limit"}; not null
+     * @param reply what the script returns, so a transport knows how to read it; not null
+     * @param source the Lua source; its SHA-1 is computed here; not null
+     */
     public static Script of(String name, Reply reply, String source) {
         return new Script(name, reply, source);
     }
 
-    /** The script's name, for messages. */
+    /** {@return the script's name, for messages} */
     public String name() {
         return name;
     }
 
-    /** What the script returns. */
+    /** {@return what the script returns} */
     public Reply reply() {
         return reply;
     }
 
-    /** The Lua source, as sent with {@code EVAL}. */
+    /** {@return the Lua source, as sent with {@code EVAL}} */
     public String source() {
         return source;
     }
 
-    /** The lower-case hex SHA-1 of {@link #source()}, as sent with {@code EVALSHA}. */
+    /** {@return the lower-case hex SHA-1 of {@link #source()}, as sent with {@code EVALSHA}} */
     public String sha1() {
         return sha1;
     }
 
     /**
-     * This script with a first line {@code #!lua flags=<flags>}: Upstash runs a script that
-     * declares {@code allow-key-locking} without its global lock (every key the library's scripts
-     * touch is in {@code KEYS}). Stock Redis refuses that flag.
+     * {@return this script with a first line {@code #!lua flags=<flags>}, under the same name} Upstash
+     * runs a script that declares {@code allow-key-locking} without its global lock (every key the
+     * library's scripts touch is in {@code KEYS}). Stock Redis refuses that flag.
+     *
+     * @param flags the flags as the shebang line lists them, comma-separated, such as
+     *     {@code "allow-key-locking"}
      */
     public Script withFlags(String flags) {
         return new Script(name, reply, "#!lua flags=" + flags + "\n" + source);
     }
 
-    /** Whether {@code failure}, or one of its causes, is a server's {@code NOSCRIPT} answer to {@code EVALSHA}. */
+    /**
+     * {@return whether {@code failure}, or one of its causes, is a server's {@code NOSCRIPT} answer
+     * to {@code EVALSHA}} A failure counts when its message starts with {@code NOSCRIPT}.
+     *
+     * @param failure the failure of an {@code EVALSHA} call
+     */
     public static boolean isNoScript(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             String message = t.getMessage();

@@ -147,6 +147,9 @@ public final class RedisConfig {
     /**
      * Parses a {@code REDIS_URL}.
      *
+     * @param url the URL, in one of the forms the class description lists; surrounding whitespace
+     *     is ignored
+     * @return the configuration, with the default client settings
      * @throws IllegalArgumentException naming what is wrong (and the percent-encoding to use for a
      *     character that must be encoded), never containing the password
      */
@@ -154,12 +157,15 @@ public final class RedisConfig {
         return RedisUrl.parse(url).build();
     }
 
-    /** An empty builder: add at least one {@link Builder#endpoint endpoint}. */
+    /** {@return an empty builder: add at least one {@link Builder#endpoint endpoint}} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A builder holding this configuration, to change some of it. */
+    /**
+     * {@return a builder holding this configuration, to change some of it} Every option of the new
+     * builder may be set once more; {@link Builder#endpoint} adds to the endpoints it holds.
+     */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.mode = mode;
@@ -177,7 +183,10 @@ public final class RedisConfig {
         return b;
     }
 
-    /** How the servers are organised. */
+    /**
+     * {@return how the servers are organised} A standalone configuration with several endpoints is
+     * built as a {@link Mode#CLUSTER}.
+     */
     public Mode mode() {
         return mode;
     }
@@ -218,12 +227,12 @@ public final class RedisConfig {
         return caCertificate;
     }
 
-    /** How long opening a connection may take. */
+    /** {@return how long opening a connection may take} */
     public Duration connectTimeout() {
         return connectTimeout;
     }
 
-    /** How long one command may take before the client fails it. */
+    /** {@return how long one command may take before the client fails it} */
     public Duration commandTimeout() {
         return commandTimeout;
     }
@@ -232,7 +241,7 @@ public final class RedisConfig {
         return requestQueueSize;
     }
 
-    /** The configuration as a URL with the password replaced by {@code ***}. */
+    /** {@return the configuration as a URL with the password replaced by {@code ***}} */
     public String maskedUrl() {
         StringBuilder url = new StringBuilder(
                 mode == Mode.SENTINEL
@@ -324,7 +333,16 @@ public final class RedisConfig {
 
         Builder() {}
 
-        /** Adds a server (a Cluster seed, a Sentinel, or the one standalone server). */
+        /**
+         * Adds a server (a Cluster seed, a Sentinel, or the one standalone server); may be called
+         * more than once. With several endpoints and neither {@link #cluster()} nor
+         * {@link #sentinel}, the configuration is a Cluster.
+         *
+         * @param host a host name or an IP address; an IPv6 literal may be written in brackets
+         * @param port from 1 to 65535
+         * @return this builder
+         * @throws IllegalArgumentException if the host is empty or the port out of range
+         */
         public Builder endpoint(String host, int port) {
             Objects.requireNonNull(host, "host");
             if (host.isEmpty() || port < 1 || port > 65_535) {
@@ -336,14 +354,26 @@ public final class RedisConfig {
             return this;
         }
 
-        /** Treats the endpoints as Cluster seeds. */
+        /**
+         * Treats the endpoints as Cluster seeds.
+         *
+         * @return this builder
+         * @throws IllegalStateException if it was already called
+         */
         public Builder cluster() {
             once("cluster");
             this.mode = Mode.CLUSTER;
             return this;
         }
 
-        /** Treats the endpoints as Sentinels that know the master named {@code master}. */
+        /**
+         * Treats the endpoints as Sentinels that know the master named {@code master}.
+         *
+         * @param master the name under which the Sentinels know the master; not null, and
+         *     {@link #build()} refuses it empty
+         * @return this builder
+         * @throws IllegalStateException if it was already called
+         */
         public Builder sentinel(String master) {
             once("sentinel");
             this.mode = Mode.SENTINEL;
@@ -351,21 +381,41 @@ public final class RedisConfig {
             return this;
         }
 
-        /** The ACL user name (default: none, which Redis takes as {@code default}). */
+        /**
+         * The ACL user name (default: none, which Redis takes as {@code default}).
+         *
+         * @param username the user name, as is (not percent-encoded), or {@code null} for none; it
+         *     is sent only with a {@link #password}
+         * @return this builder
+         * @throws IllegalStateException if the user name was already set
+         */
         public Builder username(@Nullable String username) {
             once("username");
             this.username = username;
             return this;
         }
 
-        /** The password, as is (not percent-encoded). */
+        /**
+         * The password (default: none).
+         *
+         * @param password the password, as is (not percent-encoded), or {@code null} for none
+         * @return this builder
+         * @throws IllegalStateException if the password was already set
+         */
         public Builder password(@Nullable String password) {
             once("password");
             this.password = password;
             return this;
         }
 
-        /** The database index, for standalone and Sentinel (default 0). */
+        /**
+         * The database index, for standalone and Sentinel (default 0).
+         *
+         * @param database the index, 0 or more; a Cluster has only database 0
+         * @return this builder
+         * @throws IllegalArgumentException if {@code database} is negative
+         * @throws IllegalStateException if the database was already set
+         */
         public Builder database(int database) {
             once("database");
             if (database < 0) {
@@ -375,35 +425,68 @@ public final class RedisConfig {
             return this;
         }
 
-        /** Whether to speak TLS (default false). */
+        /**
+         * Whether to speak TLS (default false).
+         *
+         * @param tls true for TLS
+         * @return this builder
+         * @throws IllegalStateException if it was already set
+         */
         public Builder tls(boolean tls) {
             once("tls");
             this.tls = tls;
             return this;
         }
 
-        /** How to check the server's certificate (default {@link TlsVerify#FULL}). */
+        /**
+         * How to check the server's certificate (default {@link TlsVerify#FULL}); used only with
+         * TLS.
+         *
+         * @param verify how much of the certificate to check; not null
+         * @return this builder
+         * @throws IllegalStateException if it was already set
+         */
         public Builder tlsVerify(TlsVerify verify) {
             once("tlsVerify");
             this.tlsVerify = Objects.requireNonNull(verify, "verify");
             return this;
         }
 
-        /** A PEM file of the authorities to trust, instead of the JDK's default trust store. */
+        /**
+         * A PEM file of the authorities to trust, instead of the JDK's default trust store.
+         *
+         * @param pem the file, or {@code null} for the default trust store; only with TLS
+         * @return this builder
+         * @throws IllegalStateException if it was already set
+         */
         public Builder caCertificate(@Nullable Path pem) {
             once("caCertificate");
             this.caCertificate = pem;
             return this;
         }
 
-        /** How long opening a connection may take (default 1 s). */
+        /**
+         * How long opening a connection may take (default 1 s).
+         *
+         * @param timeout a positive duration
+         * @return this builder
+         * @throws IllegalArgumentException if {@code timeout} is zero or negative
+         * @throws IllegalStateException if it was already set
+         */
         public Builder connectTimeout(Duration timeout) {
             once("connectTimeout");
             this.connectTimeout = Checks.positive(timeout, "connectTimeout");
             return this;
         }
 
-        /** How long one command may take before the client fails it (default 1 s). */
+        /**
+         * How long one command may take before the client fails it (default 1 s).
+         *
+         * @param timeout a positive duration
+         * @return this builder
+         * @throws IllegalArgumentException if {@code timeout} is zero or negative
+         * @throws IllegalStateException if it was already set
+         */
         public Builder commandTimeout(Duration timeout) {
             once("commandTimeout");
             this.commandTimeout = Checks.positive(timeout, "commandTimeout");
@@ -413,6 +496,11 @@ public final class RedisConfig {
         /**
          * How many commands may wait on one connection (default 10,000); beyond it, commands fail
          * at once instead of queueing behind a stalled server.
+         *
+         * @param size the bound on waiting commands, at least 1
+         * @return this builder
+         * @throws IllegalArgumentException if {@code size < 1}
+         * @throws IllegalStateException if it was already set
          */
         public Builder requestQueueSize(int size) {
             once("requestQueueSize");
@@ -426,9 +514,11 @@ public final class RedisConfig {
         /**
          * Builds the configuration.
          *
+         * @return the configuration, which holds nothing the builder can still change
          * @throws IllegalStateException if no endpoint was given
-         * @throws IllegalArgumentException if it is inconsistent (a database on a Cluster, a CA
-         *     certificate without TLS…)
+         * @throws IllegalArgumentException if it is inconsistent: a database other than 0 on a
+         *     Cluster, a Sentinel configuration without a master name, or a CA certificate without
+         *     TLS
          */
         public RedisConfig build() {
             if (endpoints.isEmpty()) {

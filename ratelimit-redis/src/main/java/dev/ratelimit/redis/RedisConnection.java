@@ -122,21 +122,28 @@ public final class RedisConnection implements ScriptTransport {
     }
 
     /**
-     * A connection to the Redis that {@code config} describes; it opens in the background, and the
-     * returned object is usable at once.
+     * {@return a connection to the Redis that {@code config} describes} It opens in the background,
+     * and the returned object is usable at once; the caller closes it.
+     *
+     * @param config the server and the client settings; not null
      */
     public static RedisConnection open(RedisConfig config) {
         return new RedisConnection(java.util.Objects.requireNonNull(config, "config"));
     }
 
-    /** The rate-limit backend on this connection, with the defaults of {@link RateLimitBackend#scripted}. */
+    /**
+     * {@return the rate-limit backend on this connection, with the defaults of
+     * {@link RateLimitBackend#scripted}} Each call builds a new one; closing it leaves this
+     * connection open.
+     */
     public RateLimitBackend rateLimitBackend() {
         return RateLimitBackend.scripted(this).build();
     }
 
     /**
-     * The email store on this connection, with the defaults of {@link EmailStore#scripted} and a
-     * timeout of the command timeout plus one second.
+     * {@return the email store on this connection} It has the defaults of
+     * {@link EmailStore#scripted} and a timeout of the command timeout plus one second. Each call
+     * builds a new one; closing it leaves this connection open.
      */
     public EmailStore emailStore() {
         return EmailStore.scripted(this)
@@ -275,13 +282,13 @@ public final class RedisConnection implements ScriptTransport {
         }
     }
 
-    /** Whether the connection is open now. */
+    /** {@return whether the connection is open now} */
     public boolean isConnected() {
         StatefulConnection<String, String> c = connection;
         return c != null && c.isOpen();
     }
 
-    /** The configuration this connection was opened with. */
+    /** {@return the configuration this connection was opened with} */
     public RedisConfig config() {
         return config;
     }

@@ -14,22 +14,27 @@ import org.jspecify.annotations.Nullable;
 public interface KeyResolver {
 
     /**
-     * The key for {@code request}, or null to fall back to {@code clientAddress}.
+     * {@return the key for {@code request}, or null (or empty) to fall back to
+     * {@code clientAddress}}
      *
+     * @param request the request to be limited
      * @param clientAddress the resolved client address: {@code 203.0.113.7}, or an IPv6 network such
      *     as {@code 2001:db8:0:1:0:0:0:0/64}
      */
     @Nullable
     String key(HttpServletRequest request, String clientAddress);
 
-    /** The client's address (the default). */
+    /** {@return a resolver that keys every request by the client's address (the default)} */
     static KeyResolver clientIp() {
         return (request, clientAddress) -> clientAddress;
     }
 
     /**
-     * The value of a request header, such as an API key; requests without it count against their
-     * address. Keys are prefixed ({@code header:}) so they never collide with addresses.
+     * {@return a resolver that keys a request by the value of a request header, such as an API
+     * key} Requests without it, or with a blank value, count against their address. The value is
+     * stripped and prefixed ({@code header:}) so that it never collides with an address.
+     *
+     * @param name the header's name; not null
      */
     static KeyResolver header(String name) {
         Objects.requireNonNull(name, "name");
@@ -39,7 +44,10 @@ public interface KeyResolver {
         };
     }
 
-    /** The authenticated user's name; anonymous requests count against their address. */
+    /**
+     * {@return a resolver that keys a request by the authenticated user's name, prefixed with
+     * {@code user:}} Anonymous requests count against their address.
+     */
     static KeyResolver principal() {
         return (request, clientAddress) -> {
             Principal user = request.getUserPrincipal();

@@ -102,7 +102,7 @@ public final class RateLimitFilter implements Filter {
         this.settings = settings;
     }
 
-    /** A builder for a filter configured in code. */
+    /** {@return a new builder, for a filter configured in code} */
     public static Builder builder() {
         return new Builder();
     }
@@ -246,6 +246,8 @@ public final class RateLimitFilter implements Filter {
          * @param methods comma-separated HTTP methods, or {@code *} for all
          * @param pattern {@code /exact}, {@code /prefix/*}, {@code *.suffix} or {@code /*}
          * @param limiter decides for the requests that match; the caller keeps ownership
+         * @return this builder
+         * @throws IllegalArgumentException if the pattern has none of those forms
          */
         public Builder rule(String methods, String pattern, RateLimiter limiter) {
             Objects.requireNonNull(limiter, "limiter");
@@ -260,6 +262,9 @@ public final class RateLimitFilter implements Filter {
          * Adds a rule written as in {@code web.xml}, such as {@code POST /api/generate = 5/1h}; its
          * limiter comes from {@link #limiters} and is closed with the filter.
          *
+         * @param spec {@code [name:] METHODS PATH = LIMIT[, LIMIT…]}, as the {@code rules}
+         *     init-param of {@link RateLimitFilter#init(FilterConfig)} takes one rule
+         * @return this builder
          * @throws IllegalArgumentException saying what in the rule cannot be read
          */
         public Builder rule(String spec) {
@@ -274,6 +279,11 @@ public final class RateLimitFilter implements Filter {
         /**
          * How {@link #build()} makes the limiters of rules given as text (default: in memory); for
          * example {@code RateLimiter::fromEnvironment}.
+         *
+         * @param factory makes the limiter of a rule's policy, once per rule given as text; the
+         *     filter closes those limiters in {@link RateLimitFilter#destroy()}
+         * @return this builder
+         * @throws IllegalStateException if it was already set
          */
         public Builder limiters(Function<Policy, RateLimiter> factory) {
             once("limiters");
@@ -281,7 +291,16 @@ public final class RateLimitFilter implements Filter {
             return this;
         }
 
-        /** The proxies whose forwarding header is believed, as CIDRs ({@code 10.0.0.0/8}, {@code fd00::/8}). */
+        /**
+         * The proxies whose forwarding header is believed (default: none, so the peer is the
+         * client).
+         *
+         * @param cidrs networks as CIDRs ({@code 10.0.0.0/8}, {@code fd00::/8}), or single
+         *     addresses; each argument may itself be a comma- or whitespace-separated list
+         * @return this builder
+         * @throws IllegalArgumentException naming an entry that is not an IP network
+         * @throws IllegalStateException if they were already set
+         */
         public Builder trustedProxies(String... cidrs) {
             once("trustedProxies");
             this.trustedProxies = parse(cidrs);
@@ -291,6 +310,10 @@ public final class RateLimitFilter implements Filter {
         /**
          * The header the trusted proxies append the client to (default
          * {@link ForwardedHeader#X_FORWARDED_FOR}); the other one is ignored.
+         *
+         * @param header the header to read when the peer is a trusted proxy; not null
+         * @return this builder
+         * @throws IllegalStateException if it was already set
          */
         public Builder forwardedHeader(ForwardedHeader header) {
             once("forwardedHeader");
@@ -298,14 +321,29 @@ public final class RateLimitFilter implements Filter {
             return this;
         }
 
-        /** Clients that are never limited, as CIDRs (health checks, your office). */
+        /**
+         * Clients that are never limited (health checks, your office); default none.
+         *
+         * @param cidrs networks as CIDRs, or single addresses; each argument may itself be a
+         *     comma- or whitespace-separated list
+         * @return this builder
+         * @throws IllegalArgumentException naming an entry that is not an IP network
+         * @throws IllegalStateException if they were already set
+         */
         public Builder exempt(String... cidrs) {
             once("exempt");
             this.exempt = parse(cidrs);
             return this;
         }
 
-        /** How many leading bits of an IPv6 address identify one client (default 64). */
+        /**
+         * How many leading bits of an IPv6 address identify one client (default 64).
+         *
+         * @param bits from 1 to 128; 128 keys every IPv6 address on its own
+         * @return this builder
+         * @throws IllegalArgumentException if {@code bits} is out of range
+         * @throws IllegalStateException if it was already set
+         */
         public Builder ipv6Prefix(int bits) {
             once("ipv6Prefix");
             if (bits < 1 || bits > 128) {
@@ -315,28 +353,54 @@ public final class RateLimitFilter implements Filter {
             return this;
         }
 
-        /** Who a request counts against (default: the client's address). */
+        /**
+         * Who a request counts against (default: the client's address).
+         *
+         * @param keys the resolver; not null
+         * @return this builder
+         * @throws IllegalStateException if it was already set
+         */
         public Builder keyResolver(KeyResolver keys) {
             once("keyResolver");
             this.keys = Objects.requireNonNull(keys, "keys");
             return this;
         }
 
-        /** Decide, log and add headers, but never block: for rolling a limit out safely. */
+        /**
+         * Decide, log and add headers, but never block: for rolling a limit out safely (default
+         * false).
+         *
+         * @param dryRun true to let denied requests through, logging them at most once a second
+         * @return this builder
+         * @throws IllegalStateException if it was already set
+         */
         public Builder dryRun(boolean dryRun) {
             once("dryRun");
             this.dryRun = dryRun;
             return this;
         }
 
-        /** The quota headers (default {@link RateLimitHeaders#IETF}). */
+        /**
+         * The quota headers (default {@link RateLimitHeaders#IETF}).
+         *
+         * @param headers writes the headers of every limited response; not null
+         * @return this builder
+         * @throws IllegalStateException if it was already set
+         */
         public Builder headers(RateLimitHeaders headers) {
             once("headers");
             this.headers = Objects.requireNonNull(headers, "headers");
             return this;
         }
 
-        /** The {@code type} URI of the 429 problem body (default {@code about:blank}). */
+        /**
+         * The {@code type} URI of the 429 problem body (default {@code about:blank}).
+         *
+         * @param uri an absolute URI, without quotes, backslashes or whitespace
+         * @return this builder
+         * @throws IllegalArgumentException if {@code uri} is not of that form
+         * @throws IllegalStateException if it was already set
+         */
         public Builder problemType(String uri) {
             once("problemType");
             Objects.requireNonNull(uri, "uri");
@@ -348,8 +412,11 @@ public final class RateLimitFilter implements Filter {
         }
 
         /**
-         * Builds the filter.
+         * Builds the filter, making the limiter of every rule given as text; if making one fails,
+         * those already made are closed.
          *
+         * @return the configured filter; its {@link RateLimitFilter#init(FilterConfig)} reads no
+         *     init-params
          * @throws IllegalStateException if there is no rule
          */
         public RateLimitFilter build() {

@@ -15,6 +15,10 @@ public interface RateLimitHeaders {
     /**
      * Writes the quota headers for {@code decision} of a request under {@code policy}.
      * Implementations must be thread-safe.
+     *
+     * @param response the response to the request, not yet committed
+     * @param policy the policy of the rule that matched
+     * @param decision the limiter's decision, allowed or denied
      */
     void write(HttpServletResponse response, Policy policy, Decision decision);
 
@@ -43,8 +47,9 @@ public interface RateLimitHeaders {
     };
 
     /**
-     * {@code X-RateLimit-Limit}, {@code X-RateLimit-Remaining} and {@code X-RateLimit-Reset}
-     * (seconds from now until the full quota is back), for the governing limit.
+     * {@code X-RateLimit-Limit} and {@code X-RateLimit-Remaining} for the governing limit, and
+     * {@code X-RateLimit-Reset}: the seconds from now, rounded up, until every limit has its full
+     * quota back.
      */
     RateLimitHeaders LEGACY = (response, policy, decision) -> {
         response.setHeader("X-RateLimit-Limit", Long.toString(decision.limit()));
@@ -55,7 +60,12 @@ public interface RateLimitHeaders {
     /** No quota headers (a 429 still carries {@code Retry-After}). */
     RateLimitHeaders NONE = (response, policy, decision) -> {};
 
-    /** Whole seconds, rounded up: what {@code Retry-After} and {@code t} carry. */
+    /**
+     * {@return {@code duration} in whole seconds, rounded up: what {@code Retry-After} and
+     * {@code t} carry}
+     *
+     * @param duration a duration that is not negative
+     */
     static long seconds(Duration duration) {
         long seconds = duration.getSeconds();
         return duration.getNano() > 0 ? seconds + 1 : seconds;

@@ -45,7 +45,10 @@ public final class UpstashConfig {
         this.allowKeyLocking = b.allowKeyLocking;
     }
 
-    /** A builder holding this configuration, to change some of it (each option may be set once there). */
+    /**
+     * {@return a builder holding this configuration, to change some of it} Each option may be set
+     * once there.
+     */
     public Builder toBuilder() {
         Builder b = new Builder(url, token);
         b.requestTimeout = requestTimeout;
@@ -59,16 +62,24 @@ public final class UpstashConfig {
     }
 
     /**
-     * The configuration in the environment, or empty when neither variable is set.
+     * {@return the configuration in the environment, or empty when neither variable is set} A
+     * variable set to blanks counts as unset; the values are stripped of surrounding whitespace.
      *
-     * @throws IllegalArgumentException when only one is set, or the URL is malformed (naming the
-     *     variable; never the token)
+     * @throws IllegalArgumentException when only one is set, or the URL or the token is malformed
+     *     (naming the variable; never the token)
      */
     public static Optional<UpstashConfig> fromEnvironment() {
         return fromEnvironment(System::getenv);
     }
 
-    /** As {@link #fromEnvironment()}, reading variables through {@code env}. */
+    /**
+     * {@return the configuration {@link #fromEnvironment()} finds, reading variables through
+     * {@code env}}
+     *
+     * @param env the value of a variable by name, {@code null} when it is unset
+     * @throws IllegalArgumentException when only one is set, or the URL or the token is malformed
+     *     (naming the variable; never the token)
+     */
     public static Optional<UpstashConfig> fromEnvironment(UnaryOperator<String> env) {
         String url = env.apply(URL_VARIABLE);
         String token = env.apply(TOKEN_VARIABLE);
@@ -89,9 +100,15 @@ public final class UpstashConfig {
     }
 
     /**
-     * A builder for the REST API at {@code url} with {@code token}.
+     * {@return a builder for the REST API at {@code url} with {@code token}}
      *
-     * @throws IllegalArgumentException if the URL is not an http(s) URL with a host, or the token is empty
+     * @param url the REST endpoint, such as {@code https://example.upstash.io}: {@code https://}
+     *     (or {@code http://}, meant for a local server), a host, no user info or query; surrounding
+     *     whitespace and trailing slashes are dropped
+     * @param token the REST token; surrounding whitespace is dropped
+     * @throws IllegalArgumentException if the URL is not an http(s) URL with a host, or has user
+     *     info or a query; or if the token is empty or holds whitespace or characters that cannot
+     *     go in an HTTP header (naming the variable; never the token)
      */
     public static Builder builder(String url, String token) {
         return new Builder(url, token);
@@ -162,7 +179,7 @@ public final class UpstashConfig {
                 allowKeyLocking);
     }
 
-    /** The URL without path or query, for messages: {@code https://host}. */
+    /** {@return the URL without path or query, for messages: {@code https://host}} */
     public String describe() {
         return url.getScheme() + "://" + url.getHost() + (url.getPort() < 0 ? "" : ":" + url.getPort());
     }
@@ -232,14 +249,29 @@ public final class UpstashConfig {
             return URI.create(scheme + "://" + uri.getRawAuthority() + path);
         }
 
-        /** How long one HTTP request may take (default 1 s). */
+        /**
+         * How long one HTTP request may take (default 1 s); also the connection's
+         * {@linkplain UpstashConnection#deadline() deadline}.
+         *
+         * @param timeout a positive duration
+         * @return this builder
+         * @throws IllegalArgumentException if {@code timeout} is zero or negative
+         * @throws IllegalStateException if it was already set
+         */
         public Builder requestTimeout(Duration timeout) {
             once("requestTimeout");
             this.requestTimeout = Checks.positive(timeout, "requestTimeout");
             return this;
         }
 
-        /** How long opening a connection may take (default 1 s). */
+        /**
+         * How long opening a connection may take (default 1 s).
+         *
+         * @param timeout a positive duration
+         * @return this builder
+         * @throws IllegalArgumentException if {@code timeout} is zero or negative
+         * @throws IllegalStateException if it was already set
+         */
         public Builder connectTimeout(Duration timeout) {
             once("connectTimeout");
             this.connectTimeout = Checks.positive(timeout, "connectTimeout");
@@ -249,6 +281,10 @@ public final class UpstashConfig {
         /**
          * Whether concurrent calls share one {@code /pipeline} request (default true). Off, every
          * call is its own request.
+         *
+         * @param batching false to send every call as its own request
+         * @return this builder
+         * @throws IllegalStateException if it was already set
          */
         public Builder batching(boolean batching) {
             once("batching");
@@ -256,7 +292,14 @@ public final class UpstashConfig {
             return this;
         }
 
-        /** The most commands in one pipeline request (default 100). */
+        /**
+         * The most commands in one pipeline request (default 100); used only with batching.
+         *
+         * @param size from 1 to 1000
+         * @return this builder
+         * @throws IllegalArgumentException if {@code size} is out of range
+         * @throws IllegalStateException if it was already set
+         */
         public Builder maxBatchSize(int size) {
             once("maxBatchSize");
             if (size < 1 || size > 1000) {
@@ -270,6 +313,11 @@ public final class UpstashConfig {
          * How long a call may wait for others to join its batch when a request could be sent at once
          * (default zero: batches form only while requests are in flight, so a lone call is never
          * held back).
+         *
+         * @param linger from zero to 1 s
+         * @return this builder
+         * @throws IllegalArgumentException if {@code linger} is negative or longer than 1 s
+         * @throws IllegalStateException if it was already set
          */
         public Builder linger(Duration linger) {
             once("linger");
@@ -285,6 +333,11 @@ public final class UpstashConfig {
          * The most HTTP requests in flight at once; further calls wait in the queue. With batching
          * a second request goes out only once a full batch is waiting, so this bounds heavy load.
          * Default 8 with batching, 64 without.
+         *
+         * @param max from 1 to 256
+         * @return this builder
+         * @throws IllegalArgumentException if {@code max} is out of range
+         * @throws IllegalStateException if it was already set
          */
         public Builder maxConcurrentRequests(int max) {
             once("maxConcurrentRequests");
@@ -299,6 +352,10 @@ public final class UpstashConfig {
          * Whether scripts declare {@code #!lua flags=allow-key-locking}, so Upstash runs them under
          * per-key locks instead of its global script lock (default true). Turn it off for a REST
          * proxy in front of stock Redis, which refuses the flag.
+         *
+         * @param allow false to send the scripts without the flag
+         * @return this builder
+         * @throws IllegalStateException if it was already set
          */
         public Builder allowKeyLocking(boolean allow) {
             once("allowKeyLocking");
@@ -306,7 +363,11 @@ public final class UpstashConfig {
             return this;
         }
 
-        /** Builds the configuration. */
+        /**
+         * Builds the configuration.
+         *
+         * @return the configuration, which holds nothing the builder can still change
+         */
         public UpstashConfig build() {
             return new UpstashConfig(this);
         }

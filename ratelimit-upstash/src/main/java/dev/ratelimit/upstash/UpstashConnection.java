@@ -104,19 +104,29 @@ public final class UpstashConnection implements ScriptTransport {
         });
     }
 
-    /** A connection to the database that {@code config} describes, usable at once. */
+    /**
+     * {@return a connection to the database that {@code config} describes, usable at once} It
+     * sends one {@code PING} in the background and logs the outcome; the caller closes it.
+     *
+     * @param config the endpoint, token and client settings; not null
+     */
     public static UpstashConnection open(UpstashConfig config) {
         return new UpstashConnection(java.util.Objects.requireNonNull(config, "config"));
     }
 
-    /** The rate-limit backend on this connection, with the defaults of {@link RateLimitBackend#scripted}. */
+    /**
+     * {@return the rate-limit backend on this connection, with the defaults of
+     * {@link RateLimitBackend#scripted}} Each call builds a new one; closing it leaves this
+     * connection open.
+     */
     public RateLimitBackend rateLimitBackend() {
         return RateLimitBackend.scripted(this).build();
     }
 
     /**
-     * The email store on this connection, with the defaults of {@link EmailStore#scripted} and a
-     * timeout of the request timeout plus one second.
+     * {@return the email store on this connection} It has the defaults of
+     * {@link EmailStore#scripted} and a timeout of the request timeout plus one second. Each call
+     * builds a new one; closing it leaves this connection open.
      */
     public EmailStore emailStore() {
         return EmailStore.scripted(this)
@@ -171,7 +181,7 @@ public final class UpstashConnection implements ScriptTransport {
         return config.describe();
     }
 
-    /** The configuration this connection was opened with. */
+    /** {@return the configuration this connection was opened with} */
     public UpstashConfig config() {
         return config;
     }

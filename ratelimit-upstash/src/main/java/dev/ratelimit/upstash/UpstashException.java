@@ -23,6 +23,7 @@ public final class UpstashException extends RuntimeException {
         TRANSPORT
     }
 
+    /** What went wrong. */
     private final Kind kind;
 
     UpstashException(Kind kind, String message, @Nullable Throwable cause) {
@@ -30,7 +31,7 @@ public final class UpstashException extends RuntimeException {
         this.kind = kind;
     }
 
-    /** What went wrong. */
+    /** {@return what went wrong: a refused command, a refused token, or no usable answer} */
     public Kind kind() {
         return kind;
     }
