@@ -5,7 +5,6 @@ import dev.ratelimit.email.EmailAddress;
 import dev.ratelimit.email.EmailPage;
 import dev.ratelimit.email.EmailRecord;
 import dev.ratelimit.email.EmailStoreException;
-import dev.ratelimit.email.InvalidEmailException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -104,7 +103,10 @@ final class FailoverEmailStore implements EmailStore {
                 T result = operation.apply(stores.get(i));
                 outcome(breaker, epoch, probe, true);
                 return result;
-            } catch (InvalidEmailException e) {
+            } catch (IllegalArgumentException e) {
+                // The store answered: the caller's argument is wrong (an invalid address, a page size
+                // out of range, a cursor it did not issue). Not a failure of the store.
+                outcome(breaker, epoch, probe, true);
                 throw e;
             } catch (RuntimeException e) {
                 outcome(breaker, epoch, probe, false);

@@ -384,8 +384,8 @@ public final class RedisConfig {
         /**
          * The ACL user name (default: none, which Redis takes as {@code default}).
          *
-         * @param username the user name, as is (not percent-encoded), or {@code null} for none; it
-         *     is sent only with a {@link #password}
+         * @param username the user name, as is (not percent-encoded), or {@code null} for none; a
+         *     user name needs a {@link #password}
          * @return this builder
          * @throws IllegalStateException if the user name was already set
          */
@@ -517,8 +517,8 @@ public final class RedisConfig {
          * @return the configuration, which holds nothing the builder can still change
          * @throws IllegalStateException if no endpoint was given
          * @throws IllegalArgumentException if it is inconsistent: a database other than 0 on a
-         *     Cluster, a Sentinel configuration without a master name, or a CA certificate without
-         *     TLS
+         *     Cluster, a Sentinel configuration without a master name, a CA certificate without
+         *     TLS, or a user name without a password
          */
         public RedisConfig build() {
             if (endpoints.isEmpty()) {
@@ -533,6 +533,10 @@ public final class RedisConfig {
             }
             if (caCertificate != null && !tls) {
                 throw new IllegalArgumentException("a CA certificate is given but TLS is off: use rediss://");
+            }
+            if (username != null && password == null) {
+                throw new IllegalArgumentException(
+                        "a user name is given without a password: Redis authenticates a user with both");
             }
             return new RedisConfig(this, mode);
         }

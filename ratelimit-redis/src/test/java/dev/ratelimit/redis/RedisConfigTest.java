@@ -97,6 +97,7 @@ class RedisConfigTest {
                 "redis-sentinel://host:26379             | names the master after '#'",
                 "redis://host?colour=blue                | unknown option 'colour'",
                 "redis://secretonly@host                 | without ':'",
+                "redis://secret:@host                    | a user name is given without a password",
                 "redis://a:1,b:2/3                       | only database 0",
                 "redis://::1:6379                        | IPv6 host goes in brackets",
                 "'   '                                   | REDIS_URL is empty",
