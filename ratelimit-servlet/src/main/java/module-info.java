@@ -2,6 +2,7 @@
 module dev.ratelimit.servlet {
     requires transitive dev.ratelimit;
     requires transitive jakarta.servlet;
+    requires dev.ratelimit.http;
     requires org.slf4j;
 
     exports dev.ratelimit.servlet;

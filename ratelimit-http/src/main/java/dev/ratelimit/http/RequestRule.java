@@ -1,4 +1,4 @@
-package dev.ratelimit.servlet;
+package dev.ratelimit.http;
 
 import dev.ratelimit.RateLimiter;
 import java.util.Locale;
@@ -8,41 +8,58 @@ import java.util.stream.Collectors;
 /**
  * Which requests a limiter applies to: HTTP methods (empty: all) and a path pattern relative to the
  * context — exact ({@code /api/generate}), prefix ({@code /api/*}, which also matches {@code /api}),
- * suffix ({@code *.json}) or everything ({@code /*}).
+ * suffix ({@code *.json}) or everything ({@code /*}). Made by {@link RequestLimits.Builder};
+ * immutable.
  */
-final class Rule {
+public final class RequestRule {
 
-    private enum Kind { EXACT, PREFIX, SUFFIX, ALL }
+    enum Kind { EXACT, PREFIX, SUFFIX, ALL }
 
     private final Set<String> methods;
     private final String pattern;
     private final Kind kind;
     private final String fixed;
-    final RateLimiter limiter;
+    private final RateLimiter limiter;
 
-    Rule(Set<String> methods, String pattern, RateLimiter limiter) {
+    RequestRule(Set<String> methods, String pattern, RateLimiter limiter) {
         this.methods = methods.stream().map(m -> m.toUpperCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
         this.pattern = pattern;
         this.limiter = limiter;
-        if (pattern.equals("/*") || pattern.equals("/")) {
-            kind = Kind.ALL;
-            fixed = "";
-        } else if (pattern.startsWith("*.") && pattern.length() > 2 && pattern.indexOf('/') < 0
-                && pattern.indexOf('*', 1) < 0) {
-            kind = Kind.SUFFIX;
-            fixed = pattern.substring(1);
-        } else if (pattern.startsWith("/") && pattern.endsWith("/*") && pattern.indexOf('*') == pattern.length() - 1) {
-            kind = Kind.PREFIX;
-            fixed = pattern.substring(0, pattern.length() - 2);
-        } else if (pattern.startsWith("/") && pattern.indexOf('*') < 0) {
-            kind = Kind.EXACT;
-            fixed = pattern;
-        } else {
-            throw new IllegalArgumentException("a path pattern is /exact, /prefix/*, *.suffix or /*; got \"" + pattern + "\"");
-        }
+        this.kind = kind(pattern);
+        this.fixed = switch (kind) {
+            case ALL -> "";
+            case SUFFIX -> pattern.substring(1);
+            case PREFIX -> pattern.substring(0, pattern.length() - 2);
+            case EXACT -> pattern;
+        };
     }
 
-    boolean matches(String method, String path) {
+    /**
+     * The kind of a path pattern.
+     *
+     * @throws IllegalArgumentException if it is none
+     */
+    static Kind kind(String pattern) {
+        if (pattern.equals("/*") || pattern.equals("/")) {
+            return Kind.ALL;
+        } else if (pattern.startsWith("*.") && pattern.length() > 2 && pattern.indexOf('/') < 0
+                && pattern.indexOf('*', 1) < 0) {
+            return Kind.SUFFIX;
+        } else if (pattern.startsWith("/") && pattern.endsWith("/*") && pattern.indexOf('*') == pattern.length() - 1) {
+            return Kind.PREFIX;
+        } else if (pattern.startsWith("/") && pattern.indexOf('*') < 0) {
+            return Kind.EXACT;
+        }
+        throw new IllegalArgumentException("a path pattern is /exact, /prefix/*, *.suffix or /*; got \"" + pattern + "\"");
+    }
+
+    /**
+     * Whether a request matches.
+     *
+     * @param method the request's method, upper case as sent ({@code GET})
+     * @param path the path relative to the context, without the query
+     */
+    public boolean matches(String method, String path) {
         if (!methods.isEmpty() && !methods.contains(method)) {
             return false;
         }
@@ -52,6 +69,21 @@ final class Rule {
             case SUFFIX -> path.endsWith(fixed);
             case PREFIX -> path.startsWith(fixed) && (path.length() == fixed.length() || path.charAt(fixed.length()) == '/');
         };
+    }
+
+    /** The limiter that decides for the requests this rule matches. */
+    public RateLimiter limiter() {
+        return limiter;
+    }
+
+    /** The methods matched, upper case; empty for all. */
+    public Set<String> methods() {
+        return methods;
+    }
+
+    /** The path pattern as given. */
+    public String pattern() {
+        return pattern;
     }
 
     @Override

@@ -1,7 +1,8 @@
-package dev.ratelimit.servlet;
+package dev.ratelimit.http;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /** An IPv4 or IPv6 network, such as {@code 10.0.0.0/8} or {@code fd00::/8}; a bare address is a /32 or /128. */
 final class Cidr {
@@ -47,7 +48,7 @@ final class Cidr {
     }
 
     /** Parses a comma- or whitespace-separated list; blank gives an empty list. */
-    static List<Cidr> parseList(String text) {
+    static List<Cidr> parseList(@Nullable String text) {
         List<Cidr> out = new ArrayList<>();
         if (text != null) {
             for (String part : text.split("[,\\s]+")) {

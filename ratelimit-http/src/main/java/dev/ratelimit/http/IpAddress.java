@@ -1,4 +1,6 @@
-package dev.ratelimit.servlet;
+package dev.ratelimit.http;
+
+import org.jspecify.annotations.Nullable;
 
 /**
  * Strict IP literal parsing: dotted-quad IPv4 and RFC 4291 IPv6 (with {@code ::}, an embedded IPv4
@@ -15,7 +17,7 @@ final class IpAddress {
      * The 4 or 16 bytes of {@code text}, or null if it is not an IP literal. An IPv4-mapped IPv6
      * address ({@code ::ffff:a.b.c.d}) comes back as its 4 IPv4 bytes.
      */
-    static byte[] parse(String text) {
+    static byte @Nullable [] parse(@Nullable String text) {
         if (text == null) {
             return null;
         }
@@ -59,7 +61,7 @@ final class IpAddress {
         return true;
     }
 
-    private static byte[] ipv4(String s) {
+    private static byte @Nullable [] ipv4(String s) {
         byte[] out = new byte[4];
         int part = 0;
         int value = -1;
@@ -88,7 +90,7 @@ final class IpAddress {
         return part == 4 ? out : null;
     }
 
-    private static byte[] ipv6(String s) {
+    private static byte @Nullable [] ipv6(String s) {
         int gap = s.indexOf("::");
         if (gap >= 0 && s.indexOf("::", gap + 1) >= 0) {
             return null;
@@ -118,7 +120,7 @@ final class IpAddress {
     }
 
     /** The 16-bit groups of a colon-separated run; a trailing dotted quad counts as two groups. */
-    private static int[] groups(String run) {
+    private static int @Nullable [] groups(String run) {
         if (run.isEmpty()) {
             return new int[0];
         }

@@ -1,4 +1,4 @@
-package dev.ratelimit.servlet;
+package dev.ratelimit.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,16 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.ratelimit.Decision;
 import dev.ratelimit.Limit;
 import dev.ratelimit.Policy;
-import dev.ratelimit.servlet.RateLimitFilter.ForwardedHeader;
-import jakarta.servlet.FilterConfig;
-import jakarta.servlet.ServletContext;
-import jakarta.servlet.ServletException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Enumeration;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -160,50 +153,6 @@ class AddressesAndRulesTest {
     }
 
     @Test
-    void theForwardedHeaderInitParam_isOneOfTwo() {
-        for (String value : List.of("x-forwarded-for", "Forwarded", " forwarded ")) {
-            assertThat(initialised(value)).as(value).isNull();
-        }
-        assertThat(initialised("x-real-ip")).isInstanceOf(ServletException.class)
-                .hasMessageContaining("'forwarded-header' is x-forwarded-for or forwarded");
-    }
-
-    /** The exception init() throws with the given forwarded-header init-param, or null. */
-    private static Exception initialised(String forwardedHeader) {
-        Map<String, String> params = Map.of("rules", "GET /a = 1/1s", "forwarded-header", forwardedHeader);
-        FilterConfig config = new FilterConfig() {
-            @Override
-            public String getFilterName() {
-                return "test";
-            }
-
-            @Override
-            public ServletContext getServletContext() {
-                return null;
-            }
-
-            @Override
-            public String getInitParameter(String name) {
-                return params.get(name);
-            }
-
-            @Override
-            public Enumeration<String> getInitParameterNames() {
-                return Collections.enumeration(params.keySet());
-            }
-        };
-        RateLimitFilter filter = new RateLimitFilter();
-        try {
-            filter.init(config);
-            return null;
-        } catch (ServletException e) {
-            return e;
-        } finally {
-            filter.destroy();
-        }
-    }
-
-    @Test
     void ruleSpecs_readAsWritten() {
         RuleSpec generate = RuleSpec.parse("POST /api/generate = 5/1h");
         assertThat(generate.methods()).containsExactly("POST");
@@ -228,27 +177,27 @@ class AddressesAndRulesTest {
         assertThatThrownBy(() -> RuleSpec.parse("POST /api = five/1h")).hasMessageContaining("cannot read the limit \"five/1h\"");
         assertThatThrownBy(() -> RuleSpec.parse("POST /api = 5/1 fortnight")).hasMessageContaining("cannot read the limit");
         assertThatThrownBy(() -> RuleSpec.parse("POST /api = 5/1w")).hasMessageContaining("cannot read the window \"1w\"");
-        assertThatThrownBy(() -> new Rule(Set.of(), "api/*", null)).hasMessageContaining("/exact, /prefix/*");
+        assertThatThrownBy(() -> new RequestRule(Set.of(), "api/*", null)).hasMessageContaining("/exact, /prefix/*");
     }
 
     @Test
     void rules_matchTheirPaths() {
-        assertThat(new Rule(Set.of("POST"), "/api/*", null).matches("POST", "/api")).isTrue();
-        assertThat(new Rule(Set.of("POST"), "/api/*", null).matches("POST", "/api/x/y")).isTrue();
-        assertThat(new Rule(Set.of("POST"), "/api/*", null).matches("POST", "/apix")).isFalse();
-        assertThat(new Rule(Set.of("POST"), "/api/*", null).matches("GET", "/api/x")).isFalse();
-        assertThat(new Rule(Set.of(), "*.json", null).matches("GET", "/a/b.json")).isTrue();
-        assertThat(new Rule(Set.of(), "/exact", null).matches("PUT", "/exact/")).isFalse();
+        assertThat(new RequestRule(Set.of("POST"), "/api/*", null).matches("POST", "/api")).isTrue();
+        assertThat(new RequestRule(Set.of("POST"), "/api/*", null).matches("POST", "/api/x/y")).isTrue();
+        assertThat(new RequestRule(Set.of("POST"), "/api/*", null).matches("POST", "/apix")).isFalse();
+        assertThat(new RequestRule(Set.of("POST"), "/api/*", null).matches("GET", "/api/x")).isFalse();
+        assertThat(new RequestRule(Set.of(), "*.json", null).matches("GET", "/a/b.json")).isTrue();
+        assertThat(new RequestRule(Set.of(), "/exact", null).matches("PUT", "/exact/")).isFalse();
     }
 
     @Test
     void problemDetail_namesTheWindowAsPeopleSayIt() {
-        assertThat(ProblemResponse.window(Duration.ofHours(1))).isEqualTo("60 minutes");
-        assertThat(ProblemResponse.window(Duration.ofMinutes(1))).isEqualTo("1 minute");
-        assertThat(ProblemResponse.window(Duration.ofSeconds(10))).isEqualTo("10 seconds");
-        assertThat(ProblemResponse.window(Duration.ofDays(1))).isEqualTo("24 hours");
-        assertThat(ProblemResponse.window(Duration.ofDays(7))).isEqualTo("7 days");
-        assertThat(ProblemResponse.window(Duration.ofMillis(500))).isEqualTo("500 milliseconds");
+        assertThat(TooManyRequests.window(Duration.ofHours(1))).isEqualTo("60 minutes");
+        assertThat(TooManyRequests.window(Duration.ofMinutes(1))).isEqualTo("1 minute");
+        assertThat(TooManyRequests.window(Duration.ofSeconds(10))).isEqualTo("10 seconds");
+        assertThat(TooManyRequests.window(Duration.ofDays(1))).isEqualTo("24 hours");
+        assertThat(TooManyRequests.window(Duration.ofDays(7))).isEqualTo("7 days");
+        assertThat(TooManyRequests.window(Duration.ofMillis(500))).isEqualTo("500 milliseconds");
     }
 
     private static String detail(Policy policy, int denyingIndex) {
@@ -257,7 +206,7 @@ class AddressesAndRulesTest {
             boolean denies = i == denyingIndex;
             perLimit.add(Decision.ofLimit(policy, i, !denies, denies ? 0 : 1, 1_000_000, denies ? 1_000_000 : 0));
         }
-        return ProblemResponse.detail(Decision.combine(policy, perLimit));
+        return TooManyRequests.detail(Decision.combine(policy, perLimit));
     }
 
     @Test

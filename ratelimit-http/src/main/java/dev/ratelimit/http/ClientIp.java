@@ -1,12 +1,9 @@
-package dev.ratelimit.servlet;
+package dev.ratelimit.http;
 
-import dev.ratelimit.servlet.RateLimitFilter.ForwardedHeader;
-import jakarta.servlet.http.HttpServletRequest;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Enumeration;
 import java.util.List;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Who the client is: the peer, unless the peer is a trusted proxy; then the one configured
@@ -30,27 +27,17 @@ final class ClientIp {
         this.header = header;
     }
 
-    /** The client's address bytes, or null when even the peer address is unreadable. */
-    byte[] resolve(HttpServletRequest request) {
-        byte[] peer = IpAddress.parse(request.getRemoteAddr());
-        if (!trusted(peer)) {
-            return peer;
-        }
-        Enumeration<String> lines = request.getHeaders(header == ForwardedHeader.FORWARDED ? "Forwarded" : "X-Forwarded-For");
-        return resolve(peer, lines == null ? List.of() : Collections.list(lines));
-    }
-
     /**
      * The client behind {@code peer}, given the lines of the configured header in the order
      * received.
      */
-    byte[] resolve(byte[] peer, List<String> lines) {
+    byte @Nullable [] resolve(byte @Nullable [] peer, List<String> lines) {
         if (!trusted(peer)) {
             return peer;
         }
-        byte[] client = peer;
-        for (String hop : header == ForwardedHeader.FORWARDED ? forwardedFor(lines) : xForwardedFor(lines)) {
-            byte[] address = hop == null ? null : header == ForwardedHeader.FORWARDED ? node(hop) : IpAddress.parse(hop);
+        byte @Nullable [] client = peer;
+        for (@Nullable String hop : header == ForwardedHeader.FORWARDED ? forwardedFor(lines) : xForwardedFor(lines)) {
+            byte @Nullable [] address = hop == null ? null : header == ForwardedHeader.FORWARDED ? node(hop) : IpAddress.parse(hop);
             if (address == null) {
                 return client;
             }
@@ -62,7 +49,7 @@ final class ClientIp {
         return client;
     }
 
-    private boolean trusted(byte[] address) {
+    boolean trusted(byte @Nullable [] address) {
         return address != null && !trustedProxies.isEmpty() && Cidr.anyContains(trustedProxies, address);
     }
 
@@ -89,8 +76,8 @@ final class ClientIp {
      * <p>Elements are delimited from the right, so that an unbalanced quote a client put in its own
      * element cannot swallow the elements the proxies appended after it.
      */
-    static List<String> forwardedFor(List<String> lines) {
-        List<String> hops = new ArrayList<>();
+    static List<@Nullable String> forwardedFor(List<String> lines) {
+        List<@Nullable String> hops = new ArrayList<>();
         for (int l = lines.size() - 1; l >= 0; l--) {
             String line = lines.get(l);
             int end = line.length();
@@ -104,7 +91,7 @@ final class ClientIp {
                     if (element.isBlank() && !quoted) {
                         continue;
                     }
-                    String value = quoted ? null : forParameter(element);
+                    @Nullable String value = quoted ? null : forParameter(element);
                     hops.add(value);
                     if (value == null) {
                         return hops;
@@ -128,9 +115,9 @@ final class ClientIp {
      * The unquoted {@code for} value of one element ({@code pair *( ";" pair )}, names in any
      * case), or null if the element is malformed, names a parameter twice, or has no {@code for}.
      */
-    private static String forParameter(String element) {
+    private static @Nullable String forParameter(String element) {
         List<String> names = new ArrayList<>(4);
-        String result = null;
+        @Nullable String result = null;
         int i = 0;
         int n = element.length();
         while (i < n) {
@@ -214,7 +201,7 @@ final class ClientIp {
      * a port written as an obfuscated {@code _name}), or null for {@code unknown}, an obfuscated
      * identifier or anything else that is not an IP literal.
      */
-    static byte[] node(String text) {
+    static byte @Nullable [] node(String text) {
         String s = text.strip();
         int colon = s.lastIndexOf(':');
         boolean hostThenPort = s.startsWith("[") ? colon > s.indexOf(']') : colon >= 0 && colon == s.indexOf(':');

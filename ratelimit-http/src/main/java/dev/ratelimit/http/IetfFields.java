@@ -1,4 +1,4 @@
-package dev.ratelimit.servlet;
+package dev.ratelimit.http;
 
 import dev.ratelimit.Limit;
 import dev.ratelimit.Policy;
@@ -32,7 +32,7 @@ final class IetfFields {
                 out.append(", ");
             }
             out.append('"').append(itemName(policy, i)).append("\";q=").append(limit.capacity())
-                    .append(";w=").append(RateLimitHeaders.seconds(Duration.ofNanos(window * 1_000)));
+                    .append(";w=").append(QuotaHeaders.seconds(Duration.ofNanos(window * 1_000)));
         }
         field = out.toString();
         if (POLICY_FIELDS.size() < 1_000) {

@@ -1,4 +1,4 @@
-package dev.ratelimit.servlet;
+package dev.ratelimit.http;
 
 import dev.ratelimit.Limit;
 import dev.ratelimit.Policy;
@@ -13,7 +13,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The readable rule syntax of {@code web.xml} and {@code RateLimitFilter.Builder.rule(String)}:
+ * The readable rule syntax of {@link RequestLimits.Builder#rule(String)} (and of the servlet filter's
+ * {@code web.xml}):
  *
  * <pre>
  * [name:] METHODS PATH = LIMIT[, LIMIT…]
@@ -24,7 +25,8 @@ import java.util.regex.Pattern;
  *
  * <p>For example {@code POST /api/generate = 5/1h} or
  * {@code search: GET /api/search/* = 100/1m sliding, 10/1s token-bucket burst 20}. Without a name,
- * the policy is named after the path ({@code api-generate}).
+ * the policy is named after the path ({@code api-generate}). The limits alone, as in
+ * {@code 100/1m sliding, 10/1s token-bucket burst 20}, are read by {@link #policy(String, String)}.
  */
 record RuleSpec(Set<String> methods, String pattern, Policy policy) {
 
@@ -52,12 +54,26 @@ record RuleSpec(Set<String> methods, String pattern, Policy policy) {
             }
         }
         String pattern = m.group(3);
+        RequestRule.kind(pattern);
         String name = m.group(1) != null ? m.group(1) : nameOf(pattern);
+        return new RuleSpec(methods, pattern, Policy.of(name, limits(m.group(4), "the rule \"" + text.strip() + "\"")));
+    }
+
+    /**
+     * A policy from its limits alone, such as {@code 100/1m sliding, 10/1s token-bucket burst 20}.
+     *
+     * @throws IllegalArgumentException quoting the text and saying what is wrong
+     */
+    static Policy policy(String name, String limits) {
+        return Policy.of(name, limits(limits, "the limits \"" + limits.strip() + "\""));
+    }
+
+    private static List<Limit> limits(String text, String context) {
         List<Limit> limits = new ArrayList<>();
-        for (String part : m.group(4).split(",")) {
-            limits.add(limit(part.strip(), text));
+        for (String part : text.split(",")) {
+            limits.add(limit(part.strip(), context));
         }
-        return new RuleSpec(methods, pattern, Policy.of(name, limits));
+        return limits;
     }
 
     /** Parses rules separated by newlines or semicolons; blank lines and lines starting with # are skipped. */
@@ -71,13 +87,13 @@ record RuleSpec(Set<String> methods, String pattern, Policy policy) {
         return rules;
     }
 
-    private static Limit limit(String text, String rule) {
+    private static Limit limit(String text, String context) {
         Matcher m = LIMIT.matcher(text);
         if (!m.matches()) {
-            throw new IllegalArgumentException("cannot read the limit \"" + text + "\" in the rule \"" + rule.strip()
-                    + "\": expected PERMITS/WINDOW [fixed|sliding|token-bucket [burst N]], such as 5/1h");
+            throw new IllegalArgumentException("cannot read the limit \"" + text + "\" in " + context
+                    + ": expected PERMITS/WINDOW [fixed|sliding|token-bucket [burst N]], such as 5/1h");
         }
-        Limit limit = Limit.of(Long.parseLong(m.group(1)), duration(m.group(2), rule));
+        Limit limit = Limit.of(Long.parseLong(m.group(1)), duration(m.group(2), context));
         String algorithm = m.group(3) == null ? "fixed" : m.group(3).toLowerCase(Locale.ROOT);
         limit = switch (algorithm) {
             case "sliding" -> limit.slidingWindow();
@@ -87,7 +103,7 @@ record RuleSpec(Set<String> methods, String pattern, Policy policy) {
         return m.group(4) == null ? limit : limit.burst(Long.parseLong(m.group(4)));
     }
 
-    private static Duration duration(String text, String rule) {
+    private static Duration duration(String text, String context) {
         Matcher m = SHORT_DURATION.matcher(text);
         if (m.matches()) {
             long n = Long.parseLong(m.group(1));
@@ -102,8 +118,8 @@ record RuleSpec(Set<String> methods, String pattern, Policy policy) {
         try {
             return Duration.parse(text);
         } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException("cannot read the window \"" + text + "\" in the rule \"" + rule.strip()
-                    + "\": expected 500ms, 10s, 1m, 1h, 1d or PT90S");
+            throw new IllegalArgumentException("cannot read the window \"" + text + "\" in " + context
+                    + ": expected 500ms, 10s, 1m, 1h, 1d or PT90S");
         }
     }
 
