@@ -107,7 +107,7 @@ public final class RateLimitMetrics {
      * not keep the event from the other.
      */
     public RateLimitListener listener(RateLimitListener also) {
-        return Listeners.both(listener, Objects.requireNonNull(also, "also"));
+        return RateLimitListener.all(List.of(listener, Objects.requireNonNull(also, "also")));
     }
 
     /**
