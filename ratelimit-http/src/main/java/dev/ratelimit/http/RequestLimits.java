@@ -76,6 +76,14 @@ public final class RequestLimits implements AutoCloseable {
     }
 
     /**
+     * The name a rule written without one gives its policy: {@code /api/generate} gives
+     * {@code api-generate}, {@code /*} gives {@code all}, {@code *.json} gives {@code json}.
+     */
+    public static String policyName(String pattern) {
+        return RuleSpec.nameOf(pattern);
+    }
+
+    /**
      * The first rule that matches, or null when none does (the request passes untouched).
      *
      * @param method the request's method as sent ({@code GET})
@@ -131,16 +139,18 @@ public final class RequestLimits implements AutoCloseable {
     }
 
     /**
-     * Records that a dry run let a request through that {@code rule} denied; logs at most one line a
-     * second, with the count since the last.
+     * Records that a dry run let a request through that would have been denied; logs at most one
+     * line a second, with the count since the last.
+     *
+     * @param deniedBy what denied it, for the log: a {@link RequestRule}, say
      */
-    public void dryRunDenied(RequestRule rule, String key) {
+    public void dryRunDenied(Object deniedBy, String key) {
         long count = dryRunDenials.incrementAndGet();
         long now = System.nanoTime();
         if (now - dryRunLoggedAt > 1_000_000_000L) {
             dryRunLoggedAt = now;
             dryRunDenials.set(0);
-            LOG.info("dry run: {} would have denied {} ({} such requests since the last line)", rule, key, count);
+            LOG.info("dry run: {} would have denied {} ({} such requests since the last line)", deniedBy, key, count);
         }
     }
 
