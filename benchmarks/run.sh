@@ -21,6 +21,7 @@ run jmh-2-threads java -jar "$jar" InMemoryBenchmark -t 2 -rf json -rff "$out/jm
 run redis         java -cp "$jar" dev.ratelimit.benchmarks.RedisLoadHarness
 run upstash       java -cp "$jar" dev.ratelimit.benchmarks.UpstashBatchingHarness 5
 run filter        java -cp "$jar" dev.ratelimit.benchmarks.FilterOverheadHarness 3
+run metrics       java -jar "$jar" MetricsOverheadBenchmark -t 1
 run faults        java -cp "$jar" dev.ratelimit.benchmarks.FaultPhasesHarness
 
 echo "== results in $out"

@@ -14,6 +14,15 @@ public interface RateLimitListener {
     RateLimitListener NONE = new RateLimitListener() {};
 
     /**
+     * One listener that passes every event to each of {@code listeners} in order — a limiter takes
+     * one listener; metrics and your own can both hear it. An exception from one is logged and does
+     * not keep the event from the others.
+     */
+    static RateLimitListener all(java.util.List<? extends RateLimitListener> listeners) {
+        return AllListeners.of(listeners);
+    }
+
+    /**
      * A request ({@code tryAcquire} or {@code tryAcquireAsync}, not a peek) was decided: allowed or
      * not, by whom ({@link Decision#source()}, a fail-open answer included).
      *

@@ -60,9 +60,7 @@ final class InitParams {
             default -> throw new IllegalArgumentException("init-param 'backend' is memory or environment");
         };
         RateLimitFilter.Builder b = RateLimitFilter.builder().limiters(limiters);
-        for (RuleSpec rule : RuleSpec.parseAll(rules)) {
-            b.rule(rule);
-        }
+        b.rules(rules);
         b.trustedProxies(split(config.getInitParameter("trusted-proxies")));
         b.forwardedHeader(
                 switch (param(config, "forwarded-header", "x-forwarded-for")) {

@@ -3,6 +3,9 @@ package dev.ratelimit.servlet;
 import dev.ratelimit.Decision;
 import dev.ratelimit.Policy;
 import dev.ratelimit.RateLimiter;
+import dev.ratelimit.http.RequestLimits;
+import dev.ratelimit.http.RequestRule;
+import dev.ratelimit.http.TooManyRequests;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
@@ -12,12 +15,12 @@ import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -62,8 +65,6 @@ public final class RateLimitFilter implements Filter {
     public static final String KEY_ATTRIBUTE = "dev.ratelimit.servlet.key";
 
     private volatile @Nullable Settings settings;
-    private final AtomicLong dryRunDenials = new AtomicLong();
-    private volatile long dryRunLoggedAt = System.nanoTime() - 2_000_000_000L;
 
     /**
      * The forwarding header that names the client when the peer is a trusted proxy. Exactly one is
@@ -84,16 +85,8 @@ public final class RateLimitFilter implements Filter {
         FORWARDED
     }
 
-    record Settings(
-            List<Rule> rules,
-            ClientIp clientIp,
-            List<Cidr> exempt,
-            int ipv6Prefix,
-            KeyResolver keys,
-            boolean dryRun,
-            RateLimitHeaders headers,
-            String problemType,
-            List<RateLimiter> owned) {}
+    /** What the filter needs per request; {@code limits} holds the rules, addresses and dry run. */
+    record Settings(RequestLimits limits, KeyResolver keys, RateLimitHeaders headers) {}
 
     /** A filter to be configured by {@code web.xml} init-params in {@link #init(FilterConfig)}. */
     public RateLimitFilter() {}
@@ -137,7 +130,7 @@ public final class RateLimitFilter implements Filter {
         } catch (IllegalArgumentException e) {
             throw new ServletException("RateLimitFilter '" + config.getFilterName() + "': " + e.getMessage(), e);
         }
-        LOG.info("RateLimitFilter '{}': {}", config.getFilterName(), settings.rules());
+        LOG.info("RateLimitFilter '{}': {}", config.getFilterName(), settings.limits());
     }
 
     @Override
@@ -155,50 +148,50 @@ public final class RateLimitFilter implements Filter {
         if (pathInfo != null) {
             path = path + pathInfo;
         }
-        String method = request.getMethod();
-        Rule rule = null;
-        for (Rule candidate : s.rules) {
-            if (candidate.matches(method, path)) {
-                rule = candidate;
-                break;
-            }
-        }
+        RequestLimits limits = s.limits;
+        RequestRule rule = limits.match(request.getMethod(), path);
         if (rule == null) {
             chain.doFilter(request, response);
             return;
         }
-        byte[] client = s.clientIp.resolve(request);
-        if (client != null && Cidr.anyContains(s.exempt, client)) {
+        String address = limits.clientAddress(request.getRemoteAddr(), name -> lines(request, name));
+        if (address == null) {
             chain.doFilter(request, response);
             return;
         }
-        String address = client == null ? "unknown" : IpAddress.key(client, s.ipv6Prefix);
         String key = s.keys.key(request, address);
         if (key == null || key.isEmpty()) {
             key = address;
         }
         request.setAttribute(KEY_ATTRIBUTE, key);
-        Decision decision = rule.limiter.tryAcquire(key);
-        Policy policy = rule.limiter.policy();
+        RateLimiter limiter = rule.limiter();
+        Decision decision = limiter.tryAcquire(key);
+        Policy policy = limiter.policy();
         s.headers.write(response, policy, decision);
         if (decision.allowed()) {
             chain.doFilter(request, response);
-        } else if (s.dryRun) {
-            dryRunDenied(rule, key);
+        } else if (limits.dryRun()) {
+            limits.dryRunDenied(rule, key);
             chain.doFilter(request, response);
         } else {
-            ProblemResponse.deny(response, decision, s.problemType);
+            deny(response, decision, limits.problemType());
         }
     }
 
-    private void dryRunDenied(Rule rule, String key) {
-        long count = dryRunDenials.incrementAndGet();
-        long now = System.nanoTime();
-        if (now - dryRunLoggedAt > 1_000_000_000L) {
-            dryRunLoggedAt = now;
-            dryRunDenials.set(0);
-            LOG.info("dry run: {} would have denied {} ({} such requests since the last line)", rule, key, count);
-        }
+    private static List<String> lines(HttpServletRequest request, String name) {
+        Enumeration<String> lines = request.getHeaders(name);
+        return lines == null ? List.of() : Collections.list(lines);
+    }
+
+    /** Writes the {@code 429} for {@code decision}: the quota headers are already set. */
+    private static void deny(HttpServletResponse response, Decision decision, String problemType) throws IOException {
+        response.setStatus(TooManyRequests.STATUS);
+        response.setHeader("Retry-After", Long.toString(TooManyRequests.retryAfterSeconds(decision)));
+        response.setContentType(TooManyRequests.CONTENT_TYPE);
+        response.setCharacterEncoding("UTF-8");
+        byte[] body = TooManyRequests.body(decision, problemType);
+        response.setContentLength(body.length);
+        response.getOutputStream().write(body);
     }
 
     /** Closes the limiters the filter created from rule specifications. */
@@ -206,31 +199,22 @@ public final class RateLimitFilter implements Filter {
     public void destroy() {
         Settings s = settings;
         if (s != null) {
-            s.owned.forEach(RateLimiter::close);
+            s.limits.close();
         }
     }
 
     @Override
     public String toString() {
         Settings s = settings;
-        return "RateLimitFilter" + (s == null ? "[not configured]" : s.rules + (s.dryRun ? " (dry run)" : ""));
+        return "RateLimitFilter" + (s == null ? "[not configured]" : s.limits.toString());
     }
 
     /** Configures a {@link RateLimitFilter}; every option but {@code rule} may be set once. */
     public static final class Builder {
-        /** The rules in order: a {@link Rule}, or a {@link RuleSpec} whose limiter {@link #build()} makes. */
-        private final List<Object> rules = new ArrayList<>();
-
-        private Function<Policy, RateLimiter> limiters = RateLimiter::inMemory;
-        private List<Cidr> trustedProxies = List.of();
-        private ForwardedHeader forwardedHeader = ForwardedHeader.X_FORWARDED_FOR;
-        private List<Cidr> exempt = List.of();
-        private int ipv6Prefix = 64;
+        private final RequestLimits.Builder limits = RequestLimits.builder();
         private KeyResolver keys = KeyResolver.clientIp();
-        private boolean dryRun;
         private RateLimitHeaders headers = RateLimitHeaders.IETF;
-        private String problemType = "about:blank";
-        private final Set<String> set = new java.util.HashSet<>();
+        private final Set<String> set = new HashSet<>();
 
         private Builder() {}
 
@@ -250,17 +234,14 @@ public final class RateLimitFilter implements Filter {
          * @throws IllegalArgumentException if the pattern has none of those forms
          */
         public Builder rule(String methods, String pattern, RateLimiter limiter) {
-            Objects.requireNonNull(limiter, "limiter");
-            Set<String> set = methods.strip().equals("*")
-                    ? Set.of()
-                    : Set.of(methods.strip().toUpperCase(Locale.ROOT).split("\\s*,\\s*"));
-            rules.add(new Rule(set, pattern, limiter));
+            limits.rule(methods, pattern, limiter);
             return this;
         }
 
         /**
          * Adds a rule written as in {@code web.xml}, such as {@code POST /api/generate = 5/1h}; its
-         * limiter comes from {@link #limiters} and is closed with the filter.
+         * limiter comes from {@link #limiters} and is closed with the filter. The syntax is
+         * {@link RequestLimits.Builder#rule(String)}'s.
          *
          * @param spec {@code [name:] METHODS PATH = LIMIT[, LIMIT…]}, as the {@code rules}
          *     init-param of {@link RateLimitFilter#init(FilterConfig)} takes one rule
@@ -268,11 +249,13 @@ public final class RateLimitFilter implements Filter {
          * @throws IllegalArgumentException saying what in the rule cannot be read
          */
         public Builder rule(String spec) {
-            return rule(RuleSpec.parse(spec));
+            limits.rule(spec);
+            return this;
         }
 
-        Builder rule(RuleSpec spec) {
-            rules.add(spec);
+        /** Adds the rules of a {@code web.xml} init-param: one per line or separated by {@code ;}. */
+        Builder rules(String text) {
+            limits.rules(text);
             return this;
         }
 
@@ -287,7 +270,7 @@ public final class RateLimitFilter implements Filter {
          */
         public Builder limiters(Function<Policy, RateLimiter> factory) {
             once("limiters");
-            this.limiters = Objects.requireNonNull(factory, "factory");
+            limits.limiters(factory);
             return this;
         }
 
@@ -303,7 +286,7 @@ public final class RateLimitFilter implements Filter {
          */
         public Builder trustedProxies(String... cidrs) {
             once("trustedProxies");
-            this.trustedProxies = parse(cidrs);
+            limits.trustedProxies(cidrs);
             return this;
         }
 
@@ -317,7 +300,8 @@ public final class RateLimitFilter implements Filter {
          */
         public Builder forwardedHeader(ForwardedHeader header) {
             once("forwardedHeader");
-            this.forwardedHeader = Objects.requireNonNull(header, "header");
+            limits.forwardedHeader(dev.ratelimit.http.ForwardedHeader.valueOf(
+                    Objects.requireNonNull(header, "header").name()));
             return this;
         }
 
@@ -332,7 +316,7 @@ public final class RateLimitFilter implements Filter {
          */
         public Builder exempt(String... cidrs) {
             once("exempt");
-            this.exempt = parse(cidrs);
+            limits.exempt(cidrs);
             return this;
         }
 
@@ -346,10 +330,7 @@ public final class RateLimitFilter implements Filter {
          */
         public Builder ipv6Prefix(int bits) {
             once("ipv6Prefix");
-            if (bits < 1 || bits > 128) {
-                throw new IllegalArgumentException("ipv6Prefix must be between 1 and 128; got " + bits);
-            }
-            this.ipv6Prefix = bits;
+            limits.ipv6Prefix(bits);
             return this;
         }
 
@@ -376,7 +357,7 @@ public final class RateLimitFilter implements Filter {
          */
         public Builder dryRun(boolean dryRun) {
             once("dryRun");
-            this.dryRun = dryRun;
+            limits.dryRun(dryRun);
             return this;
         }
 
@@ -403,11 +384,7 @@ public final class RateLimitFilter implements Filter {
          */
         public Builder problemType(String uri) {
             once("problemType");
-            Objects.requireNonNull(uri, "uri");
-            if (!uri.matches("[A-Za-z][A-Za-z0-9+.-]*:[^\"\\\\\\s]*")) {
-                throw new IllegalArgumentException("problemType must be an absolute URI; got \"" + uri + "\"");
-            }
-            this.problemType = uri;
+            limits.problemType(uri);
             return this;
         }
 
@@ -425,43 +402,10 @@ public final class RateLimitFilter implements Filter {
 
         /** The settings, with a limiter made for every rule given as text; none is left open if one fails. */
         Settings settings() {
-            if (rules.isEmpty()) {
+            if (!limits.hasRules()) {
                 throw new IllegalStateException("a RateLimitFilter needs at least one rule: call rule(...)");
             }
-            List<Rule> built = new ArrayList<>();
-            List<RateLimiter> owned = new ArrayList<>();
-            try {
-                for (Object rule : rules) {
-                    if (rule instanceof RuleSpec spec) {
-                        RateLimiter limiter = Objects.requireNonNull(limiters.apply(spec.policy()), "limiter");
-                        owned.add(limiter);
-                        built.add(new Rule(spec.methods(), spec.pattern(), limiter));
-                    } else {
-                        built.add((Rule) rule);
-                    }
-                }
-            } catch (RuntimeException e) {
-                owned.forEach(RateLimiter::close);
-                throw e;
-            }
-            return new Settings(
-                    List.copyOf(built),
-                    new ClientIp(trustedProxies, forwardedHeader),
-                    exempt,
-                    ipv6Prefix,
-                    keys,
-                    dryRun,
-                    headers,
-                    problemType,
-                    List.copyOf(owned));
-        }
-
-        private static List<Cidr> parse(String... cidrs) {
-            List<Cidr> out = new ArrayList<>();
-            for (String cidr : cidrs) {
-                out.addAll(Cidr.parseList(cidr));
-            }
-            return List.copyOf(out);
+            return new Settings(limits.build(), keys, headers);
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.ratelimit.servlet;
 
 import dev.ratelimit.Decision;
 import dev.ratelimit.Policy;
+import dev.ratelimit.http.QuotaHeaders;
 import jakarta.servlet.http.HttpServletResponse;
 import java.time.Duration;
 
@@ -27,35 +28,16 @@ public interface RateLimitHeaders {
      * one list item per limit (named {@code <policy>-<index>} when a policy has several). For a
      * token bucket, {@code q} is its capacity and {@code w} the time to refill it from empty.
      */
-    RateLimitHeaders IETF = (response, policy, decision) -> {
-        response.setHeader("RateLimit-Policy", IetfFields.policyField(policy));
-        StringBuilder field = new StringBuilder();
-        var limits = decision.perLimit();
-        for (int i = 0; i < limits.size(); i++) {
-            Decision limit = limits.get(i);
-            if (i > 0) {
-                field.append(", ");
-            }
-            field.append('"')
-                    .append(IetfFields.itemName(policy, i))
-                    .append("\";r=")
-                    .append(limit.remaining())
-                    .append(";t=")
-                    .append(seconds(limit.resetAfter()));
-        }
-        response.setHeader("RateLimit", field.toString());
-    };
+    RateLimitHeaders IETF =
+            (response, policy, decision) -> QuotaHeaders.IETF.write(policy, decision, response::setHeader);
 
     /**
      * {@code X-RateLimit-Limit} and {@code X-RateLimit-Remaining} for the governing limit, and
      * {@code X-RateLimit-Reset}: the seconds from now, rounded up, until every limit has its full
      * quota back.
      */
-    RateLimitHeaders LEGACY = (response, policy, decision) -> {
-        response.setHeader("X-RateLimit-Limit", Long.toString(decision.limit()));
-        response.setHeader("X-RateLimit-Remaining", Long.toString(decision.remaining()));
-        response.setHeader("X-RateLimit-Reset", Long.toString(seconds(decision.resetAfter())));
-    };
+    RateLimitHeaders LEGACY =
+            (response, policy, decision) -> QuotaHeaders.LEGACY.write(policy, decision, response::setHeader);
 
     /** No quota headers (a 429 still carries {@code Retry-After}). */
     RateLimitHeaders NONE = (response, policy, decision) -> {};
@@ -67,7 +49,6 @@ public interface RateLimitHeaders {
      * @param duration a duration that is not negative
      */
     static long seconds(Duration duration) {
-        long seconds = duration.getSeconds();
-        return duration.getNano() > 0 ? seconds + 1 : seconds;
+        return QuotaHeaders.seconds(duration);
     }
 }

@@ -70,6 +70,8 @@ public final class UpstashCompatibleServer implements AutoCloseable {
     private final StatefulRedisConnection<byte[], byte[]> transactions;
     private final Map<String, String> strippedShas = new ConcurrentHashMap<>();
     private final AtomicLong requests = new AtomicLong();
+    private final AtomicLong pipelineRequests = new AtomicLong();
+    private final Map<String, AtomicLong> singleRequests = new ConcurrentHashMap<>();
     private volatile Duration latency = Duration.ZERO;
     private volatile int failureStatus;
     private final AtomicInteger failuresLeft = new AtomicInteger();
@@ -137,9 +139,25 @@ public final class UpstashCompatibleServer implements AutoCloseable {
         return token;
     }
 
-    /** The number of HTTP requests received so far. */
+    /** {@return the number of HTTP requests received so far} */
     public long requests() {
         return requests.get();
+    }
+
+    /**
+     * {@return the number of single-command requests ({@code POST /}) executed so far whose command
+     * is {@code name}, case-insensitively}
+     *
+     * @param name a command name such as {@code EVALSHA}
+     */
+    public long singleRequests(String name) {
+        AtomicLong count = singleRequests.get(name.toUpperCase(Locale.ROOT));
+        return count == null ? 0 : count.get();
+    }
+
+    /** {@return the number of {@code /pipeline} and {@code /multi-exec} requests executed so far} */
+    public long pipelineRequests() {
+        return pipelineRequests.get();
     }
 
     /** Delays every answer by {@code latency} (zero: none). */
@@ -268,6 +286,11 @@ public final class UpstashCompatibleServer implements AutoCloseable {
 
     private void single(HttpExchange exchange, byte[] body, boolean base64) throws IOException {
         List<String> command = command(parser(body));
+        if (!command.isEmpty()) {
+            singleRequests
+                    .computeIfAbsent(command.get(0).toUpperCase(Locale.ROOT), c -> new AtomicLong())
+                    .incrementAndGet();
+        }
         Object reply = execute(connection, command);
         if (reply instanceof AnyReplyOutput.ErrorReply error) {
             respond(exchange, 400, error(error.message()));
@@ -292,6 +315,7 @@ public final class UpstashCompatibleServer implements AutoCloseable {
         while (parser.nextToken() == JsonToken.START_ARRAY) {
             commands.add(commandBody(parser));
         }
+        pipelineRequests.incrementAndGet();
         List<Object> replies = atomic ? transaction(commands) : executeAll(commands);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (JsonGenerator json = JSON.createGenerator(out)) {
