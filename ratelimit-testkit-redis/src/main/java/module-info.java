@@ -8,7 +8,6 @@ open module dev.ratelimit.testkit.redis {
     requires lettuce.core;
     requires com.fasterxml.jackson.core;
     requires jdk.httpserver;
-    requires static testcontainers;
 
     exports dev.ratelimit.testkit.redis;
 }

@@ -83,11 +83,6 @@ final class RedisBinary {
     }
 
     static Optional<Path> fromDocker() {
-        try {
-            Class.forName("org.testcontainers.DockerClientFactory", false, RedisBinary.class.getClassLoader());
-        } catch (ClassNotFoundException e) {
-            return Optional.empty();
-        }
         return DockerRedisBinary.copyOut();
     }
 
