@@ -48,7 +48,9 @@ class MultiProcessAdmissionTest {
             assertThat(hog.pids()).as("two busy processes").hasSize(2);
             AdmissionRace.Result result = AdmissionRace.fromEnvironment(
                     Map.of("REDIS_URL", redis.url()), Limit.Algorithm.FIXED_WINDOW, 2, 32);
-            assertThat(result.admittedByBackend()).as("admitted by Redis").isEqualTo(100);
+            assertThat(result.admittedByBackend())
+                    .as("admitted by Redis, of %s", result)
+                    .isEqualTo(100);
             assertThat(result.admitted()).as("admitted in all").isEqualTo(100);
         }
     }

@@ -56,7 +56,9 @@ class MultiProcessAdmissionTest {
                     Limit.Algorithm.FIXED_WINDOW,
                     2,
                     32);
-            assertThat(result.admittedByBackend()).as("admitted by Upstash").isEqualTo(100);
+            assertThat(result.admittedByBackend())
+                    .as("admitted by Upstash, of %s", result)
+                    .isEqualTo(100);
             assertThat(result.admitted()).as("admitted in all").isEqualTo(100);
         }
     }
