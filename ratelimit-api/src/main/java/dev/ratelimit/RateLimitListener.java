@@ -17,6 +17,12 @@ public interface RateLimitListener {
      * One listener that passes every event to each of {@code listeners} in order — a limiter takes
      * one listener; metrics and your own can both hear it. An exception from one is logged and does
      * not keep the event from the others.
+     *
+     * @param listeners the listeners, in the order they hear each event; read once, so later
+     *     changes to the list are not seen; {@link #NONE} entries are left out
+     * @return one listener for all of them: {@link #NONE} if none is left, the one (guarded) if
+     *     one is left
+     * @throws NullPointerException if {@code listeners} or one of its elements is null
      */
     static RateLimitListener all(java.util.List<? extends RateLimitListener> listeners) {
         return AllListeners.of(listeners);

@@ -24,7 +24,7 @@ public enum ForwardedHeader {
         this.headerName = headerName;
     }
 
-    /** The header's name as sent: {@code X-Forwarded-For} or {@code Forwarded}. */
+    /** {@return the header's name as sent: {@code X-Forwarded-For} or {@code Forwarded}} */
     public String headerName() {
         return headerName;
     }

@@ -18,6 +18,10 @@ public interface QuotaHeaders {
      * Writes the quota headers for {@code decision} of a request under {@code policy}, each with
      * {@code setHeader.accept(name, value)} (replacing a header of that name). Implementations must
      * be thread-safe.
+     *
+     * @param policy the policy the request was decided under
+     * @param decision the decision for the request, allowed or denied
+     * @param setHeader sets one response header, given its name and value
      */
     void write(Policy policy, Decision decision, BiConsumer<String, String> setHeader);
 
@@ -58,7 +62,12 @@ public interface QuotaHeaders {
     /** No quota headers (a 429 still carries {@code Retry-After}). */
     QuotaHeaders NONE = (policy, decision, setHeader) -> {};
 
-    /** Whole seconds, rounded up: what {@code Retry-After} and {@code t} carry. */
+    /**
+     * Whole seconds, rounded up: what {@code Retry-After} and {@code t} carry.
+     *
+     * @param duration a duration, zero or more
+     * @return its seconds, plus one if there is any fraction of a second
+     */
     static long seconds(Duration duration) {
         long seconds = duration.getSeconds();
         return duration.getNano() > 0 ? seconds + 1 : seconds;

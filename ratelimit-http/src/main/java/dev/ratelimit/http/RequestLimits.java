@@ -60,7 +60,7 @@ public final class RequestLimits implements AutoCloseable {
         this.owned = owned;
     }
 
-    /** A builder; every option but {@code rule} may be set once. */
+    /** {@return an empty builder; every option but the rules may be set once} */
     public static Builder builder() {
         return new Builder();
     }
@@ -69,7 +69,11 @@ public final class RequestLimits implements AutoCloseable {
      * A policy from limits written as in a rule, such as {@code 5/1h} or
      * {@code 100/1m sliding, 10/1s token-bucket burst 20}; see {@link Builder#rule(String)}.
      *
-     * @throws IllegalArgumentException quoting the text and saying what is wrong
+     * @param name the policy's name, as {@link Policy#of(String, java.util.List)} takes it
+     * @param limits one or more limits, separated by commas
+     * @return the policy, its limits in the order written
+     * @throws IllegalArgumentException quoting the text and saying what is wrong, or if the name or
+     *     the number of limits is one {@link Policy} refuses
      */
     public static Policy policy(String name, String limits) {
         return RuleSpec.policy(Objects.requireNonNull(name, "name"), Objects.requireNonNull(limits, "limits"));
@@ -78,6 +82,10 @@ public final class RequestLimits implements AutoCloseable {
     /**
      * The name a rule written without one gives its policy: {@code /api/generate} gives
      * {@code api-generate}, {@code /*} gives {@code all}, {@code *.json} gives {@code json}.
+     *
+     * @param pattern a path pattern; it is not checked
+     * @return the runs of letters and digits joined by {@code -}, prefixed with {@code r-} if it
+     *     would not start with a letter and cut to 64 characters; {@code all} if there are none
      */
     public static String policyName(String pattern) {
         return RuleSpec.nameOf(pattern);
@@ -88,6 +96,7 @@ public final class RequestLimits implements AutoCloseable {
      *
      * @param method the request's method as sent ({@code GET})
      * @param path the path relative to the context, without the query
+     * @return the first matching rule in the order they were added, or null
      */
     public @Nullable RequestRule match(String method, String path) {
         for (RequestRule rule : rules) {
@@ -98,7 +107,7 @@ public final class RequestLimits implements AutoCloseable {
         return null;
     }
 
-    /** The rules in order. */
+    /** {@return the rules in the order they are tried; unmodifiable} */
     public List<RequestRule> rules() {
         return rules;
     }
@@ -111,6 +120,7 @@ public final class RequestLimits implements AutoCloseable {
      * @param peer the address of the connection's other end, as the server reports it
      * @param headerLines the lines of a request header, in the order received (empty when absent);
      *     asked, for {@link #forwardedHeader()}, only when the peer is a trusted proxy
+     * @return the client's key, {@link #UNKNOWN_CLIENT}, or null for an exempt client
      */
     public @Nullable String clientAddress(@Nullable String peer, Function<String, List<String>> headerLines) {
         byte @Nullable [] address = IpAddress.parse(peer);
@@ -123,17 +133,17 @@ public final class RequestLimits implements AutoCloseable {
         return Cidr.anyContains(exempt, address) ? null : IpAddress.key(address, ipv6Prefix);
     }
 
-    /** The header read behind a trusted proxy. */
+    /** {@return the header read behind a trusted proxy} */
     public ForwardedHeader forwardedHeader() {
         return forwardedHeader;
     }
 
-    /** Whether denials only are reported (logged, with the headers), never blocked. */
+    /** {@return whether denials are only reported (logged, with the headers), never blocked} */
     public boolean dryRun() {
         return dryRun;
     }
 
-    /** The {@code type} URI of the 429 problem. */
+    /** {@return the {@code type} URI of the 429 problem} */
     public String problemType() {
         return problemType;
     }
@@ -143,6 +153,7 @@ public final class RequestLimits implements AutoCloseable {
      * line a second, with the count since the last.
      *
      * @param deniedBy what denied it, for the log: a {@link RequestRule}, say
+     * @param key the key the request was counted against, for the log
      */
     public void dryRunDenied(Object deniedBy, String key) {
         long count = dryRunDenials.incrementAndGet();
@@ -193,6 +204,7 @@ public final class RequestLimits implements AutoCloseable {
          * @param methods comma-separated HTTP methods, or {@code *} for all
          * @param pattern {@code /exact}, {@code /prefix/*}, {@code *.suffix} or {@code /*}
          * @param limiter decides for the requests that match; the caller keeps ownership
+         * @return this builder
          * @throws IllegalArgumentException if the pattern is none of those
          */
         public Builder rule(String methods, String pattern, RateLimiter limiter) {
@@ -219,6 +231,8 @@ public final class RequestLimits implements AutoCloseable {
          * {@code search: GET /api/search/* = 100/1m sliding, 10/1s token-bucket burst 20}. Without a
          * name, the policy is named after the path ({@code api-generate}).
          *
+         * @param text one rule in that syntax
+         * @return this builder
          * @throws IllegalArgumentException quoting the rule and saying what is wrong
          */
         public Builder rule(String text) {
@@ -230,6 +244,8 @@ public final class RequestLimits implements AutoCloseable {
          * Adds rules written as text, one per line or separated by {@code ;}; blank lines and lines
          * starting with {@code #} are skipped. See {@link #rule(String)}.
          *
+         * @param text the rules; if one cannot be read, none is added
+         * @return this builder
          * @throws IllegalArgumentException quoting the first rule that cannot be read
          */
         public Builder rules(String text) {
@@ -237,7 +253,7 @@ public final class RequestLimits implements AutoCloseable {
             return this;
         }
 
-        /** Whether any rule was added. */
+        /** {@return whether any rule was added, as a limiter or as text} */
         public boolean hasRules() {
             return !rules.isEmpty();
         }
@@ -245,6 +261,11 @@ public final class RequestLimits implements AutoCloseable {
         /**
          * How {@link #build()} makes the limiters of rules given as text (default: in memory); for
          * example {@code RateLimiter::fromEnvironment}.
+         *
+         * @param factory makes one limiter for a rule's policy; called once per text rule by
+         *     {@link #build()}, and must not return null
+         * @return this builder
+         * @throws IllegalStateException if it was already set
          */
         public Builder limiters(Function<Policy, RateLimiter> factory) {
             once("limiters");
@@ -255,8 +276,12 @@ public final class RequestLimits implements AutoCloseable {
         /**
          * The proxies whose forwarding header is believed, as CIDRs ({@code 10.0.0.0/8},
          * {@code fd00::/8}); each argument may hold several, separated by commas or whitespace.
+         * Default: none, so the forwarding header is never read.
          *
+         * @param cidrs the networks; blank arguments add none
+         * @return this builder
          * @throws IllegalArgumentException naming a CIDR that cannot be read
+         * @throws IllegalStateException if it was already set
          */
         public Builder trustedProxies(String... cidrs) {
             once("trustedProxies");
@@ -267,6 +292,10 @@ public final class RequestLimits implements AutoCloseable {
         /**
          * The header the trusted proxies append the client to (default
          * {@link ForwardedHeader#X_FORWARDED_FOR}); the other one is ignored.
+         *
+         * @param header the header to read; not null
+         * @return this builder
+         * @throws IllegalStateException if it was already set
          */
         public Builder forwardedHeader(ForwardedHeader header) {
             once("forwardedHeader");
@@ -277,7 +306,11 @@ public final class RequestLimits implements AutoCloseable {
         /**
          * Clients that are never limited, as CIDRs (health checks, your office).
          *
+         * @param cidrs the networks; each argument may hold several, separated by commas or
+         *     whitespace
+         * @return this builder
          * @throws IllegalArgumentException naming a CIDR that cannot be read
+         * @throws IllegalStateException if it was already set
          */
         public Builder exempt(String... cidrs) {
             once("exempt");
@@ -288,7 +321,10 @@ public final class RequestLimits implements AutoCloseable {
         /**
          * How many leading bits of an IPv6 address identify one client (default 64).
          *
+         * @param bits the prefix length, 1 to 128
+         * @return this builder
          * @throws IllegalArgumentException unless between 1 and 128
+         * @throws IllegalStateException if it was already set
          */
         public Builder ipv6Prefix(int bits) {
             once("ipv6Prefix");
@@ -299,7 +335,13 @@ public final class RequestLimits implements AutoCloseable {
             return this;
         }
 
-        /** Decide, log and add headers, but never block: for rolling a limit out safely. */
+        /**
+         * Decide, log and add headers, but never block: for rolling a limit out safely.
+         *
+         * @param dryRun true to report denials without blocking (default false)
+         * @return this builder
+         * @throws IllegalStateException if it was already set
+         */
         public Builder dryRun(boolean dryRun) {
             once("dryRun");
             this.dryRun = dryRun;
@@ -309,7 +351,10 @@ public final class RequestLimits implements AutoCloseable {
         /**
          * The {@code type} URI of the 429 problem body (default {@code about:blank}).
          *
+         * @param uri an absolute URI with no quote, backslash or whitespace
+         * @return this builder
          * @throws IllegalArgumentException unless an absolute URI
+         * @throws IllegalStateException if it was already set
          */
         public Builder problemType(String uri) {
             once("problemType");
@@ -320,6 +365,9 @@ public final class RequestLimits implements AutoCloseable {
         /**
          * Builds it, with a limiter made for every rule given as text; none is left open if one
          * fails.
+         *
+         * @return the limits, which own (and close) the limiters made from text
+         * @throws NullPointerException if the {@link #limiters} factory returned null
          */
         public RequestLimits build() {
             List<RequestRule> built = new ArrayList<>();

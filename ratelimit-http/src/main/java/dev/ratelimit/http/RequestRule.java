@@ -66,6 +66,8 @@ public final class RequestRule {
      *
      * @param method the request's method, upper case as sent ({@code GET})
      * @param path the path relative to the context, without the query
+     * @return true if the method is one of this rule's (or it has none) and the path matches the
+     *     pattern
      */
     public boolean matches(String method, String path) {
         if (!methods.isEmpty() && !methods.contains(method)) {
@@ -80,17 +82,17 @@ public final class RequestRule {
         };
     }
 
-    /** The limiter that decides for the requests this rule matches. */
+    /** {@return the limiter that decides for the requests this rule matches} */
     public RateLimiter limiter() {
         return limiter;
     }
 
-    /** The methods matched, upper case; empty for all. */
+    /** {@return the methods matched, upper case; empty for all; unmodifiable} */
     public Set<String> methods() {
         return methods;
     }
 
-    /** The path pattern as given. */
+    /** {@return the path pattern as given} */
     public String pattern() {
         return pattern;
     }

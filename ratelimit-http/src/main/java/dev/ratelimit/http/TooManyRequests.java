@@ -29,7 +29,12 @@ public final class TooManyRequests {
 
     private TooManyRequests() {}
 
-    /** The value of {@code Retry-After} for {@code decision}: whole seconds, rounded up. */
+    /**
+     * The value of {@code Retry-After} for {@code decision}: whole seconds, rounded up.
+     *
+     * @param decision a decision
+     * @return its {@link Decision#retryAfter()} in whole seconds, rounded up
+     */
     public static long retryAfterSeconds(Decision decision) {
         return QuotaHeaders.seconds(decision.retryAfter());
     }
@@ -37,7 +42,10 @@ public final class TooManyRequests {
     /**
      * The UTF-8 problem body for {@code decision}.
      *
+     * @param decision a denial
      * @param problemType the {@code type} URI, already checked by {@link #checkProblemType}
+     * @return the JSON object, its {@code detail} from {@link #detail} and its {@code retryAfter}
+     *     from {@link #retryAfterSeconds}, encoded in UTF-8
      */
     public static byte[] body(Decision decision, String problemType) {
         return ("{\"type\":\"" + problemType + "\",\"title\":\"Too Many Requests\",\"status\":429,\"detail\":\""
@@ -48,6 +56,7 @@ public final class TooManyRequests {
     /**
      * Checks a problem {@code type} URI: absolute, with nothing that would need escaping in JSON.
      *
+     * @param uri the URI: a scheme, a colon, then no quote, backslash or whitespace
      * @return {@code uri}
      * @throws IllegalArgumentException naming the URI when it is not one
      */
@@ -63,6 +72,10 @@ public final class TooManyRequests {
      * The limit that denied longest, as configured: "Rate limit exceeded. Max 5 requests per 60
      * minutes." for a window; a token bucket says its refill rate and, when it differs, its burst:
      * "Rate limit exceeded. Max 10 requests per 1 second, bursts up to 20."
+     *
+     * @param decision a denial; the limit whose per-limit denial has the longest retry-after is
+     *     described, or the decision's governing limit if none has one as long as the decision's
+     * @return the sentence, without the retry time
      */
     public static String detail(Decision decision) {
         Decision denying = decision;

@@ -85,12 +85,23 @@ public final class RateLimitMetrics {
         this.histogram = b.histogram;
     }
 
-    /** Metrics in {@code registry}, with the defaults. */
+    /**
+     * Metrics in {@code registry}, with the defaults: no percentiles, no histogram.
+     *
+     * @param registry where the meters are registered; not null
+     * @return the metrics, with nothing registered yet
+     */
     public static RateLimitMetrics of(MeterRegistry registry) {
         return builder(registry).build();
     }
 
-    /** A builder for metrics in {@code registry}. */
+    /**
+     * A builder for metrics in {@code registry}.
+     *
+     * @param registry where the meters are registered; not null
+     * @return a builder with the defaults
+     * @throws NullPointerException if {@code registry} is null
+     */
     public static Builder builder(MeterRegistry registry) {
         return new Builder(registry);
     }
@@ -98,6 +109,8 @@ public final class RateLimitMetrics {
     /**
      * The listener to give a limiter's builder ({@code RateLimiter.Builder.listener}); one listener
      * serves any number of limiters. Recording a decision looks up a cached timer: no allocation.
+     *
+     * @return the same listener on every call
      */
     public RateLimitListener listener() {
         return listener;
@@ -107,6 +120,10 @@ public final class RateLimitMetrics {
      * A listener that records, then passes every event on to {@code also} — for a limiter that has
      * a listener of its own, since a limiter takes one. An exception from either is logged and does
      * not keep the event from the other.
+     *
+     * @param also the listener that hears every event after the metrics; not null
+     * @return a new listener for both, the metrics first
+     * @throws NullPointerException if {@code also} is null
      */
     public RateLimitListener listener(RateLimitListener also) {
         return RateLimitListener.all(List.of(listener, Objects.requireNonNull(also, "also")));
@@ -115,7 +132,11 @@ public final class RateLimitMetrics {
     /**
      * Registers the gauges of {@code limiter}: the state of each of its circuit breakers and the
      * size of its block cache. Decisions are recorded by {@link #listener()}, which the limiter must
-     * have been built with.
+     * have been built with. Breakers that appear later (a Cluster node's) get their gauges at their
+     * first state change.
+     *
+     * @param limiter the limiter, held weakly; not null
+     * @throws NullPointerException if {@code limiter} is null
      */
     public void bind(RateLimiter limiter) {
         Objects.requireNonNull(limiter, "limiter");
@@ -155,6 +176,11 @@ public final class RateLimitMetrics {
      * Returns {@code store} counting the results of {@code add} ({@code ratelimit.emails.added}),
      * and registers the gauge of its spool's length ({@code ratelimit.emails.spooled}). Use the
      * returned store; closing it closes {@code store}.
+     *
+     * @param store the store to count; the spool gauge holds it weakly
+     * @return a store that passes every call to {@code store} and counts the results of
+     *     {@code add}
+     * @throws NullPointerException if {@code store} is null
      */
     public EmailStore meter(EmailStore store) {
         Objects.requireNonNull(store, "store");
@@ -264,6 +290,9 @@ public final class RateLimitMetrics {
          * Percentiles of the decision time to publish, computed in this JVM, such as {@code 0.5,
          * 0.99} (default: none).
          *
+         * @param percentiles each between 0 and 1; none to publish no percentiles (the array is
+         *     copied)
+         * @return this builder
          * @throws IllegalArgumentException unless each is between 0 and 1
          */
         public Builder percentiles(double... percentiles) {
@@ -279,13 +308,22 @@ public final class RateLimitMetrics {
         /**
          * Whether to publish a histogram of the decision time, for percentiles aggregated in the
          * monitoring system (default: no).
+         *
+         * @param histogram true to publish the histogram
+         * @return this builder
          */
         public Builder percentileHistogram(boolean histogram) {
             this.histogram = histogram;
             return this;
         }
 
-        /** Builds the metrics; meters are registered as limiters and stores are bound. */
+        /**
+         * Builds the metrics. Nothing is registered yet: the meters of a limiter or store are
+         * registered when it is bound ({@link RateLimitMetrics#bind}, {@link RateLimitMetrics#meter}),
+         * the listener's timers and counters at the first event that feeds each.
+         *
+         * @return the metrics
+         */
         public RateLimitMetrics build() {
             return new RateLimitMetrics(this);
         }

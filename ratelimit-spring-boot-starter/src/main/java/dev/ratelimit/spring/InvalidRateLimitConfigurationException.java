@@ -8,7 +8,10 @@ public final class InvalidRateLimitConfigurationException extends IllegalArgumen
 
     private static final long serialVersionUID = 1L;
 
+    /** The property or environment variable that is wrong. */
     private final String property;
+
+    /** What is wrong with it, free of secrets. */
     private final String reason;
 
     /**
@@ -21,12 +24,16 @@ public final class InvalidRateLimitConfigurationException extends IllegalArgumen
         this.reason = reason;
     }
 
-    /** The property or environment variable that is wrong. */
+    /**
+     * {@return the property that is wrong, such as {@code ratelimit.redis.url} or
+     * {@code ratelimit.rules[0].path}; the environment variable when the value came from one;
+     * {@code ratelimit} when a backend's complaint names no single one}
+     */
     public String property() {
         return property;
     }
 
-    /** What is wrong with it. */
+    /** {@return what is wrong with it, free of secrets; the message is the property, ": " and this} */
     public String reason() {
         return reason;
     }

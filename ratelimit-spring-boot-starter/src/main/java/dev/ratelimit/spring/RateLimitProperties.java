@@ -112,12 +112,17 @@ public class RateLimitProperties {
         /** The Redis URL, such as redis://user:password@host:6379 (a password percent-encoded); else REDIS_URL. */
         private @Nullable String url;
 
-        /** The Redis URL, or null to read {@code REDIS_URL}. */
+        /** {@return the Redis URL, or null to read {@code REDIS_URL} from Spring's environment} */
         public @Nullable String getUrl() {
             return url;
         }
 
-        /** Sets the Redis URL. */
+        /**
+         * Sets the Redis URL.
+         *
+         * @param url such as {@code redis://user:password@host:6379}, the password percent-encoded;
+         *     null to read {@code REDIS_URL}
+         */
         public void setUrl(@Nullable String url) {
             this.url = url;
         }
@@ -131,22 +136,37 @@ public class RateLimitProperties {
         /** The REST token; else UPSTASH_REDIS_REST_TOKEN. */
         private @Nullable String token;
 
-        /** The REST endpoint, or null to read {@code UPSTASH_REDIS_REST_URL}. */
+        /**
+         * {@return the REST endpoint, or null to read {@code UPSTASH_REDIS_REST_URL} from Spring's
+         * environment}
+         */
         public @Nullable String getUrl() {
             return url;
         }
 
-        /** Sets the REST endpoint. */
+        /**
+         * Sets the REST endpoint.
+         *
+         * @param url such as {@code https://eu1-example.upstash.io}; null to read
+         *     {@code UPSTASH_REDIS_REST_URL}
+         */
         public void setUrl(@Nullable String url) {
             this.url = url;
         }
 
-        /** The REST token, or null to read {@code UPSTASH_REDIS_REST_TOKEN}. */
+        /**
+         * {@return the REST token, or null to read {@code UPSTASH_REDIS_REST_TOKEN} from Spring's
+         * environment}
+         */
         public @Nullable String getToken() {
             return token;
         }
 
-        /** Sets the REST token. */
+        /**
+         * Sets the REST token.
+         *
+         * @param token the token; null to read {@code UPSTASH_REDIS_REST_TOKEN}
+         */
         public void setToken(@Nullable String token) {
             this.token = token;
         }
@@ -160,22 +180,33 @@ public class RateLimitProperties {
         /** Where addresses no store could take wait, on disk; else RATELIMIT_SPOOL_DIR, else ./ratelimit-spool. */
         private @Nullable String spoolDir;
 
-        /** Whether to configure an EmailStore bean. */
+        /** {@return whether to configure an {@code EmailStore} bean (default true)} */
         public boolean isEnabled() {
             return enabled;
         }
 
-        /** Sets whether to configure an EmailStore bean. */
+        /**
+         * Sets whether to configure an {@code EmailStore} bean.
+         *
+         * @param enabled false for none
+         */
         public void setEnabled(boolean enabled) {
             this.enabled = enabled;
         }
 
-        /** The spool directory, or null to read {@code RATELIMIT_SPOOL_DIR}. */
+        /**
+         * {@return the spool directory, or null to read {@code RATELIMIT_SPOOL_DIR} (without it,
+         * {@code ./ratelimit-spool})}
+         */
         public @Nullable String getSpoolDir() {
             return spoolDir;
         }
 
-        /** Sets the spool directory. */
+        /**
+         * Sets the spool directory.
+         *
+         * @param spoolDir a directory path; null to read {@code RATELIMIT_SPOOL_DIR}
+         */
         public void setSpoolDir(@Nullable String spoolDir) {
             this.spoolDir = spoolDir;
         }
@@ -198,228 +229,343 @@ public class RateLimitProperties {
         /** The name of the rule's own policy (with limits); default: from the path, /api/generate gives api-generate. */
         private @Nullable String name;
 
-        /** The HTTP methods, or {@code *}. */
+        /**
+         * {@return the HTTP methods, an entry possibly several separated by commas; {@code *} (the
+         * default) for all}
+         */
         public List<String> getMethods() {
             return methods;
         }
 
-        /** Sets the HTTP methods. */
+        /**
+         * Sets the HTTP methods.
+         *
+         * @param methods method names such as {@code GET}, in any case, or {@code *} for all
+         */
         public void setMethods(List<String> methods) {
             this.methods = methods;
         }
 
-        /** The path pattern. */
+        /** {@return the path pattern, or null if none was set (which stops start-up)} */
         public @Nullable String getPath() {
             return path;
         }
 
-        /** Sets the path pattern. */
+        /**
+         * Sets the path pattern.
+         *
+         * @param path relative to the context: {@code /exact}, {@code /prefix/*} (which matches
+         *     {@code /prefix} too), {@code *.suffix} or {@code /*}
+         */
         public void setPath(@Nullable String path) {
             this.path = path;
         }
 
-        /** The policy's name, or null when the rule has limits of its own. */
+        /** {@return the policy's name, or null when the rule has limits of its own} */
         public @Nullable String getPolicy() {
             return policy;
         }
 
-        /** Sets the policy's name. */
+        /**
+         * Sets the policy's name; a rule has either a policy or limits of its own.
+         *
+         * @param policy the name of a policy in {@code ratelimit.policies}, of a rule's own or of a
+         *     {@code RateLimiter} bean
+         */
         public void setPolicy(@Nullable String policy) {
             this.policy = policy;
         }
 
-        /** The rule's own limits. */
+        /** {@return the rule's own limits; empty (the default) when it names a policy} */
         public List<String> getLimits() {
             return limits;
         }
 
-        /** Sets the rule's own limits. */
+        /**
+         * Sets the rule's own limits; a rule has either a policy or limits of its own.
+         *
+         * @param limits limits written as in a rule, such as {@code 5/1h} or {@code 100/1m
+         *     sliding}; a request must pass all of them
+         */
         public void setLimits(List<String> limits) {
             this.limits = limits;
         }
 
-        /** The name of the rule's own policy, or null for the one derived from the path. */
+        /**
+         * {@return the name of the rule's own policy, or null for the one derived from the path}
+         */
         public @Nullable String getName() {
             return name;
         }
 
-        /** Sets the name of the rule's own policy. */
+        /**
+         * Sets the name of the rule's own policy; used only with limits of its own.
+         *
+         * @param name a letter followed by up to 63 letters, digits, {@code .}, {@code _} or
+         *     {@code -}; null to derive it from the path ({@code /api/generate} gives
+         *     {@code api-generate})
+         */
         public void setName(@Nullable String name) {
             this.name = name;
         }
     }
 
-    /** Whether the starter configures anything. */
+    /** {@return whether the starter configures anything (default true)} */
     public boolean isEnabled() {
         return enabled;
     }
 
-    /** Sets whether the starter configures anything. */
+    /**
+     * Sets whether the starter configures anything.
+     *
+     * @param enabled false to configure nothing
+     */
     public void setEnabled(boolean enabled) {
         this.enabled = enabled;
     }
 
-    /** Redis settings. */
+    /** {@return the Redis settings, {@code ratelimit.redis.*}} */
     public Redis getRedis() {
         return redis;
     }
 
-    /** Upstash settings. */
+    /** {@return the Upstash settings, {@code ratelimit.upstash.*}} */
     public Upstash getUpstash() {
         return upstash;
     }
 
-    /** Email capture settings. */
+    /** {@return the email capture settings, {@code ratelimit.email.*}} */
     public Email getEmail() {
         return email;
     }
 
-    /** The named policies' limits. */
+    /** {@return the named policies' limits, by policy name} */
     public Map<String, List<String>> getPolicies() {
         return policies;
     }
 
-    /** Sets the named policies. */
+    /**
+     * Sets the named policies.
+     *
+     * @param policies by policy name, its limits written as in a rule, such as {@code 5/1h}; a
+     *     request must pass all of a policy's limits
+     */
     public void setPolicies(Map<String, List<String>> policies) {
         this.policies = policies;
     }
 
-    /** The path rules in order. */
+    /** {@return the path rules in the order they are tried} */
     public List<Rule> getRules() {
         return rules;
     }
 
-    /** Sets the path rules. */
+    /**
+     * Sets the path rules.
+     *
+     * @param rules the rules, tried in order; the first match decides
+     */
     public void setRules(List<Rule> rules) {
         this.rules = rules;
     }
 
-    /** The failure policy. */
+    /** {@return what to answer when no backend can (default {@link FailurePolicy#FAIL_OPEN})} */
     public FailurePolicy getFailurePolicy() {
         return failurePolicy;
     }
 
-    /** Sets the failure policy. */
+    /**
+     * Sets what to answer when no backend can.
+     *
+     * @param failurePolicy fail-open (allow) or fail-closed (deny)
+     */
     public void setFailurePolicy(FailurePolicy failurePolicy) {
         this.failurePolicy = failurePolicy;
     }
 
-    /** The decision deadline, or null for the backends' own. */
+    /**
+     * {@return the longest a decision may take across every backend, or null (the default) for the
+     * sum of their own deadlines}
+     */
     public @Nullable Duration getDeadline() {
         return deadline;
     }
 
-    /** Sets the decision deadline. */
+    /**
+     * Sets the longest a decision may take across every backend.
+     *
+     * @param deadline between 1 ms and 1 minute; null for the sum of the backends' own deadlines
+     */
     public void setDeadline(@Nullable Duration deadline) {
         this.deadline = deadline;
     }
 
-    /** How long start-up waits for the servers, or null not to wait. */
+    /**
+     * {@return how long start-up waits for the configured servers to answer, or null (the default)
+     * not to wait}
+     */
     public @Nullable Duration getAwaitConnection() {
         return awaitConnection;
     }
 
-    /** Sets how long start-up waits for the servers. */
+    /**
+     * Sets how long start-up waits for the configured servers to answer.
+     *
+     * @param awaitConnection between 1 ms and 10 minutes; null not to wait
+     */
     public void setAwaitConnection(@Nullable Duration awaitConnection) {
         this.awaitConnection = awaitConnection;
     }
 
-    /** The block cache's size per limiter. */
+    /**
+     * {@return how many denied keys each limiter's local block cache holds (default 10,000; 0 turns
+     * it off)}
+     */
     public int getBlockCache() {
         return blockCache;
     }
 
-    /** Sets the block cache's size per limiter. */
+    /**
+     * Sets how many denied keys each limiter's local block cache holds.
+     *
+     * @param blockCache 0 or more; 0 turns the cache off
+     */
     public void setBlockCache(int blockCache) {
         this.blockCache = blockCache;
     }
 
-    /** Who a request counts against. */
+    /**
+     * {@return who a path rule's request counts against: {@code ip} (the default),
+     * {@code header:NAME} or {@code principal}}
+     */
     public String getKey() {
         return key;
     }
 
-    /** Sets who a request counts against. */
+    /**
+     * Sets who a path rule's request counts against.
+     *
+     * @param key {@code ip}, {@code principal} or {@code header:NAME} (such as
+     *     {@code header:X-Api-Key}), in any case
+     */
     public void setKey(String key) {
         this.key = key;
     }
 
-    /** The trusted proxies. */
+    /** {@return the proxies whose forwarding header is believed, as CIDRs (default: none)} */
     public List<String> getTrustedProxies() {
         return trustedProxies;
     }
 
-    /** Sets the trusted proxies. */
+    /**
+     * Sets the proxies whose forwarding header is believed.
+     *
+     * @param trustedProxies CIDRs such as {@code 10.0.0.0/8}; an entry may hold several, separated
+     *     by commas or whitespace
+     */
     public void setTrustedProxies(List<String> trustedProxies) {
         this.trustedProxies = trustedProxies;
     }
 
-    /** The forwarding header read behind a trusted proxy. */
+    /**
+     * {@return the forwarding header read behind a trusted proxy (default
+     * {@link ForwardedHeader#X_FORWARDED_FOR})}
+     */
     public ForwardedHeader getForwardedHeader() {
         return forwardedHeader;
     }
 
-    /** Sets the forwarding header. */
+    /**
+     * Sets the forwarding header read behind a trusted proxy; the other one is ignored.
+     *
+     * @param forwardedHeader the header the trusted proxies append the client to
+     */
     public void setForwardedHeader(ForwardedHeader forwardedHeader) {
         this.forwardedHeader = forwardedHeader;
     }
 
-    /** The exempt clients. */
+    /** {@return the clients that are never limited, as CIDRs (default: none)} */
     public List<String> getExempt() {
         return exempt;
     }
 
-    /** Sets the exempt clients. */
+    /**
+     * Sets the clients that are never limited.
+     *
+     * @param exempt CIDRs; an entry may hold several, separated by commas or whitespace
+     */
     public void setExempt(List<String> exempt) {
         this.exempt = exempt;
     }
 
-    /** The IPv6 prefix that identifies a client. */
+    /** {@return how many leading bits of an IPv6 address identify one client (default 64)} */
     public int getIpv6Prefix() {
         return ipv6Prefix;
     }
 
-    /** Sets the IPv6 prefix. */
+    /**
+     * Sets how many leading bits of an IPv6 address identify one client.
+     *
+     * @param ipv6Prefix 1 to 128
+     */
     public void setIpv6Prefix(int ipv6Prefix) {
         this.ipv6Prefix = ipv6Prefix;
     }
 
-    /** Whether denials are only reported. */
+    /**
+     * {@return whether denials are only reported (logged, with the headers), never blocked (default
+     * false)}
+     */
     public boolean isDryRun() {
         return dryRun;
     }
 
-    /** Sets whether denials are only reported. */
+    /**
+     * Sets whether denials are only reported, never blocked.
+     *
+     * @param dryRun true to report denials without blocking
+     */
     public void setDryRun(boolean dryRun) {
         this.dryRun = dryRun;
     }
 
-    /** The quota headers. */
+    /** {@return the quota headers a response carries (default {@link Headers#IETF})} */
     public Headers getHeaders() {
         return headers;
     }
 
-    /** Sets the quota headers. */
+    /**
+     * Sets the quota headers a response carries.
+     *
+     * @param headers which headers; {@link Headers#NONE} for none
+     */
     public void setHeaders(Headers headers) {
         this.headers = headers;
     }
 
-    /** The 429 problem's type URI. */
+    /** {@return the {@code type} URI of the 429 problem body (default {@code about:blank})} */
     public String getProblemType() {
         return problemType;
     }
 
-    /** Sets the 429 problem's type URI. */
+    /**
+     * Sets the {@code type} URI of the 429 problem body.
+     *
+     * @param problemType an absolute URI with no quote, backslash or whitespace
+     */
     public void setProblemType(String problemType) {
         this.problemType = problemType;
     }
 
-    /** The filter's order. */
+    /** {@return the order of the servlet filter or WebFlux filter among the others (default 0)} */
     public int getFilterOrder() {
         return filterOrder;
     }
 
-    /** Sets the filter's order. */
+    /**
+     * Sets the order of the servlet filter or WebFlux filter among the others.
+     *
+     * @param filterOrder the order; lower runs earlier
+     */
     public void setFilterOrder(int filterOrder) {
         this.filterOrder = filterOrder;
     }

@@ -93,7 +93,7 @@ public class RateLimitServletAutoConfiguration {
 
         /** Registers the interceptor that applies {@link RateLimited}. */
         @Bean
-        public WebMvcConfigurer rateLimitedInterceptor(RateLimitProperties properties, RateLimiters limiters) {
+        WebMvcConfigurer rateLimitedInterceptor(RateLimitProperties properties, RateLimiters limiters) {
             RequestLimits limits = WebSettings.limits(properties).build();
             QuotaHeaders headers = WebSettings.headers(properties);
             RateLimitedInterceptor interceptor =
@@ -108,7 +108,7 @@ public class RateLimitServletAutoConfiguration {
 
         /** Checks at start-up that every {@link RateLimited} handler names a policy there is. */
         @Bean
-        public SmartInitializingSingleton rateLimitedCheck(
+        SmartInitializingSingleton rateLimitedCheck(
                 ObjectProvider<RequestMappingHandlerMapping> mappings, RateLimiters limiters) {
             return () -> mappings.orderedStream().forEach(mapping -> {
                 for (HandlerMethod method : mapping.getHandlerMethods().values()) {

@@ -54,7 +54,7 @@ public final class RateLimitWebFilter implements WebFilter, Ordered {
         this.order = b.order;
     }
 
-    /** A builder; at least one rule is required. */
+    /** {@return an empty builder; at least one rule is required} */
     public static Builder builder() {
         return new Builder();
     }
@@ -67,10 +67,17 @@ public final class RateLimitWebFilter implements WebFilter, Ordered {
     @FunctionalInterface
     public interface KeyResolver {
 
-        /** The key for {@code exchange}, or empty to fall back to {@code clientAddress}. */
+        /**
+         * The key for {@code exchange}, or empty to fall back to {@code clientAddress}.
+         *
+         * @param exchange the request being limited
+         * @param clientAddress the client's address in key form, as {@link RequestLimits#clientAddress}
+         *     gives it
+         * @return the key, or an empty {@code Mono} (or an empty string) for the client's address
+         */
         Mono<String> key(ServerWebExchange exchange, String clientAddress);
 
-        /** The client's address (the default). */
+        /** {@return a resolver that keys every request by the client's address (the default)} */
         static KeyResolver clientIp() {
             return (exchange, clientAddress) -> Mono.just(clientAddress);
         }
@@ -78,6 +85,10 @@ public final class RateLimitWebFilter implements WebFilter, Ordered {
         /**
          * The value of a request header, such as an API key, prefixed {@code header:} so it never
          * collides with an address; requests without it count against their address.
+         *
+         * @param name the header's name; its first value, stripped, is the key, and a blank one
+         *     counts as absent
+         * @return the resolver
          */
         static KeyResolver header(String name) {
             Objects.requireNonNull(name, "name");
@@ -87,7 +98,12 @@ public final class RateLimitWebFilter implements WebFilter, Ordered {
             };
         }
 
-        /** The authenticated user's name, prefixed {@code user:}; anonymous requests count against their address. */
+        /**
+         * The authenticated user's name, prefixed {@code user:}; anonymous requests count against
+         * their address.
+         *
+         * @return the resolver, which reads {@link ServerWebExchange#getPrincipal()}
+         */
         static KeyResolver principal() {
             return (exchange, clientAddress) -> exchange.getPrincipal().map(user -> "user:" + user.getName());
         }
@@ -201,6 +217,8 @@ public final class RateLimitWebFilter implements WebFilter, Ordered {
          * @param methods comma-separated HTTP methods, or {@code *} for all
          * @param pattern {@code /exact}, {@code /prefix/*}, {@code *.suffix} or {@code /*}
          * @param limiter decides for the requests that match; the caller keeps ownership
+         * @return this builder
+         * @throws IllegalArgumentException if the pattern is none of those
          */
         public Builder rule(String methods, String pattern, RateLimiter limiter) {
             limits.rule(methods, pattern, limiter);
@@ -211,6 +229,8 @@ public final class RateLimitWebFilter implements WebFilter, Ordered {
          * Adds a rule written as text, such as {@code POST /api/generate = 5/1h}, with an in-memory
          * limiter; the syntax is {@link RequestLimits.Builder#rule(String)}'s.
          *
+         * @param spec one rule in that syntax
+         * @return this builder
          * @throws IllegalArgumentException saying what in the rule cannot be read
          */
         public Builder rule(String spec) {
@@ -218,63 +238,125 @@ public final class RateLimitWebFilter implements WebFilter, Ordered {
             return this;
         }
 
-        /** The proxies whose forwarding header is believed, as CIDRs ({@code 10.0.0.0/8}, {@code fd00::/8}). */
+        /**
+         * The proxies whose forwarding header is believed, as CIDRs ({@code 10.0.0.0/8},
+         * {@code fd00::/8}) (default: none).
+         *
+         * @param cidrs the networks; each argument may hold several, separated by commas or
+         *     whitespace
+         * @return this builder
+         * @throws IllegalArgumentException naming a CIDR that cannot be read
+         * @throws IllegalStateException if it was already set
+         */
         public Builder trustedProxies(String... cidrs) {
             once("trustedProxies");
             limits.trustedProxies(cidrs);
             return this;
         }
 
-        /** The header the trusted proxies append the client to (default {@code X-Forwarded-For}). */
+        /**
+         * The header the trusted proxies append the client to (default {@code X-Forwarded-For});
+         * the other one is ignored.
+         *
+         * @param header the header to read; not null
+         * @return this builder
+         * @throws IllegalStateException if it was already set
+         */
         public Builder forwardedHeader(ForwardedHeader header) {
             once("forwardedHeader");
             limits.forwardedHeader(header);
             return this;
         }
 
-        /** Clients that are never limited, as CIDRs. */
+        /**
+         * Clients that are never limited, as CIDRs (default: none).
+         *
+         * @param cidrs the networks; each argument may hold several, separated by commas or
+         *     whitespace
+         * @return this builder
+         * @throws IllegalArgumentException naming a CIDR that cannot be read
+         * @throws IllegalStateException if it was already set
+         */
         public Builder exempt(String... cidrs) {
             once("exempt");
             limits.exempt(cidrs);
             return this;
         }
 
-        /** How many leading bits of an IPv6 address identify one client (default 64). */
+        /**
+         * How many leading bits of an IPv6 address identify one client (default 64).
+         *
+         * @param bits the prefix length, 1 to 128
+         * @return this builder
+         * @throws IllegalArgumentException unless between 1 and 128
+         * @throws IllegalStateException if it was already set
+         */
         public Builder ipv6Prefix(int bits) {
             once("ipv6Prefix");
             limits.ipv6Prefix(bits);
             return this;
         }
 
-        /** Who a request counts against (default: the client's address). */
+        /**
+         * Who a request counts against (default: the client's address).
+         *
+         * @param keys the resolver; not null
+         * @return this builder
+         * @throws IllegalStateException if it was already set
+         */
         public Builder keyResolver(KeyResolver keys) {
             once("keyResolver");
             this.keys = Objects.requireNonNull(keys, "keys");
             return this;
         }
 
-        /** Decide, log and add headers, but never block: for rolling a limit out safely. */
+        /**
+         * Decide, log and add headers, but never block: for rolling a limit out safely.
+         *
+         * @param dryRun true to report denials without blocking (default false)
+         * @return this builder
+         * @throws IllegalStateException if it was already set
+         */
         public Builder dryRun(boolean dryRun) {
             once("dryRun");
             limits.dryRun(dryRun);
             return this;
         }
 
-        /** The quota headers (default {@link QuotaHeaders#IETF}). */
+        /**
+         * The quota headers (default {@link QuotaHeaders#IETF}).
+         *
+         * @param headers the header style; {@link QuotaHeaders#NONE} for none
+         * @return this builder
+         * @throws IllegalStateException if it was already set
+         */
         public Builder headers(QuotaHeaders headers) {
             once("headers");
             this.headers = Objects.requireNonNull(headers, "headers");
             return this;
         }
 
-        /** The {@code type} URI of the 429 problem body (default {@code about:blank}). */
+        /**
+         * The {@code type} URI of the 429 problem body (default {@code about:blank}).
+         *
+         * @param uri an absolute URI with no quote, backslash or whitespace
+         * @return this builder
+         * @throws IllegalArgumentException unless an absolute URI
+         * @throws IllegalStateException if it was already set
+         */
         public Builder problemType(String uri) {
             once("problemType");
             limits.problemType(uri);
             return this;
         }
 
-        /** The filter's order among the application's web filters (default 0). */
+        /**
+         * The filter's order among the application's web filters (default 0).
+         *
+         * @param order the order; lower runs earlier
+         * @return this builder
+         * @throws IllegalStateException if it was already set
+         */
         public Builder order(int order) {
             once("order");
             this.order = order;
@@ -282,8 +364,9 @@ public final class RateLimitWebFilter implements WebFilter, Ordered {
         }
 
         /**
-         * Builds the filter.
+         * Builds the filter, with an in-memory limiter made for every rule given as text.
          *
+         * @return the filter
          * @throws IllegalStateException if there is no rule
          */
         public RateLimitWebFilter build() {

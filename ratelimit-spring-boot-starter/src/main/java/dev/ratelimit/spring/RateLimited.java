@@ -34,12 +34,18 @@ import java.lang.annotation.Target;
 @Target({ElementType.METHOD, ElementType.TYPE})
 public @interface RateLimited {
 
-    /** The name of the policy that decides. */
+    /**
+     * {@return the name of the policy that decides} One of {@code ratelimit.policies}, a rule's
+     * own, or a {@code RateLimiter} bean's.
+     */
     String policy();
 
-    /** A SpEL expression for the key a request counts against; empty for the client's address. */
+    /**
+     * {@return a SpEL expression for the key a request counts against; empty for the client's
+     * address} An expression that gives null or blank falls back to the address too.
+     */
     String key() default "";
 
-    /** Permits a request takes (default 1). */
+    /** {@return the permits a request takes (default 1)} */
     long permits() default 1;
 }

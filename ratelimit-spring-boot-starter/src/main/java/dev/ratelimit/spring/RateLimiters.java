@@ -34,6 +34,8 @@ public final class RateLimiters implements AutoCloseable {
     /**
      * The limiter of the policy named {@code policy}.
      *
+     * @param policy the policy's name
+     * @return its limiter
      * @throws IllegalArgumentException naming the policies there are, if there is none of that name
      */
     public RateLimiter get(String policy) {
@@ -45,12 +47,21 @@ public final class RateLimiters implements AutoCloseable {
         return limiter;
     }
 
-    /** The limiter of the policy named {@code policy}, or null. */
+    /**
+     * The limiter of the policy named {@code policy}, or null.
+     *
+     * @param policy the policy's name
+     * @return its limiter, or null if there is no policy of that name
+     */
     public @Nullable RateLimiter find(String policy) {
         return byPolicy.get(policy);
     }
 
-    /** Every limiter by its policy's name, in the order configured. */
+    /**
+     * {@return every limiter by its policy's name; unmodifiable} The application's
+     * {@code RateLimiter} beans come first, then those the starter built, in the order their
+     * policies are configured.
+     */
     public Map<String, RateLimiter> all() {
         return byPolicy;
     }

@@ -57,7 +57,17 @@ public final class AdmissionRace {
     /**
      * Runs the race on a factory's backend and returns the number of requests admitted in total.
      *
-     * @throws AssertionError if a worker fails, or a decision did not come from the backend
+     * @param factory a public class with a no-argument constructor; each JVM makes one and applies
+     *     it to {@code factoryArgs} to get its backend
+     * @param algorithm the algorithm of the 100-per-hour limit
+     * @param jvms how many JVMs race
+     * @param threads how many threads each JVM races with
+     * @param factoryArgs the arguments each JVM's factory is applied to
+     * @return the requests admitted across all JVMs, out of {@code jvms × threads × 20} attempts
+     * @throws AssertionError if a worker fails or gives no result, or a decision did not come from
+     *     the backend or its local block cache
+     * @throws Exception an {@link java.io.IOException} if a worker JVM cannot be started or its
+     *     output read, or an {@link InterruptedException} if interrupted while waiting for one
      */
     public static int admitted(
             Class<? extends Function<String[], RateLimitBackend>> factory,
@@ -76,6 +86,16 @@ public final class AdmissionRace {
     /**
      * Runs the race with limiters wired from {@code variables} ({@code REDIS_URL}, …), every other
      * option at its default, as an application would build them.
+     *
+     * @param variables the environment variables each JVM's limiter reads, by name; passed on the
+     *     worker's command line, so visible to other processes on the machine
+     * @param algorithm the algorithm of the 100-per-hour limit
+     * @param jvms how many JVMs race
+     * @param threads how many threads each JVM races with
+     * @return what the JVMs saw, summed
+     * @throws AssertionError if a worker fails or gives no result
+     * @throws Exception an {@link java.io.IOException} if a worker JVM cannot be started or its
+     *     output read, or an {@link InterruptedException} if interrupted while waiting for one
      */
     public static Result fromEnvironment(
             Map<String, String> variables, Limit.Algorithm algorithm, int jvms, int threads) throws Exception {
@@ -138,7 +158,13 @@ public final class AdmissionRace {
     /**
      * The worker: arguments are the factory class (or {@code environment}), algorithm, key, threads,
      * attempts per thread, start time (epoch ms), then the factory's arguments (or the variables as
-     * {@code NAME=value}). Prints {@code admitted=N byBackend=B notFromBackend=M}.
+     * {@code NAME=value}). Prints {@code admitted=N byBackend=B notFromBackend=M}, then exits the
+     * JVM. Public only because the race starts it in a JVM of its own.
+     *
+     * @param args the arguments, in that order
+     * @throws Exception a {@link ReflectiveOperationException} if the factory class cannot be
+     *     loaded or made, or an {@link InterruptedException} if interrupted while waiting for the
+     *     threads
      */
     public static void main(String[] args) throws Exception {
         Policy policy = Policy.of("race", Limit.perHour(100).with(Limit.Algorithm.valueOf(args[1])));

@@ -14,7 +14,14 @@ public final class CpuHog implements AutoCloseable {
 
     private CpuHog() {}
 
-    /** Starts {@code cores} busy processes. */
+    /**
+     * Starts {@code cores} busy processes.
+     *
+     * @param cores how many processes to start, one per core to keep busy
+     * @return the running processes; close it to stop them
+     * @throws IOException if a process cannot be started ({@code yes} not on the path, say); those
+     *     already started are stopped first
+     */
     public static CpuHog start(int cores) throws IOException {
         CpuHog hog = new CpuHog();
         try {
@@ -31,7 +38,7 @@ public final class CpuHog implements AutoCloseable {
         return hog;
     }
 
-    /** The busy processes' PIDs. */
+    /** {@return the busy processes' PIDs, in the order they were started} */
     public List<Long> pids() {
         return processes.stream().map(Process::pid).toList();
     }

@@ -45,7 +45,13 @@ public abstract class EmailStoreContract {
 
     private String run;
 
-    /** Creates an empty store under test whose capture times come from {@code clock}. */
+    /**
+     * Creates an empty store under test whose capture times come from {@code clock}. Called before
+     * each test; the store is closed after it.
+     *
+     * @param clock the test's clock, which the tests advance
+     * @return a new, empty store
+     */
     protected abstract EmailStore createStore(Clock clock);
 
     @BeforeEach
@@ -62,7 +68,12 @@ public abstract class EmailStoreContract {
         }
     }
 
-    /** An address unique to this test run. */
+    /**
+     * An address unique to this test run.
+     *
+     * @param local the local part to start with
+     * @return {@code local}, a dot and a tag of this run, then {@code @example.com}
+     */
     protected String address(String local) {
         return local + "." + run + "@example.com";
     }

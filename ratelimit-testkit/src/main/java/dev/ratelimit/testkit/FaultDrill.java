@@ -24,7 +24,18 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class FaultDrill {
 
-    /** What one phase measured. */
+    /**
+     * What one phase measured: the calls that started between its mark and the next.
+     *
+     * @param name the phase's name, as given to {@link FaultDrill#phase}; the first is {@code start}
+     * @param calls the calls that started in the phase, exceptions included
+     * @param exceptions the calls that threw
+     * @param p50Millis the median call time, in milliseconds
+     * @param p99Millis the 99th percentile call time, in milliseconds
+     * @param maxMillis the longest call time, in milliseconds
+     * @param sources the calls by who answered: a {@link Decision.Source} name,
+     *     {@code FALLBACK:<name>} for a fallback, or {@code EXCEPTION}
+     */
     public record Phase(
             String name,
             long calls,
@@ -79,7 +90,15 @@ public final class FaultDrill {
     private final Map<String, Long> phases = new LinkedHashMap<>();
     private volatile boolean running = true;
 
-    /** Starts {@code callers} threads on {@code keys} keys, each pausing {@code pause} between calls. */
+    /**
+     * Starts {@code callers} threads on {@code keys} keys, each pausing {@code pause} between calls,
+     * and marks the phase {@code start}.
+     *
+     * @param limiter the limiter the threads call {@code tryAcquire} on; the drill does not close it
+     * @param callers how many threads call it (daemon threads)
+     * @param keys how many keys the calls spread over, at least 1
+     * @param pause the pause after each call
+     */
     public FaultDrill(RateLimiter limiter, int callers, int keys, Duration pause) {
         this.limiter = limiter;
         phase("start");
@@ -127,14 +146,23 @@ public final class FaultDrill {
         }
     }
 
-    /** Marks the start of a phase now. */
+    /**
+     * Marks the start of a phase now; it lasts until the next mark, or {@link #stop()}.
+     *
+     * @param name the phase's name; a name used again moves its mark and keeps its place
+     */
     public void phase(String name) {
         synchronized (phases) {
             phases.put(name, System.nanoTime());
         }
     }
 
-    /** Lets the load run for {@code time} (the drill's own pacing, not a wait for a window). */
+    /**
+     * Lets the load run for {@code time} (the drill's own pacing, not a wait for a window).
+     *
+     * @param time how long to sleep, to the millisecond
+     * @throws InterruptedException if interrupted while sleeping
+     */
     public void run(Duration time) throws InterruptedException {
         Thread.sleep(time.toMillis());
     }
@@ -144,7 +172,13 @@ public final class FaultDrill {
      * {@code "BACKEND"} or {@code "FALLBACK:upstash"}) that started after the phase began, and
      * returns how long after the phase's start it completed.
      *
+     * @param phase the name of a phase already marked
+     * @param source who must answer: a {@link Decision.Source} name, or {@code FALLBACK:<name>}
+     * @param timeout how long to wait, polling every 10 ms
+     * @return from the phase's mark to the earliest end of such a call that started after it
      * @throws AssertionError if none came in time
+     * @throws NullPointerException if no phase of that name was marked
+     * @throws InterruptedException if interrupted while waiting
      */
     public Duration awaitSource(String phase, String source, Duration timeout) throws InterruptedException {
         long since;
@@ -174,7 +208,13 @@ public final class FaultDrill {
         throw new AssertionError("no decision from " + source + " within " + timeout + " of phase " + phase);
     }
 
-    /** Stops the callers and returns the figures of each phase, in order. */
+    /**
+     * Stops the callers and returns the figures of each phase, in order; the last phase ends now.
+     *
+     * @return one {@link Phase} per mark, in the order marked
+     * @throws InterruptedException if interrupted while waiting (up to 10 s a thread) for the
+     *     callers to end
+     */
     public List<Phase> stop() throws InterruptedException {
         running = false;
         for (Thread thread : threads) {
@@ -219,7 +259,7 @@ public final class FaultDrill {
         return result;
     }
 
-    /** Every exception a caller saw (there should be none). */
+    /** {@return every exception a caller saw (there should be none); a live, thread-safe list} */
     public List<Throwable> exceptions() {
         return exceptions;
     }

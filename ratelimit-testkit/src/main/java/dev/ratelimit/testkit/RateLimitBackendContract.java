@@ -50,6 +50,10 @@ public abstract class RateLimitBackendContract {
     /**
      * Creates the backend under test, reading the current time from {@code clock}. It is closed
      * after each test.
+     *
+     * @param clock the test's clock, which the tests advance; the backend must read time from it
+     * @return a new backend; state shared with other backends is fine, since keys are unique per
+     *     test
      */
     protected abstract RateLimitBackend createBackend(Clock clock);
 
@@ -68,12 +72,26 @@ public abstract class RateLimitBackendContract {
         }
     }
 
-    /** A key unique to this test run. */
+    /**
+     * A key unique to this test run.
+     *
+     * @param name the key's name within the test
+     * @return {@code name} prefixed with {@code contract-} and a tag of this run
+     */
     protected String key(String name) {
         return "contract-" + run + "-" + name;
     }
 
-    /** Evaluates synchronously, failing the test if the backend takes longer than 10 s. */
+    /**
+     * Evaluates synchronously, failing the test if the backend takes longer than 10 s.
+     *
+     * @param key the key, from {@link #key}
+     * @param policy the policy to decide under
+     * @param permits the permits to take
+     * @return the backend's decision
+     * @throws AssertionError if the backend fails, takes longer than 10 s, or the thread is
+     *     interrupted
+     */
     protected Decision acquire(String key, Policy policy, long permits) {
         try {
             return backend.evaluate(key, policy, permits).toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -85,7 +103,16 @@ public abstract class RateLimitBackendContract {
         }
     }
 
-    /** Peeks synchronously, failing the test if the backend takes longer than 10 s. */
+    /**
+     * Peeks synchronously, failing the test if the backend takes longer than 10 s.
+     *
+     * @param key the key, from {@link #key}
+     * @param policy the policy to decide under
+     * @param permits the permits the peek asks about; none are taken
+     * @return the decision the backend would make now
+     * @throws AssertionError if the backend fails, takes longer than 10 s, or the thread is
+     *     interrupted
+     */
     protected Decision peek(String key, Policy policy, long permits) {
         try {
             return backend.peek(key, policy, permits).toCompletableFuture().get(10, TimeUnit.SECONDS);

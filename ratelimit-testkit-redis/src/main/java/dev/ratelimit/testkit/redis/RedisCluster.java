@@ -28,7 +28,15 @@ public final class RedisCluster implements AutoCloseable {
         this.masters = masters;
     }
 
-    /** Starts {@code masters} nodes without replicas; see {@link #start(int, boolean, Duration)}. */
+    /**
+     * Starts {@code masters} nodes without replicas, with a 2 s node timeout; see
+     * {@link #start(int, boolean, Duration)}.
+     *
+     * @param masters how many masters share the slots, at least 1
+     * @return the healthy cluster; close it to stop every node
+     * @throws IllegalStateException if a node cannot be started or the cluster is not healthy
+     *     within 30 s; nodes already started are stopped
+     */
     public static RedisCluster start(int masters) {
         return start(masters, false, Duration.ofSeconds(2));
     }
@@ -37,8 +45,14 @@ public final class RedisCluster implements AutoCloseable {
      * Starts the nodes, assigns the slots, joins them, makes each replica follow its master, and
      * waits until the cluster is healthy.
      *
+     * @param masters how many masters share the slots, at least 1
      * @param withReplicas one replica per master, promoted when its master has been unreachable for
      *     {@code nodeTimeout}
+     * @param nodeTimeout the nodes' {@code cluster-node-timeout}: how long a node may be unreachable
+     *     before the others take it for failed
+     * @return the healthy cluster, every replica synced; close it to stop every node
+     * @throws IllegalStateException if a node cannot be started, the cluster is not healthy within
+     *     30 s, or the thread is interrupted; nodes already started are stopped
      */
     public static RedisCluster start(int masters, boolean withReplicas, Duration nodeTimeout) {
         List<RedisServer> nodes = new ArrayList<>();
@@ -137,17 +151,31 @@ public final class RedisCluster implements AutoCloseable {
         return true;
     }
 
-    /** The nodes: the masters in slot order, then their replicas in the same order. */
+    /**
+     * {@return the nodes: the masters in slot order, then their replicas in the same order} The
+     * list is unmodifiable; after a failover, a node's role is no longer its place in it.
+     */
     public List<RedisServer> nodes() {
         return nodes;
     }
 
-    /** The master first given slots {@code [i × 16384 / masters, (i + 1) × 16384 / masters)}. */
+    /**
+     * The master first given slots {@code [i × 16384 / masters, (i + 1) × 16384 / masters)}.
+     *
+     * @param i the master's index, from 0 to the number of masters − 1
+     * @return that node, whether or not it is still a master
+     */
     public RedisServer master(int i) {
         return nodes.get(i);
     }
 
-    /** The replica of {@link #master(int)}; throws if the cluster has none. */
+    /**
+     * The replica of {@link #master(int)}.
+     *
+     * @param i the master's index, from 0 to the number of masters − 1
+     * @return the node started as that master's replica, whether or not it has been promoted
+     * @throws IllegalStateException if the cluster has no replicas
+     */
     public RedisServer replica(int i) {
         if (nodes.size() == masters) {
             throw new IllegalStateException("this cluster has no replicas");
@@ -155,7 +183,13 @@ public final class RedisCluster implements AutoCloseable {
         return nodes.get(masters + i);
     }
 
-    /** The index of the master first given {@code slot}. */
+    /**
+     * The index of the master first given {@code slot}.
+     *
+     * @param slot a hash slot, below 16384
+     * @return the index for {@link #master(int)}
+     * @throws IllegalArgumentException if {@code slot} is 16384 or more
+     */
     public int masterOfSlot(int slot) {
         for (int i = 0; i < masters; i++) {
             if (slot < (i + 1) * SLOTS / masters) {
@@ -165,7 +199,10 @@ public final class RedisCluster implements AutoCloseable {
         throw new IllegalArgumentException("no slot " + slot);
     }
 
-    /** A seed list in the form REDIS_URL accepts for a Cluster: {@code redis://h:p1,h:p2,h:p3?cluster=true}. */
+    /**
+     * {@return a seed list of every node in the form REDIS_URL accepts for a Cluster:
+     * {@code redis://h:p1,h:p2,h:p3?cluster=true}}
+     */
     public String url() {
         return "redis://" + nodes.stream().map(n -> "127.0.0.1:" + n.port()).collect(Collectors.joining(","))
                 + "?cluster=true";

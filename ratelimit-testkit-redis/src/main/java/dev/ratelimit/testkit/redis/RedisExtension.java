@@ -37,17 +37,20 @@ public final class RedisExtension implements BeforeAllCallback, AfterAllCallback
         this.kind = kind;
     }
 
-    /** One plain node. */
+    /** {@return an extension that runs one plain node ({@link #server()})} */
     public static RedisExtension single() {
         return new RedisExtension(Kind.SINGLE);
     }
 
-    /** A Cluster of three masters. */
+    /** {@return an extension that runs a Cluster of three masters without replicas ({@link #cluster()})} */
     public static RedisExtension clusterOfThree() {
         return new RedisExtension(Kind.CLUSTER);
     }
 
-    /** One node that speaks only TLS, with a freshly generated authority and certificate. */
+    /**
+     * {@return an extension that runs one node that speaks only TLS, with a freshly generated
+     * authority and certificate ({@link #server()}, {@link #tlsFiles()})}
+     */
     public static RedisExtension tls() {
         return new RedisExtension(Kind.TLS);
     }
@@ -78,7 +81,12 @@ public final class RedisExtension implements BeforeAllCallback, AfterAllCallback
         }
     }
 
-    /** The single or TLS node. */
+    /**
+     * The single or TLS node.
+     *
+     * @return the node, started before all tests
+     * @throws IllegalStateException if this extension runs a Cluster, or before all tests
+     */
     public RedisServer server() {
         if (server == null) {
             throw new IllegalStateException("this extension runs a " + kind + ", not a single server");
@@ -86,7 +94,12 @@ public final class RedisExtension implements BeforeAllCallback, AfterAllCallback
         return server;
     }
 
-    /** The Cluster. */
+    /**
+     * The Cluster.
+     *
+     * @return the Cluster, started before all tests
+     * @throws IllegalStateException if this extension runs a single or TLS node, or before all tests
+     */
     public RedisCluster cluster() {
         if (cluster == null) {
             throw new IllegalStateException("this extension runs a " + kind + ", not a cluster");
@@ -94,7 +107,12 @@ public final class RedisExtension implements BeforeAllCallback, AfterAllCallback
         return cluster;
     }
 
-    /** The TLS node's certificate files. */
+    /**
+     * The TLS node's certificate files.
+     *
+     * @return the files; a client trusts {@link TlsFiles#caCertificate()}
+     * @throws IllegalStateException if this extension does not run a TLS node, or before all tests
+     */
     public TlsFiles tlsFiles() {
         if (tlsFiles == null) {
             throw new IllegalStateException("this extension runs a " + kind + ", not a TLS node");
@@ -102,7 +120,12 @@ public final class RedisExtension implements BeforeAllCallback, AfterAllCallback
         return tlsFiles;
     }
 
-    /** The URL of what this extension runs. */
+    /**
+     * The URL of what this extension runs.
+     *
+     * @return the node's URL, or the Cluster's seed list
+     * @throws IllegalStateException before all tests
+     */
     public String url() {
         return cluster != null ? cluster.url() : server().url();
     }

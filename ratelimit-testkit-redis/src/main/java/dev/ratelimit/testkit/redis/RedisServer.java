@@ -40,12 +40,31 @@ public final class RedisServer implements AutoCloseable {
         this.sentinelConfig = sentinelConfig;
     }
 
-    /** Starts a plain server; {@code extraArgs} are passed to redis-server as given. */
+    /**
+     * Starts a plain server on a free port, nothing persisted.
+     *
+     * @param extraArgs passed to {@code redis-server} as given, after the testkit's own options
+     * @return the running server, ready to accept connections
+     * @throws IllegalStateException if no {@code redis-server} is found, or it exits, does not
+     *     become ready in 20 s, or finds no free port in 5 attempts
+     * @throws java.io.UncheckedIOException if its working directory cannot be made or the process
+     *     cannot be started
+     */
     public static RedisServer start(String... extraArgs) {
         return start(null, List.of(extraArgs));
     }
 
-    /** Starts a server that accepts only TLS, with the certificate and key in {@code tls}. */
+    /**
+     * Starts a server that accepts only TLS, with the certificate and key in {@code tls}; clients
+     * need no certificate of their own.
+     *
+     * @param tls the files, such as {@link TlsFiles#generate} makes
+     * @return the running server, ready to accept connections on its TLS port
+     * @throws IllegalStateException if no {@code redis-server} is found, or it exits, does not
+     *     become ready in 20 s, or finds no free port in 5 attempts
+     * @throws java.io.UncheckedIOException if its working directory cannot be made or the process
+     *     cannot be started
+     */
     public static RedisServer startTls(TlsFiles tls) {
         return start(tls, List.of());
     }
@@ -56,7 +75,15 @@ public final class RedisServer implements AutoCloseable {
 
     /**
      * Starts a Sentinel that monitors {@code master} under the name {@code masterName} (quorum 1),
-     * for {@code redis-sentinel://} URLs.
+     * for {@code redis-sentinel://} URLs. It takes the master for down after 1 s without an answer.
+     *
+     * @param master the server to monitor, running
+     * @param masterName the name clients ask the Sentinel for
+     * @return the running Sentinel, once it monitors the master
+     * @throws IllegalStateException if no {@code redis-server} is found, or it exits, does not
+     *     become ready in 20 s, or finds no free port in 5 attempts
+     * @throws java.io.UncheckedIOException if its working directory or configuration cannot be
+     *     written or the process cannot be started
      */
     public static RedisServer startSentinel(RedisServer master, String masterName) {
         return start(
@@ -95,17 +122,25 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
-    /** The port the server listens on (its TLS port for a TLS server). */
+    /** {@return the port the server listens on (its TLS port for a TLS server); kept across restarts} */
     public int port() {
         return port;
     }
 
-    /** {@code redis://127.0.0.1:<port>}, or {@code rediss://localhost:<port>} for a TLS server. */
+    /**
+     * {@return {@code redis://127.0.0.1:<port>}, or {@code rediss://localhost:<port>} for a TLS
+     * server (the name its certificate is for)}
+     */
     public String url() {
         return tls == null ? "redis://127.0.0.1:" + port : "rediss://localhost:" + port;
     }
 
-    /** The process id, for tests that signal it themselves. */
+    /**
+     * The process id, for tests that signal it themselves.
+     *
+     * @return the id of the current process (a new one after {@link #restart()})
+     * @throws IllegalStateException if the server has not started
+     */
     public long pid() {
         Process running = process;
         if (running == null) {
@@ -114,7 +149,7 @@ public final class RedisServer implements AutoCloseable {
         return running.pid();
     }
 
-    /** Whether the process is alive (a paused process is alive). */
+    /** {@return whether the process is alive (a paused process is alive)} */
     public boolean isRunning() {
         return process != null && process.isAlive();
     }
@@ -157,7 +192,10 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
-    /** The server's log so far, for failure messages. */
+    /**
+     * {@return the log of the current process so far, for failure messages} If it cannot be read,
+     * a line saying why.
+     */
     public String log() {
         try {
             return Files.readString(logFile(), StandardCharsets.UTF_8);

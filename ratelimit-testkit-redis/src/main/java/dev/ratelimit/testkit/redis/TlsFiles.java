@@ -26,7 +26,14 @@ public record TlsFiles(Path caCertificate, Path certificate, Path privateKey) {
 
     private static final String PASSWORD = "testkit-only";
 
-    /** Generates a new authority and server certificate in {@code dir}. */
+    /**
+     * Generates a new authority and server certificate in {@code dir}, valid for 2 days.
+     *
+     * @param dir where the files are written, made if missing; a fresh one for each call, since
+     *     {@code keytool} refuses the keys an earlier call left there
+     * @return the PEM files: {@code ca.crt}, {@code server.crt} and {@code server.key} in {@code dir}
+     * @throws java.io.UncheckedIOException if {@code keytool} fails or a file cannot be written
+     */
     public static TlsFiles generate(Path dir) {
         try {
             Files.createDirectories(dir);

@@ -98,12 +98,27 @@ public final class UpstashCompatibleServer implements AutoCloseable {
     /**
      * Starts a server on a free port of 127.0.0.1 in front of the Redis at {@code redisUrl},
      * accepting {@code token}.
+     *
+     * @param redisUrl the URL of a running Redis, as Lettuce reads it
+     * @param token the token clients must send
+     * @return the running server; close it to stop it and its Redis connections
+     * @throws io.lettuce.core.RedisConnectionException if the Redis cannot be reached
      */
     public static UpstashCompatibleServer start(String redisUrl, String token) {
         return start(redisUrl, token, 0);
     }
 
-    /** Starts a server on {@code port} (0: any free port). */
+    /**
+     * Starts a server on {@code port} of 127.0.0.1 in front of the Redis at {@code redisUrl},
+     * accepting {@code token}.
+     *
+     * @param redisUrl the URL of a running Redis, as Lettuce reads it
+     * @param token the token clients must send
+     * @param port the port to listen on; 0 for any free port
+     * @return the running server; close it to stop it and its Redis connections
+     * @throws io.lettuce.core.RedisConnectionException if the Redis cannot be reached
+     * @throws java.io.UncheckedIOException if the port cannot be bound
+     */
     public static UpstashCompatibleServer start(String redisUrl, String token, int port) {
         try {
             return new UpstashCompatibleServer(redisUrl, token, port);
@@ -114,7 +129,11 @@ public final class UpstashCompatibleServer implements AutoCloseable {
 
     /**
      * Runs a server for local development until the process ends: arguments are the Redis URL, the
-     * token to accept, and optionally the port (default 8079).
+     * token to accept, and optionally the port (default 8079). Exits with status 2 given fewer than
+     * two arguments.
+     *
+     * @param args {@code REDIS_URL TOKEN [PORT]}
+     * @throws InterruptedException if the main thread is interrupted while the server runs
      */
     public static void main(String[] args) throws InterruptedException {
         if (args.length < 2) {
@@ -129,12 +148,15 @@ public final class UpstashCompatibleServer implements AutoCloseable {
         Thread.currentThread().join();
     }
 
-    /** The base URL, such as {@code http://127.0.0.1:41234}: the value for {@code UPSTASH_REDIS_REST_URL}. */
+    /**
+     * {@return the base URL, such as {@code http://127.0.0.1:41234}: the value for
+     * {@code UPSTASH_REDIS_REST_URL}}
+     */
     public String url() {
         return "http://127.0.0.1:" + http.getAddress().getPort();
     }
 
-    /** The token it accepts: the value for {@code UPSTASH_REDIS_REST_TOKEN}. */
+    /** {@return the token it accepts: the value for {@code UPSTASH_REDIS_REST_TOKEN}} */
     public String token() {
         return token;
     }
@@ -160,45 +182,84 @@ public final class UpstashCompatibleServer implements AutoCloseable {
         return pipelineRequests.get();
     }
 
-    /** Delays every answer by {@code latency} (zero: none). */
+    /**
+     * Delays every request by {@code latency} (zero: none) before it is answered, even with a
+     * 401 or an injected failure.
+     *
+     * @param latency the delay
+     * @return this server
+     */
     public UpstashCompatibleServer latency(Duration latency) {
         this.latency = latency;
         return this;
     }
 
-    /** Answers the next {@code count} requests with HTTP {@code status} and no result (count 0: stop). */
+    /**
+     * Answers the next {@code count} authorized requests with HTTP {@code status} and
+     * {@code {"error":"injected failure"}} instead of a result (count 0: stop).
+     *
+     * @param count how many requests fail; replaces what was left of an earlier call
+     * @param status the HTTP status they get, such as 503
+     * @return this server
+     */
     public UpstashCompatibleServer failNext(int count, int status) {
         this.failureStatus = status;
         this.failuresLeft.set(count);
         return this;
     }
 
-    /** Answers every request with a body that is not JSON, with status 200. */
+    /**
+     * Answers every authorized request with a body that is not JSON, with status 200.
+     *
+     * @param on true to turn it on, false to turn it off
+     * @return this server
+     */
     public UpstashCompatibleServer nonJsonBodies(boolean on) {
         this.nonJson = on;
         return this;
     }
 
-    /** Closes every connection without an answer. */
+    /**
+     * Closes every connection without an answer, before anything else is checked.
+     *
+     * @param on true to turn it on, false to turn it off
+     * @return this server
+     */
     public UpstashCompatibleServer dropConnections(boolean on) {
         this.drop = on;
         return this;
     }
 
-    /** Base64-encodes the status {@code OK} too, as some compatible servers do (Upstash does not). */
+    /**
+     * Base64-encodes the status {@code OK} too, as some compatible servers do (Upstash does not),
+     * in answers to requests that ask for base64.
+     *
+     * @param on true to turn it on, false to turn it off
+     * @return this server
+     */
     public UpstashCompatibleServer encodeOkStatus(boolean on) {
         this.encodeOk = on;
         return this;
     }
 
-    /** {@code SCRIPT FLUSH} on Redis: the next {@code EVALSHA} of every script gets {@code NOSCRIPT}. */
+    /**
+     * {@code SCRIPT FLUSH} on Redis: the next {@code EVALSHA} of every script gets {@code NOSCRIPT}.
+     *
+     * @return this server
+     * @throws IllegalStateException if Redis fails or does not answer within 10 s
+     */
     public UpstashCompatibleServer flushScripts() {
         strippedShas.clear();
         await(connection.async().scriptFlush());
         return this;
     }
 
-    /** Turns every fault switch off. */
+    /**
+     * Turns every fault switch off: no latency, no failures left, JSON bodies, connections kept,
+     * {@code OK} not encoded.
+     *
+     * @return this server
+     */
     public UpstashCompatibleServer healthy() {
         latency = Duration.ZERO;
         failuresLeft.set(0);

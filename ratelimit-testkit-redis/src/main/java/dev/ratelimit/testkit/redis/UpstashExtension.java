@@ -43,7 +43,12 @@ public final class UpstashExtension implements BeforeAllCallback, BeforeEachCall
         }
     }
 
-    /** The REST server. */
+    /**
+     * The REST server.
+     *
+     * @return the server, started before all tests with a random token
+     * @throws IllegalStateException before all tests
+     */
     public UpstashCompatibleServer server() {
         if (server == null) {
             throw new IllegalStateException("the Upstash-compatible server starts before all tests");
@@ -51,7 +56,12 @@ public final class UpstashExtension implements BeforeAllCallback, BeforeEachCall
         return server;
     }
 
-    /** The Redis behind it. */
+    /**
+     * The Redis behind it, for tests that kill, pause or restart it.
+     *
+     * @return the server, started before all tests
+     * @throws IllegalStateException before all tests
+     */
     public RedisServer redis() {
         if (redis == null) {
             throw new IllegalStateException("the Redis server starts before all tests");
