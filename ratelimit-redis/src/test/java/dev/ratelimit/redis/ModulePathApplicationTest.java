@@ -43,11 +43,18 @@ class ModulePathApplicationTest {
                 import dev.ratelimit.RateLimiter;
                 import dev.ratelimit.redis.RedisConfig;
                 import dev.ratelimit.redis.RedisConnection;
+                import java.time.Duration;
 
                 public class Main {
                     public static void main(String[] args) throws Exception {
-                        try (RedisConnection redis = RedisConnection.open(RedisConfig.fromUrl(args[0]));
-                                RateLimiter limiter = RateLimiter.builder()
+                        try (RedisConnection redis = RedisConnection.open(RedisConfig.fromUrl(args[0]))) {
+                            redis.awaitConnection(Duration.ofSeconds(30));
+                            decide(redis);
+                        }
+                    }
+
+                    private static void decide(RedisConnection redis) {
+                        try (RateLimiter limiter = RateLimiter.builder()
                                         .policy(Policy.of("generate", Limit.perHour(5)))
                                         .backend(redis.rateLimitBackend())
                                         .build()) {
