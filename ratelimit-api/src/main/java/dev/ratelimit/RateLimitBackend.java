@@ -208,12 +208,12 @@ public interface RateLimitBackend extends AutoCloseable {
         }
 
         /**
-         * Builds the backend and asks the transport to preload the rate-limit script.
+         * Builds the backend. It asks the transport to preload a policy's scripts when it first
+         * decides for that policy.
          *
          * @return a new backend; it holds nothing the builder can still change
          */
         public RateLimitBackend build() {
-            transport.preload(Scripts.RATE_LIMIT);
             return new ScriptedRateLimitBackend(transport, prefix, clock, grace);
         }
     }
