@@ -86,9 +86,9 @@ final class Scripts {
         }
         lua.append("if ").append(all).append(" then\n");
         if (request) {
-            lua.append(store);
+            lua.append(store.toString().indent(2));
         }
-        lua.append("return {").append(allowed).append("}\nend\n");
+        lua.append("  return {").append(allowed).append("}\nend\n");
         lua.append("return {").append(denied).append("}\n");
         return lua.toString();
     }
@@ -102,7 +102,8 @@ final class Scripts {
     }
 
     private static String section(Map<String, String> sections, String name, int j, long graceMillis) {
-        return get(sections, name)
+        String text = get(sections, name);
+        return (graceMillis == 0 ? text.replace(" + $grace", "") : text)
                 .replace("$j", Integer.toString(j))
                 .replace("$a", Integer.toString(2 * j))
                 .replace("$b", Integer.toString(2 * j + 1))
