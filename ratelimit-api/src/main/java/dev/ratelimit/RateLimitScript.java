@@ -111,6 +111,9 @@ final class RateLimitScript {
      * @throws IllegalArgumentException if the key is empty
      */
     String[] keys(String prefix, String key) {
+        if (keySuffixes.length == 1) {
+            return new String[] {prefix + ":{" + Keys.hashTag(key) + keySuffixes[0]};
+        }
         String head = prefix + ":{" + Keys.hashTag(key);
         String[] keys = new String[keySuffixes.length];
         for (int j = 0; j < keys.length; j++) {
