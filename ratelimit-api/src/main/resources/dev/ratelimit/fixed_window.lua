@@ -2,8 +2,8 @@
 -- i = floor(now / w). Sections of the script RateLimitScript generates per policy shape (see
 -- rate_limit.lua): $j is the limit's index, ARGV[$a] is q and ARGV[$b] is w in µs.
 --- check
-local q$j = tonumber(ARGV[$a])
-local w$j = tonumber(ARGV[$b])
+local q$j = ARGV[$a] + 0
+local w$j = ARGV[$b] + 0
 local i$j = math.floor(now / w$j)
 local c$j = 0
 local v$j = redis.call('GET', KEYS[$j])

@@ -10,11 +10,12 @@
 -- key's TTL. Reply: four integers per limit: allowed (1/0), remaining, resetAfter µs, retryAfter µs.
 -- Lua numbers are doubles, and every operand here is an integer below 2^53 (Limit's bounds), so
 -- sums, products and math.floor or math.ceil of a quotient are exact; integers are stored with
--- string.format('%d'), never tostring (which switches to exponent notation).
+-- string.format('%d'), never tostring (which switches to exponent notation). An argument becomes a
+-- number by arithmetic (ARGV[k] + 0), which converts a string as tonumber does, without a call.
 --- server clock
 local time = redis.call('TIME')
 local now = time[1] * 1000000 + time[2]
 --- explicit clock
-local now = tonumber(ARGV[$now])
+local now = ARGV[$now] + 0
 --- permits
-local n = tonumber(ARGV[1])
+local n = ARGV[1] + 0

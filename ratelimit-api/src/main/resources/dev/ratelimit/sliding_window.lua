@@ -21,8 +21,8 @@ local function sliding_until(k, c, p, e, w)
   return w - e + nxt
 end
 --- check
-local q$j = tonumber(ARGV[$a])
-local w$j = tonumber(ARGV[$b])
+local q$j = ARGV[$a] + 0
+local w$j = ARGV[$b] + 0
 local i$j = math.floor(now / w$j)
 local c$j, p$j = 0, 0
 local v$j = redis.call('GET', KEYS[$j])

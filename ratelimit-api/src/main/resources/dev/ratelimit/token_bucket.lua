@@ -3,8 +3,8 @@
 -- limit's index, ARGV[$a] its emission interval t = ceil(w / q) and ARGV[$b] its tolerance
 -- bt = burst * t, both in µs.
 --- check
-local t$j = tonumber(ARGV[$a])
-local bt$j = tonumber(ARGV[$b])
+local t$j = ARGV[$a] + 0
+local bt$j = ARGV[$b] + 0
 local tat$j = tonumber(redis.call('GET', KEYS[$j])) or now
 if tat$j < now then tat$j = now end
 local new$j = tat$j + n * t$j
