@@ -154,6 +154,9 @@ final class DefaultRateLimiter implements RateLimiter {
                 sum += links[i].deadlineNanos;
                 Link link = links[i];
                 owned.add(link.backend.whenConnected(link::reconnected));
+                if (link.backend instanceof ScriptedRateLimitBackend scripted) {
+                    scripted.prepare(policy);
+                }
             }
             this.deadlineNanos = b.deadline != null ? b.deadline.toNanos() : sum;
         } catch (RuntimeException e) {

@@ -56,6 +56,14 @@ final class ScriptedRateLimitBackend implements RateLimitBackend {
                 .thenApply(reply -> script.decode(list(reply)));
     }
 
+    /**
+     * Generates {@code policy}'s scripts and has the transport load them now, so that the first
+     * decisions do not pay for it within their deadline (a limiter calls this when it is built).
+     */
+    void prepare(Policy policy) {
+        calls(policy);
+    }
+
     private Calls calls(Policy policy) {
         Calls known = calls.get(java.util.Objects.requireNonNull(policy, "policy"));
         if (known != null) {
