@@ -25,6 +25,12 @@ else
   echo "== script-cpu: skipped, no redis-benchmark on the PATH"
 fi
 run upstash       java -cp "$jar" dev.ratelimit.benchmarks.UpstashBatchingHarness 5
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  (cd benchmarks/upstash-js && npm ci --no-audit --no-fund --silent)
+  run upstash-js  java -cp "$jar" dev.ratelimit.benchmarks.UpstashSideBySideHarness 5 3
+else
+  echo "== upstash-js: skipped, no node and npm on the PATH"
+fi
 run filter        java -cp "$jar" dev.ratelimit.benchmarks.FilterOverheadHarness 3
 run metrics       java -jar "$jar" MetricsOverheadBenchmark -t 1
 run faults        java -cp "$jar" dev.ratelimit.benchmarks.FaultPhasesHarness
