@@ -208,8 +208,9 @@ public interface RateLimitBackend extends AutoCloseable {
         }
 
         /**
-         * Builds the backend. It asks the transport to preload a policy's scripts when it first
-         * decides for that policy.
+         * Builds the backend. It generates a policy's scripts, and asks the transport to preload
+         * them, when a limiter for that policy is built on it, or else at its first decision for
+         * that policy.
          *
          * @return a new backend; it holds nothing the builder can still change
          */
