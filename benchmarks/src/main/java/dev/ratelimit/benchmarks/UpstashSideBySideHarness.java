@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
  * <p>Needs {@code node} on the {@code PATH} and {@code npm install} run in
  * {@code benchmarks/upstash-js}. Arguments (optional): seconds to measure per run (default 5, after
  * 2 s of warm-up), rounds (default 3), the directory of {@code load.mjs} (default
- * {@code benchmarks/upstash-js}).
+ * {@code benchmarks/upstash-js}), our maximum batch size (default: the library's).
  */
 public final class UpstashSideBySideHarness {
 
@@ -43,6 +43,7 @@ public final class UpstashSideBySideHarness {
         Duration measure = Duration.ofSeconds(args.length > 0 ? Long.parseLong(args[0]) : 5);
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         File js = new File(args.length > 2 ? args[2] : "benchmarks/upstash-js");
+        int batchSize = args.length > 3 ? Integer.parseInt(args[3]) : 0;
         if (!new File(js, "node_modules/@upstash/ratelimit").isDirectory()) {
             throw new IllegalStateException("run `npm install` in " + js + " first");
         }
@@ -55,7 +56,7 @@ public final class UpstashSideBySideHarness {
                 for (int side = 0; side < 2; side++) {
                     boolean oursFirst = round % 2 == 0;
                     if ((side == 0) == oursFirst) {
-                        ours[round] = ours(server, warmup, measure);
+                        ours[round] = ours(server, warmup, measure, batchSize);
                         System.out.printf(
                                 Locale.ROOT, "round %d: ratelimit: %,.0f decisions/s%n", round + 1, ours[round]);
                     } else {
@@ -87,9 +88,13 @@ public final class UpstashSideBySideHarness {
                 Load.Rounds.describe(ratios, false));
     }
 
-    private static double ours(UpstashCompatibleServer server, Duration warmup, Duration measure) throws Exception {
-        try (UpstashConnection backend = UpstashConnection.open(
-                        UpstashConfig.builder(server.url(), server.token()).build());
+    private static double ours(UpstashCompatibleServer server, Duration warmup, Duration measure, int batchSize)
+            throws Exception {
+        UpstashConfig.Builder config = UpstashConfig.builder(server.url(), server.token());
+        if (batchSize > 0) {
+            config.maxBatchSize(batchSize);
+        }
+        try (UpstashConnection backend = UpstashConnection.open(config.build());
                 RateLimiter limiter = RateLimiter.builder()
                         .policy(POLICY)
                         .backend(backend.rateLimitBackend())
