@@ -19,7 +19,18 @@ run() {
 run jmh-1-thread  java -jar "$jar" InMemoryBenchmark -t 1 -rf json -rff "$out/jmh-1-thread.json"
 run jmh-2-threads java -jar "$jar" InMemoryBenchmark -t 2 -rf json -rff "$out/jmh-2-threads.json"
 run redis         java -cp "$jar" dev.ratelimit.benchmarks.RedisLoadHarness
+if command -v redis-benchmark >/dev/null; then
+  run script-cpu  java -cp "$jar" dev.ratelimit.benchmarks.ScriptCpuHarness
+else
+  echo "== script-cpu: skipped, no redis-benchmark on the PATH"
+fi
 run upstash       java -cp "$jar" dev.ratelimit.benchmarks.UpstashBatchingHarness 5
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  (cd benchmarks/upstash-js && npm ci --no-audit --no-fund --silent)
+  run upstash-js  java -cp "$jar" dev.ratelimit.benchmarks.UpstashSideBySideHarness 5 3
+else
+  echo "== upstash-js: skipped, no node and npm on the PATH"
+fi
 run filter        java -cp "$jar" dev.ratelimit.benchmarks.FilterOverheadHarness 3
 run metrics       java -jar "$jar" MetricsOverheadBenchmark -t 1
 run faults        java -cp "$jar" dev.ratelimit.benchmarks.FaultPhasesHarness

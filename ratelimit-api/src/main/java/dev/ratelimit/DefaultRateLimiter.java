@@ -37,6 +37,7 @@ final class DefaultRateLimiter implements RateLimiter {
         final RateLimitBackend backend;
         final String name;
         final @Nullable InMemoryBackend memory;
+        final boolean ownStages;
         final long deadlineNanos;
         final long slowNanos;
         final CircuitBreaker whole;
@@ -48,6 +49,7 @@ final class DefaultRateLimiter implements RateLimiter {
             this.backend = backend;
             this.name = backend.name();
             this.memory = backend instanceof InMemoryBackend m ? m : null;
+            this.ownStages = backend instanceof ScriptedRateLimitBackend;
             this.deadlineNanos = backend.deadline().toNanos();
             this.slowNanos = deadlineNanos / 2;
             this.whole = breaker(name);
@@ -152,6 +154,9 @@ final class DefaultRateLimiter implements RateLimiter {
                 sum += links[i].deadlineNanos;
                 Link link = links[i];
                 owned.add(link.backend.whenConnected(link::reconnected));
+                if (link.backend instanceof ScriptedRateLimitBackend scripted) {
+                    scripted.prepare(policy);
+                }
             }
             this.deadlineNanos = b.deadline != null ? b.deadline.toNanos() : sum;
         } catch (RuntimeException e) {
@@ -226,8 +231,9 @@ final class DefaultRateLimiter implements RateLimiter {
                 breaker.record(epoch, false, false);
                 return CompletableFuture.completedFuture(answered(key, permits, consume, i, pending.join()));
             }
-            // The backend's own future is left alone; its copy may also fail at the budget's end.
-            CompletableFuture<Decision> bounded = pending.copy();
+            // The scripted backend returns a new stage per call, which the deadline may fail; any
+            // other backend's future is left alone, and a copy of it fails at the budget's end instead.
+            CompletableFuture<Decision> bounded = link.ownStages ? pending : pending.copy();
             if (!bounded.isDone()) {
                 Deadlines.watch(bounded, sent + budget);
             }

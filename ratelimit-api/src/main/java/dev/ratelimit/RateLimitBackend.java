@@ -208,12 +208,13 @@ public interface RateLimitBackend extends AutoCloseable {
         }
 
         /**
-         * Builds the backend and asks the transport to preload the rate-limit script.
+         * Builds the backend. It generates a policy's scripts, and asks the transport to preload
+         * them, when a limiter for that policy is built on it, or else at its first decision for
+         * that policy.
          *
          * @return a new backend; it holds nothing the builder can still change
          */
         public RateLimitBackend build() {
-            transport.preload(Scripts.RATE_LIMIT);
             return new ScriptedRateLimitBackend(transport, prefix, clock, grace);
         }
     }

@@ -3,13 +3,14 @@ package dev.ratelimit;
 import dev.ratelimit.spi.Checks;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The keys, arguments and reply of {@link Script#RATE_LIMIT} for one policy: everything a
- * script-running backend needs besides moving bytes.
+ * The keys, arguments and reply of the rate-limit script of one policy (generated per policy
+ * shape by {@link Scripts#rateLimit}): everything a script-running backend needs besides moving
+ * bytes.
  *
  * <p>Key layout: {@code <prefix>:{<key>}:<policy>:<limitIndex>}. The hash tag {@code {<key>}}
  * puts every key of one caller in one Redis Cluster slot, so the multi-key script runs there; a
@@ -18,57 +19,52 @@ import java.util.concurrent.ConcurrentHashMap;
  * index is stored in the value rather than the key name, because with the server's clock only the
  * script knows the window, and every key a script touches must be declared in {@code KEYS}.
  *
- * <p>Instances are immutable and cached per policy; the per-policy parts of the arguments are
- * built once.
+ * <p>Instances are immutable; the per-policy parts of the arguments are built once.
  */
 final class RateLimitScript {
 
-    private static final int CACHE_LIMIT = 10_000;
-    private static final ConcurrentHashMap<Policy, RateLimitScript> CACHE = new ConcurrentHashMap<>();
+    private static final String[] SMALL = new String[64];
 
-    private final Policy policy;
-    private final String[] keySuffixes;
-    private final String[] argTemplate;
-
-    private RateLimitScript(Policy policy) {
-        this.policy = policy;
-        List<Limit> limits = policy.limits();
-        this.keySuffixes = new String[limits.size()];
-        this.argTemplate = new String[4 + 3 * limits.size()];
-        for (int j = 0; j < limits.size(); j++) {
-            Limit limit = limits.get(j);
-            keySuffixes[j] = "}:" + policy.name() + ":" + j;
-            int o = 4 + 3 * j;
-            switch (limit.algorithm()) {
-                case FIXED_WINDOW -> {
-                    argTemplate[o] = "f";
-                    argTemplate[o + 1] = Long.toString(limit.permits());
-                    argTemplate[o + 2] = Long.toString(limit.windowMicros());
-                }
-                case SLIDING_WINDOW -> {
-                    argTemplate[o] = "s";
-                    argTemplate[o + 1] = Long.toString(limit.permits());
-                    argTemplate[o + 2] = Long.toString(limit.windowMicros());
-                }
-                case TOKEN_BUCKET -> {
-                    argTemplate[o] = "t";
-                    argTemplate[o + 1] = Long.toString(limit.emissionIntervalMicros());
-                    argTemplate[o + 2] = Long.toString(limit.capacity() * limit.emissionIntervalMicros());
-                }
-            }
+    static {
+        for (int i = 0; i < SMALL.length; i++) {
+            SMALL[i] = Integer.toString(i);
         }
     }
 
-    /** The script calls for {@code policy}. */
-    static RateLimitScript of(Policy policy) {
-        RateLimitScript script = CACHE.get(Objects.requireNonNull(policy, "policy"));
-        if (script == null) {
-            if (CACHE.size() >= CACHE_LIMIT) {
-                CACHE.clear();
+    private final Policy policy;
+    private final String shape;
+    private final String[] keySuffixes;
+    private final String[] argTemplate;
+
+    RateLimitScript(Policy policy) {
+        this.policy = Objects.requireNonNull(policy, "policy");
+        List<Limit> limits = policy.limits();
+        StringBuilder letters = new StringBuilder(limits.size());
+        this.keySuffixes = new String[limits.size()];
+        this.argTemplate = new String[1 + 2 * limits.size()];
+        for (int j = 0; j < limits.size(); j++) {
+            Limit limit = limits.get(j);
+            keySuffixes[j] = "}:" + policy.name() + ":" + j;
+            int o = 1 + 2 * j;
+            switch (limit.algorithm()) {
+                case FIXED_WINDOW -> {
+                    letters.append('f');
+                    argTemplate[o] = Long.toString(limit.permits());
+                    argTemplate[o + 1] = Long.toString(limit.windowMicros());
+                }
+                case SLIDING_WINDOW -> {
+                    letters.append('s');
+                    argTemplate[o] = Long.toString(limit.permits());
+                    argTemplate[o + 1] = Long.toString(limit.windowMicros());
+                }
+                case TOKEN_BUCKET -> {
+                    letters.append('t');
+                    argTemplate[o] = Long.toString(limit.emissionIntervalMicros());
+                    argTemplate[o + 1] = Long.toString(limit.capacity() * limit.emissionIntervalMicros());
+                }
             }
-            script = CACHE.computeIfAbsent(policy, RateLimitScript::new);
         }
-        return script;
+        this.shape = letters.toString();
     }
 
     /**
@@ -115,6 +111,9 @@ final class RateLimitScript {
      * @throws IllegalArgumentException if the key is empty
      */
     String[] keys(String prefix, String key) {
+        if (keySuffixes.length == 1) {
+            return new String[] {prefix + ":{" + Keys.hashTag(key) + keySuffixes[0]};
+        }
         String head = prefix + ":{" + Keys.hashTag(key);
         String[] keys = new String[keySuffixes.length];
         for (int j = 0; j < keys.length; j++) {
@@ -123,21 +122,27 @@ final class RateLimitScript {
         return keys;
     }
 
+    /** The policy's shape: one letter per limit, as {@link Scripts#rateLimit} takes it. */
+    String shape() {
+        return shape;
+    }
+
     /**
-     * The script's {@code ARGV}.
+     * The script's {@code ARGV}: the permits, each limit's two parameters, then {@code now} when
+     * the time is given.
      *
      * @param permits the permits asked for, already checked against the policy
      * @param nowMicros the time to decide at, or a negative number to use the server's clock
-     * @param graceMillis added to every key's TTL, to absorb skew between an explicit clock and the
-     *     server's expiry clock
-     * @param consume false for a peek: the script decides as for a request but stores nothing
      */
-    String[] args(long permits, long nowMicros, long graceMillis, boolean consume) {
-        String[] args = argTemplate.clone();
-        args[0] = nowMicros < 0 ? "" : Long.toString(nowMicros);
-        args[1] = Long.toString(permits);
-        args[2] = Long.toString(graceMillis);
-        args[3] = consume ? "1" : "0";
+    String[] args(long permits, long nowMicros) {
+        String[] args;
+        if (nowMicros < 0) {
+            args = argTemplate.clone();
+        } else {
+            args = Arrays.copyOf(argTemplate, argTemplate.length + 1);
+            args[argTemplate.length] = Long.toString(nowMicros);
+        }
+        args[0] = permits < SMALL.length ? SMALL[(int) permits] : Long.toString(permits);
         return args;
     }
 

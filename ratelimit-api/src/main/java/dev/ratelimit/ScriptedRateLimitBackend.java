@@ -1,13 +1,25 @@
 package dev.ratelimit;
 
+import dev.ratelimit.spi.Script;
 import dev.ratelimit.spi.ScriptTransport;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 
-/** See {@link RateLimitBackend#scripted}: {@link Scripts#RATE_LIMIT} through a {@link ScriptTransport}. */
+/**
+ * See {@link RateLimitBackend#scripted}: the rate-limit scripts of {@link Scripts#rateLimit} through a
+ * {@link ScriptTransport}.
+ */
 final class ScriptedRateLimitBackend implements RateLimitBackend {
+
+    private static final int CACHE_LIMIT = 10_000;
+
+    /** A policy's keys, arguments and reply, and its two scripts on this backend's clock and grace. */
+    private record Calls(RateLimitScript script, Script request, Script peek) {}
+
+    private final ConcurrentHashMap<Policy, Calls> calls = new ConcurrentHashMap<>();
 
     private final ScriptTransport transport;
     private final String prefix;
@@ -32,17 +44,51 @@ final class ScriptedRateLimitBackend implements RateLimitBackend {
         return run(key, policy, permits, false);
     }
 
+    // A request for nothing stores nothing, so the peek's script answers it.
     private CompletionStage<Decision> run(String key, Policy policy, long permits, boolean consume) {
-        RateLimitScript script = RateLimitScript.of(policy);
+        Calls calls = calls(policy);
         policy.checkPermits(permits);
+        RateLimitScript script = calls.script();
         String[] keys = script.keys(prefix, key);
-        String[] args = script.args(permits, clock == null ? -1 : clock.nowMicros(), graceMillis, consume);
-        return transport.eval(Scripts.RATE_LIMIT, keys, args).thenApply(reply -> script.decode(list(reply)));
+        String[] args = script.args(permits, clock == null ? -1 : clock.nowMicros());
+        return transport
+                .eval(consume && permits > 0 ? calls.request() : calls.peek(), keys, args)
+                .thenApply(reply -> script.decode(list(reply)));
+    }
+
+    /**
+     * Generates {@code policy}'s scripts and has the transport load them now, so that the first
+     * decisions do not pay for it within their deadline (a limiter calls this when it is built).
+     */
+    void prepare(Policy policy) {
+        calls(policy);
+    }
+
+    private Calls calls(Policy policy) {
+        Calls known = calls.get(java.util.Objects.requireNonNull(policy, "policy"));
+        if (known != null) {
+            return known;
+        }
+        if (calls.size() >= CACHE_LIMIT) {
+            calls.clear();
+        }
+        RateLimitScript script = new RateLimitScript(policy);
+        Calls created = new Calls(
+                script,
+                Scripts.rateLimit(script.shape(), clock != null, graceMillis, true),
+                Scripts.rateLimit(script.shape(), clock != null, graceMillis, false));
+        known = calls.putIfAbsent(policy, created);
+        if (known != null) {
+            return known;
+        }
+        transport.preload(created.request());
+        transport.preload(created.peek());
+        return created;
     }
 
     @Override
     public CompletionStage<Void> reset(String key, Policy policy) {
-        String[] keys = RateLimitScript.of(policy).keys(prefix, key);
+        String[] keys = calls(policy).script().keys(prefix, key);
         return transport.eval(Scripts.RESET, keys, new String[0]).thenApply(deleted -> null);
     }
 

@@ -1,21 +1,5 @@
--- Shared helpers. Lua numbers are doubles: integers below 2^53 are exact, but a quotient is
--- rounded, so floor division is corrected by one step; integers are formatted with %d, never
--- tostring (which switches to exponent notation). Everything here runs on every call, so the
--- scripts define plain local functions and keep state in locals rather than tables.
-local function idiv(a, b)
-  local q = math.floor(a / b)
-  local r = a - q * b
-  if r < 0 then return q - 1 end
-  if r >= b then return q + 1 end
-  return q
-end
-
-local function ceildiv(a, b)
-  local q = idiv(a, b)
-  if q * b < a then return q + 1 end
-  return q
-end
-
+-- Helpers of the email scripts. Lua numbers are doubles: integers below 2^53 are exact, and are
+-- formatted with %d, never tostring (which switches to exponent notation).
 local function int(x)
   return string.format('%d', x)
 end

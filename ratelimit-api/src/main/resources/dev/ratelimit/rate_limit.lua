@@ -1,44 +1,21 @@
--- One decision for one key under one policy, atomically.
--- KEYS[j]: the state key of limit j.
--- ARGV[1]: now in µs, or '' for the server's TIME; ARGV[2]: permits; ARGV[3]: TTL grace in ms;
--- ARGV[4]: '1' to consume, '0' for a peek (the same figures, nothing stored); then three per limit: the algorithm ('f', 's' or 't') and its two parameters (q and w, or t and bt).
--- Every limit is checked before any is consumed: the request consumes from all or from none.
--- Reply: four integers per limit: allowed (1/0), remaining, resetAfter µs, retryAfter µs.
-local function decide(algorithm, value, now, n, a, b, consume)
-  if algorithm == 't' then return token_bucket(value, now, n, a, b, consume) end
-  if algorithm == 'f' then return fixed_window(value, now, n, a, b, consume) end
-  return sliding_window(value, now, n, a, b, consume)
-end
-
-local now = clock(ARGV[1])
-local n = tonumber(ARGV[2])
-local grace = tonumber(ARGV[3])
-local store = ARGV[4] == '1'
-local count = #KEYS
-local values = {}
--- One limit decides for itself (nil); several are all checked first, without consuming.
-local all = nil
-if count > 1 then
-  all = true
-end
-for j = 1, count do
-  values[j] = redis.call('GET', KEYS[j])
-  if all then
-    local o = 3 * j + 2
-    all = decide(ARGV[o], values[j], now, n, tonumber(ARGV[o + 1]), tonumber(ARGV[o + 2]), false)
-  end
-end
-local reply = {}
-for j = 1, count do
-  local o = 3 * j + 2
-  local ok, remaining, reset, retry, stored, lifetime =
-      decide(ARGV[o], values[j], now, n, tonumber(ARGV[o + 1]), tonumber(ARGV[o + 2]), all)
-  if stored and store then
-    redis.call('SET', KEYS[j], stored, 'PX', int(ceildiv(lifetime, 1000) + grace))
-  end
-  reply[4 * j - 3] = ok and 1 or 0
-  reply[4 * j - 2] = remaining
-  reply[4 * j - 1] = reset
-  reply[4 * j] = retry
-end
-return reply
+-- One decision for one key under one policy, atomically. RateLimitScript generates one script per
+-- policy shape (its algorithms in order, the clock, a request or a peek) from the sections of this
+-- file and of the algorithm files, so a call runs its own algorithms' code and nothing else:
+--   helpers of the algorithms that need one; the clock; the permits; each limit's check;
+--   if every limit allows: each limit's store (a request only), then the allowed reply;
+--   otherwise the denied reply.
+-- A request consumes from every limit or from none; a peek computes the same figures and stores
+-- nothing. KEYS[j]: the state key of limit j. ARGV[1]: permits (at least 1 for a request); then two
+-- parameters per limit; with an explicit clock, last, now in µs. $grace: milliseconds added to every
+-- key's TTL. Reply: four integers per limit: allowed (1/0), remaining, resetAfter µs, retryAfter µs.
+-- Lua numbers are doubles, and every operand here is an integer below 2^53 (Limit's bounds), so
+-- sums, products and math.floor or math.ceil of a quotient are exact; integers are stored with
+-- string.format('%d'), never tostring (which switches to exponent notation). An argument becomes a
+-- number by arithmetic (ARGV[k] + 0), which converts a string as tonumber does, without a call.
+--- server clock
+local time = redis.call('TIME')
+local now = time[1] * 1000000 + time[2]
+--- explicit clock
+local now = ARGV[$now] + 0
+--- permits
+local n = ARGV[1] + 0

@@ -19,9 +19,29 @@ final class AsyncLoad {
         CompletionStage<?> start(int caller, long sequence);
     }
 
+    /** Called on the calling thread when the measured time begins and when it ends. */
+    interface Window {
+        void opened();
+
+        void closed();
+    }
+
+    private static final Window NONE = new Window() {
+        @Override
+        public void opened() {}
+
+        @Override
+        public void closed() {}
+    };
+
     private AsyncLoad() {}
 
     static Load.Result run(int callers, Duration warmup, Duration measure, Operation operation)
+            throws InterruptedException {
+        return run(callers, warmup, measure, operation, NONE);
+    }
+
+    static Load.Result run(int callers, Duration warmup, Duration measure, Operation operation, Window window)
             throws InterruptedException {
         long warmupEnd = System.nanoTime() + warmup.toNanos();
         long end = warmupEnd + measure.toNanos();
@@ -34,6 +54,10 @@ final class AsyncLoad {
         for (Chain chain : chains) {
             chain.next();
         }
+        sleepUntil(warmupEnd);
+        window.opened();
+        sleepUntil(end);
+        window.closed();
         if (!done.await(warmup.plus(measure).toSeconds() + 60, TimeUnit.SECONDS)) {
             throw new IllegalStateException("operations did not complete within a minute of the end");
         }
@@ -51,6 +75,12 @@ final class AsyncLoad {
         }
         Arrays.sort(nanos);
         return new Load.Result(callers, total, all, errors.get(), measure.toNanos() / 1e9, nanos);
+    }
+
+    private static void sleepUntil(long nanos) throws InterruptedException {
+        for (long left = nanos - System.nanoTime(); left > 0; left = nanos - System.nanoTime()) {
+            TimeUnit.NANOSECONDS.sleep(left);
+        }
     }
 
     private static final class Chain {

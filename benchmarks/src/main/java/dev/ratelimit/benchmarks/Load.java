@@ -135,15 +135,24 @@ final class Load {
      * one round of one run rather than all of it; each run is reported by its median round.
      */
     static final class Rounds {
-        private record Row(double perSecond, String text) {}
+        @SuppressWarnings("ArrayRecordComponent") // never compared or hashed: read by the reports only
+        private record Row(double perSecond, String text, double[] metrics) {}
 
         private final Map<String, List<Row>> runs = new LinkedHashMap<>();
 
         /** Records one round of the run {@code name}, printing its row at once. */
         void add(int round, String name, Result r, String extra) {
+            add(round, name, r, extra, new double[0]);
+        }
+
+        /**
+         * Records one round of the run {@code name} with figures that {@link #pairedRatios(String,
+         * String, int)} can compare by their index, printing its row at once.
+         */
+        void add(int round, String name, Result r, String extra, double[] metrics) {
             String text = row(name, r, extra);
             System.out.println("round " + (round + 1) + ": " + text);
-            runs.computeIfAbsent(name, k -> new ArrayList<>()).add(new Row(r.perSecond(), text));
+            runs.computeIfAbsent(name, k -> new ArrayList<>()).add(new Row(r.perSecond(), text, metrics));
         }
 
         /** The median round's row of every run, in the order the runs were first added. */
@@ -158,11 +167,18 @@ final class Load {
          * apart, so a slow phase of the machine tends to hit both — sorted ascending.
          */
         double[] pairedRatios(String numerator, String denominator) {
+            return pairedRatios(numerator, denominator, -1);
+        }
+
+        /** As {@link #pairedRatios(String, String)}, of the figure at {@code metric} (-1: calls per second). */
+        double[] pairedRatios(String numerator, String denominator, int metric) {
             List<Row> a = runs.get(numerator);
             List<Row> b = runs.get(denominator);
             double[] ratios = new double[Math.min(a.size(), b.size())];
             for (int i = 0; i < ratios.length; i++) {
-                ratios[i] = a.get(i).perSecond() / b.get(i).perSecond();
+                ratios[i] = metric < 0
+                        ? a.get(i).perSecond() / b.get(i).perSecond()
+                        : a.get(i).metrics()[metric] / b.get(i).metrics()[metric];
             }
             Arrays.sort(ratios);
             return ratios;

@@ -30,34 +30,52 @@ import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.metrics.CommandLatencyRecorder;
 import io.lettuce.core.protocol.ProtocolKeyword;
 import io.lettuce.core.resource.DefaultClientResources;
+import java.lang.management.ManagementFactory;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Our Redis backend against Bucket4j's Lettuce backend and against the physical reference — a bare
- * Lettuce async loop of {@code EVALSHA} of our own token-bucket script — on one redis-server,
- * at 1, 16, 64 and 256 concurrent callers, on one hot key and on 100,000 keys. Also Redis commands
- * per decision (our scripts' {@code EVALSHA}s counted by the server's {@code INFO commandstats};
- * Bucket4j's counted as its client sends them) and Redis memory per key.
+ * Our Redis backend on one redis-server against two references and a peer, at 16 and 64
+ * concurrent callers, on one hot key and on 100,000 keys:
+ *
+ * <ul>
+ *   <li>the <b>minimal GCRA loop</b>, the physical reference: a bare Lettuce async loop sending
+ *       {@code EVALSHA} of {@code minimal_gcra.lua} (the least a correct server-clock token bucket
+ *       does: {@code TIME}, {@code GET}, {@code SET … PX}, two integers back), keys and arguments
+ *       built once;
+ *   <li>the <b>own-script loop</b>, the client-layer reference: the same bare loop sending the
+ *       script, keys and arguments our backend sends;
+ *   <li>Bucket4j's Lettuce compare-and-swap backend, async.
+ * </ul>
+ *
+ * <p>Each run reports decisions per second, latency, Redis commands per decision (our scripts'
+ * {@code EVALSHA}s counted by the server's {@code INFO commandstats}; Bucket4j's counted as its
+ * client sends them), <b>Redis CPU µs per decision</b> (the redis-server's {@code used_cpu_user +
+ * used_cpu_sys} from {@code INFO cpu}, read when the measured time begins and ends), the script's
+ * own execution time per decision ({@code INFO commandstats} {@code usec}), and <b>client CPU µs
+ * per decision</b> (this JVM's process CPU time over the measured time: every thread, the Lettuce
+ * I/O threads, JIT and GC included). Also Redis memory per key.
  *
  * <p>Every limiter is a token bucket of ten million per 366 days, so every request is admitted and
  * does the full work of an admission on a key that persists. Connection timeouts are 1 s for all.
  * Callers are asynchronous chains, each with one request in flight.
  *
- * <p>The runs alternate for a number of rounds and each is reported by its median round, which
- * keeps a noisy moment on a shared machine from favouring one of them.
+ * <p>The runs alternate for a number of rounds, the order of the four rotated from round to round;
+ * each is reported by its median round, and ratios pair the runs of one round.
  *
  * <p>Arguments (optional): seconds to measure per run (default 1, after 1 s of warm-up), rounds
- * (default 5).
+ * (default 5), callers (default {@code 16,64}).
  */
 public final class RedisLoadHarness {
 
@@ -72,7 +90,15 @@ public final class RedisLoadHarness {
     private static final Policy POLICY =
             Policy.of("bench", Limit.of(LOTS, PERIOD).tokenBucket());
     private static final int SPREAD = 100_000;
-    private static final int[] CALLERS = {1, 16, 64, 256};
+    private static final String OURS = "ratelimit";
+    private static final String MINIMAL = "minimal GCRA loop";
+    private static final String OWN = "own-script loop";
+    private static final String BUCKET4J = "Bucket4j Lettuce (CAS)";
+
+    /** Indexes of {@link Load.Rounds}' metrics. */
+    private static final int CLIENT_CPU = 0;
+
+    private static final int REDIS_CPU = 1;
 
     private RedisLoadHarness() {}
 
@@ -95,9 +121,19 @@ public final class RedisLoadHarness {
         }
     }
 
+    /** One way of making a decision, as the load loop calls it. */
+    private interface Mode {
+        CompletionStage<?> decide(boolean hot, int caller, long sequence);
+    }
+
     public static void main(String[] args) throws Exception {
         Duration measure = Duration.ofSeconds(args.length > 0 ? Long.parseLong(args[0]) : 1);
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+        int[] callerCounts = args.length > 2
+                ? java.util.Arrays.stream(args[2].split(",", -1))
+                        .mapToInt(Integer::parseInt)
+                        .toArray()
+                : new int[] {16, 64};
         Duration warmup = Duration.ofSeconds(1);
         String[] spread = new String[SPREAD];
         for (int i = 0; i < SPREAD; i++) {
@@ -119,26 +155,33 @@ public final class RedisLoadHarness {
                     .blockCache(0)
                     .build();
 
-            // The reference: the same script, keys and arguments built once, sent by a bare Lettuce loop.
+            // The references: bare Lettuce loops, keys and arguments built once. The own-script loop
+            // replays the script, keys and arguments our backend sends; keys of all three have
+            // two-letter prefixes, so their names are as long.
             RedisClient rawClient = client(server, null);
             StatefulRedisConnection<String, String> rawConnection = rawClient.connect(StringCodec.UTF8);
             RedisAsyncCommands<String, String> raw = rawConnection.async();
             RecordingTransport recorder = new RecordingTransport(ours);
             RateLimitBackend.scripted(recorder)
-                    .keyPrefix("raw")
+                    .keyPrefix("ow")
                     .build()
                     .evaluate("hot", POLICY, 1)
                     .toCompletableFuture()
                     .get();
             RecordingTransport.Call call = recorder.last();
-            Script script = call.script();
-            raw.scriptLoad(script.source()).get();
-            String[] rawArgs = call.args();
-            String[] hotKeys = call.keys();
-            String[][] spreadKeys = new String[SPREAD][];
-            for (int i = 0; i < SPREAD; i++) {
-                spreadKeys[i] = new String[] {hotKeys[0].replace("{hot}", "{" + spread[i] + "}")};
-            }
+            Script own = call.script();
+            raw.scriptLoad(own.source()).get();
+            String[] ownArgs = call.args();
+            String[] ownHot = call.keys();
+            String[][] ownSpread = spreadKeys(ownHot[0], spread);
+            String minimalSha = raw.scriptLoad(minimalScript()).get();
+            Limit limit = POLICY.limits().get(0);
+            String[] minimalArgs = {
+                Long.toString(limit.emissionIntervalMicros()),
+                Long.toString(limit.capacity() * limit.emissionIntervalMicros())
+            };
+            String[] minimalHot = {ownHot[0].replace("ow:", "mn:")};
+            String[][] minimalSpread = spreadKeys(minimalHot[0], spread);
 
             // Bucket4j: its Lettuce compare-and-swap proxy manager, async, with its own counted client.
             CommandCounter bucket4jCommands = new CommandCounter();
@@ -151,7 +194,7 @@ public final class RedisLoadHarness {
                     .build()
                     .asAsync();
             BucketConfiguration configuration = BucketConfiguration.builder()
-                    .addLimit(limit -> limit.capacity(LOTS).refillGreedy(LOTS, PERIOD))
+                    .addLimit(l -> l.capacity(LOTS).refillGreedy(LOTS, PERIOD))
                     .build();
             AsyncBucketProxy hotBucket = bucket4j.builder()
                     .build("b4j:hot".getBytes(StandardCharsets.UTF_8), () -> completedFuture(configuration));
@@ -163,46 +206,57 @@ public final class RedisLoadHarness {
                                 () -> completedFuture(configuration));
             }
 
+            Map<String, Mode> modes = new LinkedHashMap<>();
+            modes.put(
+                    OURS,
+                    (hot, caller, seq) -> limiter.tryAcquireAsync(hot ? "hot" : spread[pick(caller, seq)], 1)
+                            .thenAccept(RedisLoadHarness::requireBackend));
+            modes.put(
+                    MINIMAL,
+                    (hot, caller, seq) -> raw.evalsha(
+                            minimalSha,
+                            ScriptOutputType.MULTI,
+                            hot ? minimalHot : minimalSpread[pick(caller, seq)],
+                            minimalArgs));
+            modes.put(
+                    OWN,
+                    (hot, caller, seq) -> raw.evalsha(
+                            own.sha1(), ScriptOutputType.MULTI, hot ? ownHot : ownSpread[pick(caller, seq)], ownArgs));
+            modes.put(
+                    BUCKET4J,
+                    (hot, caller, seq) -> (hot ? hotBucket : spreadBuckets[pick(caller, seq)])
+                            .tryConsume(1)
+                            .thenAccept(RedisLoadHarness::requireTrue));
+            List<String> names = new ArrayList<>(modes.keySet());
+
             for (int round = 0; round < rounds; round++) {
                 for (boolean hot : new boolean[] {true, false}) {
-                    for (int callers : CALLERS) {
+                    for (int callers : callerCounts) {
                         String where = where(hot, callers);
-
-                        admin.configResetstat();
-                        Load.Result r = AsyncLoad.run(
-                                callers,
-                                warmup,
-                                measure,
-                                (caller, seq) -> limiter.tryAcquireAsync(hot ? "hot" : spread[pick(caller, seq)], 1)
-                                        .thenAccept(RedisLoadHarness::requireBackend));
-                        results.add(round, "ratelimit, " + where, r, perDecision(evalCalls(admin), admin, r));
-
-                        admin.configResetstat();
-                        r = AsyncLoad.run(
-                                callers,
-                                warmup,
-                                measure,
-                                (caller, seq) -> raw.evalsha(
-                                        script.sha1(),
-                                        ScriptOutputType.MULTI,
-                                        hot ? hotKeys : spreadKeys[pick(caller, seq)],
-                                        rawArgs));
-                        results.add(round, "raw EVALSHA loop, " + where, r, perDecision(evalCalls(admin), admin, r));
-
-                        admin.configResetstat();
-                        bucket4jCommands.reset();
-                        r = AsyncLoad.run(
-                                callers,
-                                warmup,
-                                measure,
-                                (caller, seq) -> (hot ? hotBucket : spreadBuckets[pick(caller, seq)])
-                                        .tryConsume(1)
-                                        .thenAccept(RedisLoadHarness::requireTrue));
-                        results.add(
-                                round,
-                                "Bucket4j Lettuce (CAS), " + where,
-                                r,
-                                perDecision(bucket4jCommands.total(), admin, r));
+                        for (int m = 0; m < names.size(); m++) {
+                            String name = names.get((m + round) % names.size());
+                            Mode mode = modes.get(name);
+                            admin.configResetstat();
+                            bucket4jCommands.reset();
+                            Meter meter = new Meter(admin);
+                            Load.Result r = AsyncLoad.run(
+                                    callers, warmup, measure, (caller, seq) -> mode.decide(hot, caller, seq), meter);
+                            long commands = name.equals(BUCKET4J) ? bucket4jCommands.total() : evalCalls(admin);
+                            double clientCpu = meter.clientMicros() / r.calls();
+                            double redisCpu = meter.redisMicros() / r.calls();
+                            results.add(
+                                    round,
+                                    name + ", " + where,
+                                    r,
+                                    String.format(
+                                            Locale.ROOT,
+                                            "%.2f | %.1f | %.1f | %.1f",
+                                            commands / (double) r.allCalls(),
+                                            redisCpu,
+                                            scriptMicros(admin) / r.allCalls(),
+                                            clientCpu),
+                                    new double[] {clientCpu, redisCpu});
+                        }
                     }
                 }
             }
@@ -221,9 +275,9 @@ public final class RedisLoadHarness {
                     i -> limiter.tryAcquireAsync(spread[i], 1).toCompletableFuture());
             memory(
                     admin,
-                    "raw EVALSHA (same script and layout)",
-                    hotKeys[0].replace("{hot}", "{k-1}"),
-                    i -> raw.evalsha(script.sha1(), ScriptOutputType.MULTI, spreadKeys[i], rawArgs)
+                    "minimal GCRA script, same key name length",
+                    minimalSpread[1][0],
+                    i -> raw.evalsha(minimalSha, ScriptOutputType.MULTI, minimalSpread[i], minimalArgs)
                             .toCompletableFuture());
             memory(admin, "Bucket4j Lettuce", "b4j:k-1", i -> spreadBuckets[i].tryConsume(1));
 
@@ -239,26 +293,98 @@ public final class RedisLoadHarness {
         System.out.println();
         System.out.println("Median of " + rounds + " alternating rounds, " + measure.toSeconds() + " s each:");
         System.out.println();
-        Load.header("Redis commands per decision", "Redis CPU µs per decision").forEach(System.out::println);
+        Load.header(
+                        "Redis commands per decision",
+                        "Redis CPU µs per decision",
+                        "script µs per decision",
+                        "client CPU µs per decision")
+                .forEach(System.out::println);
         results.medianRows().forEach(System.out::println);
         System.out.println();
         System.out.println("Ratios, each round's runs paired (median, then lowest and highest of the rounds):");
         System.out.println();
-        System.out.println("| keys, callers | ratelimit / raw EVALSHA loop | ratelimit / Bucket4j |");
-        System.out.println("| --- | ---: | ---: |");
+        System.out.println("| keys, callers | decisions/s, ratelimit / minimal loop | client CPU per decision, "
+                + "ratelimit / minimal loop | Redis CPU per decision, ratelimit / minimal loop | "
+                + "decisions/s, ratelimit / own-script loop | decisions/s, ratelimit / Bucket4j |");
+        System.out.println("| --- | ---: | ---: | ---: | ---: | ---: |");
         for (boolean hot : new boolean[] {true, false}) {
-            for (int callers : CALLERS) {
+            for (int callers : callerCounts) {
                 String where = where(hot, callers);
+                String ours = OURS + ", " + where;
                 System.out.printf(
                         Locale.ROOT,
-                        "| %s | %s | %s |%n",
+                        "| %s | %s | %s | %s | %s | %s |%n",
                         where,
-                        Load.Rounds.describe(
-                                results.pairedRatios("ratelimit, " + where, "raw EVALSHA loop, " + where), true),
-                        Load.Rounds.describe(
-                                results.pairedRatios("ratelimit, " + where, "Bucket4j Lettuce (CAS), " + where),
-                                false));
+                        Load.Rounds.describe(results.pairedRatios(ours, MINIMAL + ", " + where), true),
+                        Load.Rounds.describe(results.pairedRatios(ours, MINIMAL + ", " + where, CLIENT_CPU), true),
+                        Load.Rounds.describe(results.pairedRatios(ours, MINIMAL + ", " + where, REDIS_CPU), true),
+                        Load.Rounds.describe(results.pairedRatios(ours, OWN + ", " + where), true),
+                        Load.Rounds.describe(results.pairedRatios(ours, BUCKET4J + ", " + where), false));
             }
+        }
+    }
+
+    /**
+     * The client's and the server's CPU time over the measured window: this JVM's process CPU time
+     * and the redis-server's {@code used_cpu_user + used_cpu_sys}.
+     */
+    private static final class Meter implements AsyncLoad.Window {
+        private static final com.sun.management.OperatingSystemMXBean OS =
+                (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        private final RedisCommands<String, String> admin;
+        private long clientNanos;
+        private double redisSeconds;
+
+        Meter(RedisCommands<String, String> admin) {
+            this.admin = admin;
+        }
+
+        @Override
+        public void opened() {
+            clientNanos = -OS.getProcessCpuTime();
+            redisSeconds = -redisCpuSeconds(admin);
+        }
+
+        @Override
+        public void closed() {
+            clientNanos += OS.getProcessCpuTime();
+            redisSeconds += redisCpuSeconds(admin);
+        }
+
+        double clientMicros() {
+            return clientNanos / 1e3;
+        }
+
+        double redisMicros() {
+            return redisSeconds * 1e6;
+        }
+    }
+
+    private static double redisCpuSeconds(RedisCommands<String, String> admin) {
+        double seconds = 0;
+        for (String line : admin.info("cpu").lines().toList()) {
+            if (line.startsWith("used_cpu_user:") || line.startsWith("used_cpu_sys:")) {
+                seconds +=
+                        Double.parseDouble(line.substring(line.indexOf(':') + 1).strip());
+            }
+        }
+        return seconds;
+    }
+
+    private static String[][] spreadKeys(String hotKey, String[] spread) {
+        String[][] keys = new String[spread.length][];
+        for (int i = 0; i < spread.length; i++) {
+            keys[i] = new String[] {hotKey.replace("{hot}", "{" + spread[i] + "}")};
+        }
+        return keys;
+    }
+
+    private static String minimalScript() throws java.io.IOException {
+        try (java.io.InputStream in = RedisLoadHarness.class.getResourceAsStream("minimal_gcra.lua")) {
+            if (in == null) {
+                throw new IllegalStateException("missing minimal_gcra.lua");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
     }
 
@@ -271,11 +397,8 @@ public final class RedisLoadHarness {
         return (int) ((sequence * 7_919 + caller * 104_729L) % SPREAD);
     }
 
-    /**
-     * Commands per decision, and the microseconds Redis spent executing commands per decision (the
-     * sum of {@code INFO commandstats}' {@code usec} over every command since the last reset).
-     */
-    private static String perDecision(long commands, RedisCommands<String, String> admin, Load.Result r) {
+    /** The microseconds Redis spent executing commands since the last reset: {@code INFO commandstats}' {@code usec}, but {@code INFO}'s. */
+    private static double scriptMicros(RedisCommands<String, String> admin) {
         long micros = 0;
         for (String line : admin.info("commandstats").lines().toList()) {
             int at = line.indexOf(",usec=");
@@ -284,15 +407,13 @@ public final class RedisLoadHarness {
                 micros += Long.parseLong(rest.substring(0, rest.indexOf(',')));
             }
         }
-        return String.format(
-                Locale.ROOT, "%.2f | %.1f", commands / (double) r.allCalls(), micros / (double) r.allCalls());
+        return micros;
     }
 
     private static RedisClient client(RedisServer server, CommandLatencyRecorder recorder) {
-        DefaultClientResources.Builder resources = DefaultClientResources.builder();
-        if (recorder != null) {
-            resources.commandLatencyRecorder(recorder);
-        }
+        // The library's connection records no latencies; neither do the bare loops.
+        DefaultClientResources.Builder resources = DefaultClientResources.builder()
+                .commandLatencyRecorder(recorder != null ? recorder : CommandLatencyRecorder.disabled());
         RedisClient client = RedisClient.create(resources.build(), RedisURI.create("127.0.0.1", server.port()));
         client.setOptions(ClientOptions.builder()
                 .socketOptions(SocketOptions.builder()

@@ -82,7 +82,11 @@ public final class RedisConnection implements ScriptTransport {
 
     private RedisConnection(RedisConfig config) {
         this.config = config;
+        // Lettuce records every command's latency in a map by command type when HdrHistogram and
+        // LatencyUtils are on the class path (Micrometer brings them): a wrapper, a lookup and a
+        // histogram per decision that nothing here reads.
         this.resources = DefaultClientResources.builder()
+                .commandLatencyRecorder(io.lettuce.core.metrics.CommandLatencyRecorder.disabled())
                 .ioThreadPoolSize(2)
                 .computationThreadPoolSize(2)
                 .reconnectDelay(Delay.fullJitter(Duration.ofMillis(20), MAX_RETRY_DELAY, 50, TimeUnit.MILLISECONDS))

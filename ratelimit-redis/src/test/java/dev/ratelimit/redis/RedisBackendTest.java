@@ -7,13 +7,18 @@ import dev.ratelimit.Decision;
 import dev.ratelimit.FailurePolicy;
 import dev.ratelimit.Limit;
 import dev.ratelimit.Policy;
+import dev.ratelimit.RateLimitBackend;
 import dev.ratelimit.RateLimiter;
+import dev.ratelimit.TestClock;
 import dev.ratelimit.testkit.redis.RedisExtension;
 import dev.ratelimit.testkit.redis.RedisServer;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -287,6 +292,57 @@ class RedisBackendTest {
                     .contains("Unable to connect to 127.0.0.1")
                     .doesNotContain("Unable to ***")
                     .doesNotContain(":connect@");
+        }
+    }
+
+    /**
+     * The script of a policy of sixteen limits, every algorithm in turn, is one script within Lua's
+     * limits on locals and registers, and decides as the in-memory reference does: requests of 0
+     * to 3 permits and peeks, allowed and denied, 317 ms apart on a test clock.
+     */
+    @Test
+    void sixteenLimitsOfEveryAlgorithm_decideAsInMemory() throws Exception {
+        List<Limit> limits = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            Limit limit = Limit.of(3 + i, Duration.ofSeconds(1 + i));
+            limits.add(
+                    switch (i % 3) {
+                        case 0 -> limit.fixedWindow();
+                        case 1 -> limit.slidingWindow();
+                        default -> limit.tokenBucket();
+                    });
+        }
+        Policy policy = Policy.of("sixteen", limits);
+        TestClock clock = new TestClock();
+        RateLimitBackend memory = RateLimitBackend.inMemory(clock, 1_000);
+        try (RedisConnection connection = connected(redis.url())) {
+            RateLimitBackend scripted = RateLimitBackend.scripted(connection)
+                    .keyPrefix("sixteen")
+                    .clock(clock)
+                    .build();
+            String key = "k-" + UUID.randomUUID();
+            int denied = 0;
+            for (int i = 0; i < 60; i++) {
+                long permits = i % 4;
+                Decision peek =
+                        memory.peek(key, policy, permits).toCompletableFuture().get();
+                assertThat(scripted.peek(key, policy, permits)
+                                .toCompletableFuture()
+                                .get(10, TimeUnit.SECONDS))
+                        .as("peek %d", i)
+                        .isEqualTo(peek);
+                Decision expected = memory.evaluate(key, policy, permits)
+                        .toCompletableFuture()
+                        .get();
+                assertThat(scripted.evaluate(key, policy, permits)
+                                .toCompletableFuture()
+                                .get(10, TimeUnit.SECONDS))
+                        .as("request %d", i)
+                        .isEqualTo(expected);
+                denied += expected.allowed() ? 0 : 1;
+                clock.advance(Duration.ofMillis(317));
+            }
+            assertThat(denied).as("denials among the requests").isBetween(1, 59);
         }
     }
 }

@@ -58,6 +58,9 @@ class UpstashFaultsTest {
         try (UpstashConnection connection = UpstashConnection.open(config().build())) {
             RateLimitBackend backend = connection.rateLimitBackend();
             connection.awaitConnection(Duration.ofSeconds(5));
+            // One decision first: the backend sends the policy's SCRIPT LOADs with its first
+            // decision for it, and the failure is meant for a decision.
+            backend.evaluate("k", POLICY, 1).toCompletableFuture().get(10, TimeUnit.SECONDS);
             upstash.server().failNext(1, 503);
             UpstashException e = failure(backend.evaluate("k", POLICY, 1).toCompletableFuture());
             assertThat(e.kind()).isEqualTo(UpstashException.Kind.TRANSPORT);

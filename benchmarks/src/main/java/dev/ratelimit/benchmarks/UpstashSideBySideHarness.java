@@ -1,0 +1,151 @@
+package dev.ratelimit.benchmarks;
+
+import dev.ratelimit.Decision;
+import dev.ratelimit.Limit;
+import dev.ratelimit.Policy;
+import dev.ratelimit.RateLimiter;
+import dev.ratelimit.testkit.redis.RedisServer;
+import dev.ratelimit.testkit.redis.UpstashCompatibleServer;
+import dev.ratelimit.upstash.UpstashConfig;
+import dev.ratelimit.upstash.UpstashConnection;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Our Upstash backend against {@code @upstash/ratelimit} (2.2.0, on {@code @upstash/redis} 1.39.0
+ * with its auto-pipelining) through the same Upstash-compatible server in front of one
+ * redis-server, all on this machine: 64 callers each with one decision in flight (ours:
+ * asynchronous chains on {@code tryAcquireAsync}; theirs: 64 async functions on Node's event
+ * loop, {@code benchmarks/upstash-js/load.mjs}), 1,000 keys, a token bucket of ten million per 366
+ * days for both. The two alternate for a number of rounds; ratios pair the runs of one round.
+ *
+ * <p>Needs {@code node} on the {@code PATH} and {@code npm install} run in
+ * {@code benchmarks/upstash-js}. Arguments (optional): seconds to measure per run (default 5, after
+ * 2 s of warm-up), rounds (default 3), the directory of {@code load.mjs} (default
+ * {@code benchmarks/upstash-js}), our maximum batch size (default: the library's).
+ */
+public final class UpstashSideBySideHarness {
+
+    private static final int CALLERS = 64;
+    private static final int KEYS = 1_000;
+    private static final Policy POLICY =
+            Policy.of("bench", Limit.of(10_000_000L, Duration.ofDays(366)).tokenBucket());
+    private static final Pattern RATE = Pattern.compile("\"decisionsPerSecond\":([0-9.]+),\"errors\":([0-9]+)");
+
+    private UpstashSideBySideHarness() {}
+
+    public static void main(String[] args) throws Exception {
+        Duration measure = Duration.ofSeconds(args.length > 0 ? Long.parseLong(args[0]) : 5);
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        File js = new File(args.length > 2 ? args[2] : "benchmarks/upstash-js");
+        int batchSize = args.length > 3 ? Integer.parseInt(args[3]) : 0;
+        if (!new File(js, "node_modules/@upstash/ratelimit").isDirectory()) {
+            throw new IllegalStateException("run `npm install` in " + js + " first");
+        }
+        Duration warmup = Duration.ofSeconds(2);
+        double[] ours = new double[rounds];
+        double[] theirs = new double[rounds];
+        try (RedisServer redis = RedisServer.start();
+                UpstashCompatibleServer server = UpstashCompatibleServer.start(redis.url(), "bench-token")) {
+            for (int round = 0; round < rounds; round++) {
+                for (int side = 0; side < 2; side++) {
+                    boolean oursFirst = round % 2 == 0;
+                    if ((side == 0) == oursFirst) {
+                        ours[round] = ours(server, warmup, measure, batchSize);
+                        System.out.printf(
+                                Locale.ROOT, "round %d: ratelimit: %,.0f decisions/s%n", round + 1, ours[round]);
+                    } else {
+                        theirs[round] = theirs(server, js, warmup, measure);
+                        System.out.printf(
+                                Locale.ROOT,
+                                "round %d: @upstash/ratelimit: %,.0f decisions/s%n",
+                                round + 1,
+                                theirs[round]);
+                    }
+                }
+            }
+        }
+        double[] ratios = new double[rounds];
+        for (int i = 0; i < rounds; i++) {
+            ratios[i] = ours[i] / theirs[i];
+        }
+        Arrays.sort(ratios);
+        System.out.println();
+        System.out.printf(
+                Locale.ROOT,
+                "%d callers, %d keys, median of %d rounds: ratelimit %,.0f decisions/s, @upstash/ratelimit %,.0f;"
+                        + " ratelimit / @upstash/ratelimit, paired: %s%n",
+                CALLERS,
+                KEYS,
+                rounds,
+                median(ours),
+                median(theirs),
+                Load.Rounds.describe(ratios, false));
+    }
+
+    private static double ours(UpstashCompatibleServer server, Duration warmup, Duration measure, int batchSize)
+            throws Exception {
+        UpstashConfig.Builder config = UpstashConfig.builder(server.url(), server.token());
+        if (batchSize > 0) {
+            config.maxBatchSize(batchSize);
+        }
+        try (UpstashConnection backend = UpstashConnection.open(config.build());
+                RateLimiter limiter = RateLimiter.builder()
+                        .policy(POLICY)
+                        .backend(backend.rateLimitBackend())
+                        .deadline(Duration.ofSeconds(10))
+                        .blockCache(0)
+                        .build()) {
+            Load.Result r = AsyncLoad.run(
+                    CALLERS,
+                    warmup,
+                    measure,
+                    (caller, seq) -> limiter.tryAcquireAsync("k-" + (seq * CALLERS + caller) % KEYS, 1)
+                            .thenAccept(d -> {
+                                if (d.source() != Decision.Source.BACKEND || !d.allowed()) {
+                                    throw new IllegalStateException("unexpected decision " + d);
+                                }
+                            }));
+            if (r.errors() > 0) {
+                throw new IllegalStateException(r.errors() + " failed decisions");
+            }
+            return r.perSecond();
+        }
+    }
+
+    private static double theirs(UpstashCompatibleServer server, File js, Duration warmup, Duration measure)
+            throws Exception {
+        ProcessBuilder builder = new ProcessBuilder(
+                        "node",
+                        "load.mjs",
+                        Integer.toString(CALLERS),
+                        Long.toString(warmup.toSeconds()),
+                        Long.toString(measure.toSeconds()),
+                        Integer.toString(KEYS))
+                .directory(js)
+                .redirectErrorStream(true);
+        builder.environment().put("UPSTASH_REDIS_REST_URL", server.url());
+        builder.environment().put("UPSTASH_REDIS_REST_TOKEN", server.token());
+        Process node = builder.start();
+        String output = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (node.waitFor() != 0) {
+            throw new IllegalStateException("node failed: " + output);
+        }
+        Matcher m = RATE.matcher(output);
+        if (!m.find() || !m.group(2).equals("0")) {
+            throw new IllegalStateException("unexpected output of load.mjs: " + output);
+        }
+        return Double.parseDouble(m.group(1));
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
+    }
+}
