@@ -144,6 +144,9 @@ final class DefaultRateLimiter implements RateLimiter {
             } else {
                 chain.add(b.backend);
             }
+            if (b.leaseLifetime != null) {
+                chain.set(0, LeasingBackend.wrap(chain.get(0), b.leasePermits, b.leaseLifetime, configured));
+            }
             chain.addAll(b.fallbacks);
             this.links = new Link[chain.size()];
             long sum = 0;

@@ -7,7 +7,7 @@ import java.util.concurrent.CompletionStage;
 import org.jspecify.annotations.Nullable;
 
 /** See {@link RateLimitBackend#scripted}: {@link Scripts#RATE_LIMIT} through a {@link ScriptTransport}. */
-final class ScriptedRateLimitBackend implements RateLimitBackend {
+final class ScriptedRateLimitBackend implements RateLimitBackend, Leasing {
 
     private final ScriptTransport transport;
     private final String prefix;
@@ -38,6 +38,11 @@ final class ScriptedRateLimitBackend implements RateLimitBackend {
         String[] keys = script.keys(prefix, key);
         String[] args = script.args(permits, clock == null ? -1 : clock.nowMicros(), graceMillis, consume);
         return transport.eval(Scripts.RATE_LIMIT, keys, args).thenApply(reply -> script.decode(list(reply)));
+    }
+
+    @Override
+    public CompletionStage<Grant> reserve(String key, Policy policy, long permits, long want) {
+        return LeaseScript.reserve(transport, prefix, clock, graceMillis, key, policy, permits, want);
     }
 
     @Override

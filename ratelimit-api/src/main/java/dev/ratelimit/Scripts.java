@@ -16,6 +16,9 @@ final class Scripts {
     /** One rate-limit decision; see {@link RateLimitScript}. */
     static final Script RATE_LIMIT = load(
             "rate_limit", Script.Reply.ARRAY, "lib", "fixed_window", "sliding_window", "token_bucket", "rate_limit");
+    /** Reserves a slice of a key's permits for a limiter to spend locally; see {@link LeaseScript}. */
+    static final Script LEASE =
+            load("lease", Script.Reply.ARRAY, "lib", "fixed_window", "sliding_window", "token_bucket", "lease");
     /** Deletes a caller's state keys. */
     static final Script RESET = load("reset", Script.Reply.INTEGER, "reset");
     /** Adds an address if its identity is new; see {@link EmailScripts}. */
