@@ -43,14 +43,19 @@ final class LeasingBackend implements RateLimitBackend {
     private final long maxPermits;
     private final long lifetimeMicros;
     private final Clock clock;
+    /** How long a reservation may take before its callers fail: the longer of the backend's and the limiter's deadline. */
+    private final long waitNanos;
+
     private final ConcurrentHashMap<String, Slot> slots = new ConcurrentHashMap<>();
 
     /**
+     * @param wait how long a reservation may take before its callers fail
      * @param clock this JVM's time for slices, never going back: the limiter's clock if it has one,
      *     else {@code System.nanoTime}
      */
-    LeasingBackend(RateLimitBackend backend, long maxPermits, Duration lifetime, Clock clock) {
+    LeasingBackend(RateLimitBackend backend, long maxPermits, Duration lifetime, Duration wait, Clock clock) {
         this.backend = backend;
+        this.waitNanos = wait.toNanos();
         this.leasing = (Leasing) backend;
         this.maxPermits = maxPermits;
         this.lifetimeMicros = Durations.micros(lifetime);
@@ -60,18 +65,28 @@ final class LeasingBackend implements RateLimitBackend {
     /**
      * {@code primary} in lease mode.
      *
+     * @param limiterDeadline the limiter's deadline, if set: a reservation may take as long, or the
+     *     backend's deadline if that is longer
      * @param configured the limiter's clock, or null for {@code System.nanoTime}: a slice's end must
      *     not move when the wall clock is set back
      * @throws IllegalStateException if {@code primary} cannot reserve
      */
     static RateLimitBackend wrap(
-            RateLimitBackend primary, long maxPermits, Duration lifetime, @Nullable Clock configured) {
+            RateLimitBackend primary,
+            long maxPermits,
+            Duration lifetime,
+            @Nullable Duration limiterDeadline,
+            @Nullable Clock configured) {
         if (!(primary instanceof Leasing)) {
             throw new IllegalStateException("leases(...) needs a primary backend that can reserve slices (memory, "
                     + "Redis, Upstash); " + primary.name() + " cannot");
         }
         Clock clock = configured != null ? configured : () -> System.nanoTime() / 1_000;
-        return new LeasingBackend(primary, maxPermits, lifetime, clock);
+        Duration wait = primary.deadline();
+        if (limiterDeadline != null && limiterDeadline.compareTo(wait) > 0) {
+            wait = limiterDeadline;
+        }
+        return new LeasingBackend(primary, maxPermits, lifetime, wait, clock);
     }
 
     @Override
@@ -224,11 +239,10 @@ final class LeasingBackend implements RateLimitBackend {
             } catch (RuntimeException e) {
                 call = CompletableFuture.failedFuture(e);
             }
-            long deadlineNanos = backend.deadline().toNanos();
-            if (deadlineNanos > 0 && !call.isDone()) {
+            if (waitNanos > 0 && !call.isDone()) {
                 // A reservation that never answers must not hold the key's callers for ever.
                 call = call.copy();
-                Deadlines.watch(call, System.nanoTime() + deadlineNanos);
+                Deadlines.watch(call, System.nanoTime() + waitNanos);
             }
             CompletableFuture<Outcome> outcome = call.thenApply(grant -> install(grant, permits, sent));
             CompletableFuture<Outcome> done = outcome.whenComplete((o, failure) -> {
