@@ -45,6 +45,7 @@ class LeaseModeMultiProcessTest {
                 10,
                 upstash.server().url(),
                 upstash.server().token());
+        System.out.println(result);
         assertThat(result.other())
                 .as("decisions by a fallback or the failure policy: %s", result)
                 .isZero();
