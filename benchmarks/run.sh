@@ -19,6 +19,7 @@ run() {
 run jmh-1-thread  java -jar "$jar" InMemoryBenchmark -t 1 -rf json -rff "$out/jmh-1-thread.json"
 run jmh-2-threads java -jar "$jar" InMemoryBenchmark -t 2 -rf json -rff "$out/jmh-2-threads.json"
 run redis         java -cp "$jar" dev.ratelimit.benchmarks.RedisLoadHarness
+run lease         java -Xmx1g -cp "$jar" dev.ratelimit.benchmarks.LeaseLoadHarness
 run upstash       java -cp "$jar" dev.ratelimit.benchmarks.UpstashBatchingHarness 5
 run filter        java -cp "$jar" dev.ratelimit.benchmarks.FilterOverheadHarness 3
 run metrics       java -jar "$jar" MetricsOverheadBenchmark -t 1
