@@ -158,11 +158,6 @@ final class LeasingBackend implements RateLimitBackend {
         return backend.whenConnected(listener);
     }
 
-    /** Slices held now, for tests. */
-    int keys() {
-        return slots.size();
-    }
-
     @Override
     public String toString() {
         return "LeasingBackend[" + backend + ", maxPermits=" + maxPermits + ", lifetime="

@@ -9,12 +9,16 @@ import dev.ratelimit.RateLimitBackend;
 import dev.ratelimit.RateLimiter;
 import dev.ratelimit.TestClock;
 import dev.ratelimit.testkit.redis.RedisExtension;
+import dev.ratelimit.testkit.redis.RedisServer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -22,7 +26,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The lease script against its Java reference: two lease-mode limiters sharing Redis (standalone,
  * then a Cluster) and two sharing an in-memory backend, on one test clock, make the same decisions
- * — figures and sources — request by request.
+ * — figures and sources — request by request. And what a paused Redis does to lease mode.
  */
 class LeaseModeRedisTest {
 
@@ -87,6 +91,47 @@ class LeaseModeRedisTest {
                 leased += actual.source() == Decision.Source.LEASE ? 1 : 0;
             }
             assertThat(leased).as("decisions from slices").isPositive();
+        }
+    }
+
+    @Test
+    void whileRedisIsPaused_slicesHeldAreSpent_thenReservationsFallBack_andRedisDecidesAgainOnceBack()
+            throws Exception {
+        RedisServer server = RedisServer.start();
+        try (RedisConnection connection = RedisBackendTest.connected(server.url());
+                RateLimiter limiter = RateLimiter.builder()
+                        .policy(Policy.of("pause", Limit.of(1_000_000, Duration.ofDays(366))))
+                        .backend(connection.rateLimitBackend())
+                        .fallback(RateLimitBackend.inMemory())
+                        .leases(100, Duration.ofHours(1))
+                        .build()) {
+            assertThat(limiter.tryAcquire("k").source()).isEqualTo(Decision.Source.BACKEND);
+            assertThat(limiter.tryAcquire("k").source())
+                    .as("the second reservation takes a slice")
+                    .isEqualTo(Decision.Source.BACKEND);
+            Map<Decision.Source, Integer> sources = new EnumMap<>(Decision.Source.class);
+            server.pause();
+            try {
+                for (int i = 0; i < 120; i++) {
+                    Decision d = limiter.tryAcquire("k");
+                    assertThat(d.allowed()).isTrue();
+                    sources.merge(d.source(), 1, Integer::sum);
+                }
+            } finally {
+                server.resume();
+            }
+            assertThat(sources)
+                    .as("the rest of the slice, then the fallback")
+                    .containsOnlyKeys(Decision.Source.LEASE, Decision.Source.FALLBACK)
+                    .containsEntry(Decision.Source.LEASE, 99);
+            Decision d = limiter.tryAcquire("k");
+            for (int i = 0; i < 500 && d.source() != Decision.Source.BACKEND; i++) {
+                Thread.sleep(20);
+                d = limiter.tryAcquire("k");
+            }
+            assertThat(d.source()).as("a reservation from Redis again").isEqualTo(Decision.Source.BACKEND);
+        } finally {
+            server.close();
         }
     }
 
