@@ -40,7 +40,7 @@ import java.util.stream.Stream;
  * pass in seconds), and run for {@code windows} whole windows. An admission is attributed to the
  * window its decision names: its call started at {@code t0} on that clock, and a fixed window's
  * {@code resetAfter} is the time from the decision to the end of its window, so {@code t0 +
- * resetAfter}, rounded to a window boundary, is that window's end. It is <em>misplaced</em> if the
+ * resetAfter}, rounded up to a window boundary, is that window's end. It is <em>misplaced</em> if the
  * call ended before that window began or started after it ended: a permit spent after its window.
  * (A call that starts in the last window and is decided after it is counted in neither.) Slices
  * live at most 10 s on the shared clock; each JVM's limiter has a 10 s deadline.
@@ -50,7 +50,8 @@ public final class LeaseRace {
     /**
      * What the JVMs saw.
      *
-     * @param admittedPerWindow admitted requests per window, from window 0 (the first of the race)
+     * @param admittedPerWindow requests admitted by a slice or a reservation per window, from window 0
+     *     (the first of the race)
      * @param misplaced admissions whose call lay wholly outside the window they were counted in
      * @param leased admissions spent from a slice ({@code Source.LEASE})
      * @param reserved admissions decided by a reservation ({@code Source.BACKEND})
@@ -236,13 +237,18 @@ public final class LeaseRace {
                                     // times a second), but callers that pause as a request's work
                                     // would: a hundred threads spinning on two cores starve the
                                     // connection's I/O thread until reservations miss their deadline.
-                                    if (!d.allowed()) {
+                                    if (!d.allowed()
+                                            || (source != Decision.Source.LEASE && source != Decision.Source.BACKEND)) {
                                         Thread.sleep(1);
                                         continue;
                                     }
                                     LockSupport.parkNanos(50_000);
-                                    long windowEnd = Math.floorDiv(
-                                                    before + d.resetAfter().toNanos() / 1_000 + w / 2, w)
+                                    // The decision's own time is between before and after, and the slice's figures
+                                    // lag the backend's by the round trip: before + resetAfter is at
+                                    // most the end of the window the decision names, and less than a
+                                    // window before it.
+                                    long windowEnd = -Math.floorDiv(
+                                                    -(before + d.resetAfter().toNanos() / 1_000), w)
                                             * w;
                                     int index = (int) ((windowEnd - origin) / w) - 1;
                                     if (after < windowEnd - w || before >= windowEnd) {
