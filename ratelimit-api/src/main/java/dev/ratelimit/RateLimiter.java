@@ -426,7 +426,9 @@ public interface RateLimiter extends AutoCloseable {
          * other instances spend theirs until they end.
          *
          * <p>The primary backend must be able to reserve: memory, or a scripted backend (Redis,
-         * Upstash).
+         * Upstash). A limiter holds slices for at most 10,000 keys at once; past that, a key
+         * without one is decided by the backend, one call per request, until keys whose slices
+         * have ended make room.
          *
          * @param maxPermits the largest slice, at least 1
          * @param lifetime the longest a slice is spent, between 1 ms and 1 hour
