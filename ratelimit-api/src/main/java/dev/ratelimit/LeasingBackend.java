@@ -47,6 +47,7 @@ final class LeasingBackend implements RateLimitBackend {
     private final long waitNanos;
 
     private final ConcurrentHashMap<String, Slot> slots = new ConcurrentHashMap<>();
+    private volatile long nextSweepNanos = System.nanoTime();
 
     /**
      * @param wait how long a reservation may take before its callers fail
@@ -108,8 +109,13 @@ final class LeasingBackend implements RateLimitBackend {
             return slot;
         }
         if (slot == null && slots.size() >= MAX_KEYS) {
-            long now = clock.nowMicros();
-            slots.values().removeIf(s -> s.idle(now));
+            long nanos = System.nanoTime();
+            if (nanos - nextSweepNanos >= 0) {
+                // At most one sweep a second: at the cap, a flood of new keys must not scan the map each.
+                nextSweepNanos = nanos + 1_000_000_000L;
+                long now = clock.nowMicros();
+                slots.values().removeIf(s -> s.idle(now));
+            }
             if (slots.size() >= MAX_KEYS) {
                 return null;
             }

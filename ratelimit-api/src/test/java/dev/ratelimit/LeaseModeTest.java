@@ -313,6 +313,26 @@ class LeaseModeTest {
     }
 
     @Test
+    void pastTheCapOnKeysWithASlice_aNewKeyIsDecidedByTheBackend() {
+        Policy policy = Policy.of("many", Limit.perMinute(100));
+        RateLimitBackend shared = RateLimitBackend.inMemory(clock, LeasingBackend.MAX_KEYS + 10);
+        RateLimiter limiter = RateLimiter.builder()
+                .policy(policy)
+                .backend(shared)
+                .clock(clock)
+                .leases(10, Duration.ofSeconds(1))
+                .build();
+        for (int i = 0; i < LeasingBackend.MAX_KEYS; i++) {
+            assertThat(limiter.tryAcquire("k" + i).source()).isEqualTo(Decision.Source.BACKEND);
+        }
+        for (int i = 0; i < 5; i++) {
+            Decision d = limiter.tryAcquire("new");
+            assertThat(d.source()).isEqualTo(Decision.Source.BACKEND);
+            assertThat(d.remaining()).isEqualTo(99 - i);
+        }
+    }
+
+    @Test
     void leases_needABackendThatCanReserve_andSaneBounds() {
         Policy policy = Policy.of("p", Limit.perMinute(10));
         RateLimitBackend plain = new RateLimitBackend() {
