@@ -79,6 +79,10 @@ public final class LeaseRace {
      * @param maxPermits the limiters' largest slice
      * @param windows how many whole windows to run
      * @param speed how many times faster than real time the shared clock runs
+     * @param factoryArgs the arguments each worker gives the transport factory
+     * @return what the JVMs saw, summed
+     * @throws Exception if a worker cannot be started or read
+     * @throws AssertionError if a worker fails or prints no result
      */
     public static Result run(
             Class<? extends Function<String[], ScriptTransport>> transports,
@@ -152,6 +156,9 @@ public final class LeaseRace {
      * The worker: arguments are the transport factory, key, threads, limit, maxPermits, windows,
      * speed, start (epoch ms), then the factory's arguments. Prints {@code lease-race} and the
      * admissions per window, misplaced, leased, reserved, other.
+     *
+     * @param args as above
+     * @throws Exception if the factory cannot be loaded or the race is interrupted
      */
     public static void main(String[] args) throws Exception {
         String key = args[1];
