@@ -14,7 +14,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Lease mode across processes on a real redis-server: three JVMs of 32 threads on one hot key of
  * 10,000 per minute never admit more than 10,000 in a window, and admit at least 95% of it, mostly
  * from slices. Windows pass ten times faster than real time on a clock the JVMs share (see
- * {@link LeaseRace}): four windows take 24 s. Redis is given 10 s per call: this test counts
+ * {@link LeaseRace}): four windows take 24 s. Then the same below the limit, where slices are
+ * alive when windows end. Redis is given 10 s per call: this test counts
  * admissions, and on a machine shared with other builds a reservation can miss the usual 500 ms,
  * when the failure policy would answer (that path is {@link LeaseModeRedisTest}'s).
  */
@@ -52,5 +53,28 @@ class LeaseModeMultiProcessTest {
         assertThat(result.reserved())
                 .as("admissions that took a round trip: %s", result)
                 .isLessThan(admitted / 20);
+    }
+
+    /**
+     * Demand at about 80% of the limit: the quota is never used up, so every JVM holds a partly
+     * spent slice when each window ends; not one of its permits may be spent after that.
+     */
+    @Test
+    void threeJvmsBelowTheLimit_holdSlicesAtEveryWindowsEnd_andSpendNoneOfThemAfterIt() throws Exception {
+        LeaseRace.Result result =
+                LeaseRace.paced(Transports.class, 3, 32, 10_000, 500, 4, 10, Duration.ofMillis(72), redis.url());
+        System.out.println(result);
+        assertThat(result.other())
+                .as("decisions by a fallback or the failure policy: %s", result)
+                .isZero();
+        assertThat(result.misplaced())
+                .as("permits spent outside their window: %s", result)
+                .isZero();
+        assertThat(result.admittedPerWindow())
+                .as("admitted per window: %s", result)
+                .allSatisfy(n -> assertThat(n).isBetween(1L, 10_000L));
+        long admitted =
+                result.admittedPerWindow().stream().mapToLong(Long::longValue).sum();
+        assertThat(result.leased()).as("spent from slices: %s", result).isGreaterThan(admitted * 9 / 10);
     }
 }

@@ -94,6 +94,41 @@ public final class LeaseRace {
             int speed,
             String... factoryArgs)
             throws Exception {
+        return paced(transports, jvms, threads, limit, maxPermits, windows, speed, Duration.ZERO, factoryArgs);
+    }
+
+    /**
+     * Runs the race with every caller pausing {@code pause} of real time after each request: with
+     * demand below the limit, every JVM holds a slice when a window ends, which is where a slice
+     * spent too late would show. A permit spent after its window is <em>misplaced</em> (a
+     * fixed window's {@code resetAfter} is never 0 after an admission, and a slice's is 0 once its
+     * window has ended).
+     *
+     * @param transports as for {@link #run}
+     * @param jvms how many worker JVMs
+     * @param threads callers per JVM
+     * @param limit permits per minute, fixed window
+     * @param maxPermits the limiters' largest slice
+     * @param windows how many whole windows to run
+     * @param speed how many times faster than real time the shared clock runs
+     * @param pause real time each caller waits after each request; zero for the sustained
+     *     demand of {@link #run}
+     * @param factoryArgs the arguments each worker gives the transport factory
+     * @return what the JVMs saw, summed
+     * @throws Exception if a worker cannot be started or read
+     * @throws AssertionError if a worker fails or prints no result
+     */
+    public static Result paced(
+            Class<? extends Function<String[], ScriptTransport>> transports,
+            int jvms,
+            int threads,
+            long limit,
+            long maxPermits,
+            int windows,
+            int speed,
+            Duration pause,
+            String... factoryArgs)
+            throws Exception {
         String key = "lease-" + UUID.randomUUID();
         long startAt = System.currentTimeMillis() + 5_000;
         String classPath = Stream.of("jdk.module.path", "surefire.test.class.path", "java.class.path")
@@ -121,7 +156,8 @@ public final class LeaseRace {
                     Long.toString(maxPermits),
                     Integer.toString(windows),
                     Integer.toString(speed),
-                    Long.toString(startAt)));
+                    Long.toString(startAt),
+                    Long.toString(pause.toNanos())));
             command.addAll(List.of(factoryArgs));
             workers.add(new ProcessBuilder(command).redirectErrorStream(true).start());
         }
@@ -154,7 +190,7 @@ public final class LeaseRace {
 
     /**
      * The worker: arguments are the transport factory, key, threads, limit, maxPermits, windows,
-     * speed, start (epoch ms), then the factory's arguments. Prints {@code lease-race} and the
+     * speed, start (epoch ms), pause (ns), then the factory's arguments. Prints {@code lease-race} and the
      * admissions per window, misplaced, leased, reserved, other.
      *
      * @param args as above
@@ -168,7 +204,8 @@ public final class LeaseRace {
         int windows = Integer.parseInt(args[5]);
         int speed = Integer.parseInt(args[6]);
         long startAt = Long.parseLong(args[7]);
-        String[] rest = Arrays.copyOfRange(args, 8, args.length);
+        long pauseNanos = Long.parseLong(args[8]);
+        String[] rest = Arrays.copyOfRange(args, 9, args.length);
         Limit fixed = Limit.perMinute(limit);
         Policy policy = Policy.of("leaserace", fixed);
         long w = fixed.windowMicros();
@@ -244,12 +281,17 @@ public final class LeaseRace {
                                     // times a second), but callers that pause as a request's work
                                     // would: a hundred threads spinning on two cores starve the
                                     // connection's I/O thread until reservations miss their deadline.
+                                    if (pauseNanos > 0) {
+                                        LockSupport.parkNanos(pauseNanos);
+                                    }
                                     if (!d.allowed()
                                             || (source != Decision.Source.LEASE && source != Decision.Source.BACKEND)) {
-                                        Thread.sleep(1);
+                                        Thread.sleep(pauseNanos > 0 ? 0 : 1);
                                         continue;
                                     }
-                                    LockSupport.parkNanos(50_000);
+                                    if (pauseNanos == 0) {
+                                        LockSupport.parkNanos(50_000);
+                                    }
                                     // The decision's own time is between before and after, and the slice's figures
                                     // lag the backend's by the round trip: before + resetAfter is at
                                     // most the end of the window the decision names, and less than a
@@ -258,7 +300,9 @@ public final class LeaseRace {
                                                     -(before + d.resetAfter().toNanos() / 1_000), w)
                                             * w;
                                     int index = (int) ((windowEnd - origin) / w) - 1;
-                                    if (after < windowEnd - w || before >= windowEnd) {
+                                    if (after < windowEnd - w
+                                            || before >= windowEnd
+                                            || d.resetAfter().isZero()) {
                                         misplaced.incrementAndGet();
                                         synchronized (firstMisplaced) {
                                             firstMisplaced.putIfAbsent(
