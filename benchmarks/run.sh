@@ -24,6 +24,7 @@ if command -v redis-benchmark >/dev/null; then
 else
   echo "== script-cpu: skipped, no redis-benchmark on the PATH"
 fi
+run lease         java -Xmx1g -cp "$jar" dev.ratelimit.benchmarks.LeaseLoadHarness
 run upstash       java -cp "$jar" dev.ratelimit.benchmarks.UpstashBatchingHarness 5
 if command -v node >/dev/null && command -v npm >/dev/null; then
   (cd benchmarks/upstash-js && npm ci --no-audit --no-fund --silent)

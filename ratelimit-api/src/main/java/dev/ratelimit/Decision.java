@@ -30,7 +30,14 @@ public final class Decision {
         /** Every backend failed or missed the deadline and the failure policy allowed the request. */
         FAIL_OPEN,
         /** Every backend failed or missed the deadline and the failure policy denied the request. */
-        FAIL_CLOSED
+        FAIL_CLOSED,
+        /**
+         * Lease mode ({@link RateLimiter.Builder#leases}): a permit of a slice the limiter reserved
+         * earlier from its primary backend, spent in this JVM without a backend call. The figures
+         * are those of the backend's state at that reservation, plus the slice's unspent permits.
+         * (The request that made the reservation is {@link #BACKEND}.)
+         */
+        LEASE
     }
 
     private final Policy policy;

@@ -146,6 +146,10 @@ final class DefaultRateLimiter implements RateLimiter {
             } else {
                 chain.add(b.backend);
             }
+            if (b.leaseLifetime != null) {
+                chain.set(
+                        0, LeasingBackend.wrap(chain.get(0), b.leasePermits, b.leaseLifetime, b.deadline, configured));
+            }
             chain.addAll(b.fallbacks);
             this.links = new Link[chain.size()];
             long sum = 0;
@@ -239,7 +243,9 @@ final class DefaultRateLimiter implements RateLimiter {
             }
             int index = i;
             return bounded.thenApply(d -> {
-                        breaker.record(epoch, false, System.nanoTime() - sent > link.slowNanos);
+                        // A caller served by a slice another caller's reservation brought made no call.
+                        boolean slow = d.source() != Decision.Source.LEASE && System.nanoTime() - sent > link.slowNanos;
+                        breaker.record(epoch, false, slow);
                         return answered(key, permits, consume, index, d);
                     })
                     .exceptionallyCompose(f -> {

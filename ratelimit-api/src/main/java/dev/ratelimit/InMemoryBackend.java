@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * first, so a decision never lands on an entry that is no longer in the map: it retries on the
  * live one.
  */
-final class InMemoryBackend implements RateLimitBackend {
+final class InMemoryBackend implements RateLimitBackend, Leasing {
 
     static final int DEFAULT_MAX_KEYS = 100_000;
     private static final int SWEEP_STEPS = 2;
@@ -95,6 +95,40 @@ final class InMemoryBackend implements RateLimitBackend {
             next[next.length - 1] = Algorithms.expiresAt(policy, next);
             if (Arrays.equals(current, next) || entry.replace(current, next)) {
                 return decision;
+            }
+        }
+    }
+
+    @Override
+    public CompletionStage<Grant> reserve(String key, Policy policy, long permits, long want) {
+        return CompletableFuture.completedFuture(reserveNow(key, policy, permits, want));
+    }
+
+    /** {@link #reserve}, answered at once: {@link #decide}'s compare-and-set on {@link Grant#compute}. */
+    Grant reserveNow(String key, Policy policy, long permits, long want) {
+        String k = Keys.bounded(key);
+        policy.checkPermits(permits);
+        if (permits < 1 || want < permits) {
+            throw new IllegalArgumentException(
+                    "a lease is for 1 or more permits, and wants at least as many; got " + permits + " and " + want);
+        }
+        ConcurrentHashMap<String, Entry> table = table(policy);
+        for (; ; ) {
+            Entry entry = table.get(k);
+            if (entry == null) {
+                entry = insert(table, k, policy, clock.nowMicros());
+            }
+            long[] current = entry.state;
+            if (current == REMOVED) {
+                table.remove(k, entry);
+                continue;
+            }
+            long now = clock.nowMicros();
+            long[] next = current.clone();
+            Grant grant = Grant.compute(policy, next, now, permits, want);
+            next[next.length - 1] = Algorithms.expiresAt(policy, next);
+            if (Arrays.equals(current, next) || entry.replace(current, next)) {
+                return grant;
             }
         }
     }

@@ -211,6 +211,11 @@ public interface RateLimiter extends AutoCloseable {
         int breakerWindow = 20;
         Duration openFor = Duration.ofSeconds(1);
         int blockCacheKeys = 10_000;
+        long leasePermits;
+
+        @Nullable
+        Duration leaseLifetime;
+
         private final Options set = new Options("RateLimiter.builder()");
 
         Builder() {}
@@ -399,6 +404,51 @@ public interface RateLimiter extends AutoCloseable {
         }
 
         /**
+         * Lease mode, for keys hotter than one backend call per decision can carry: the limiter
+         * reserves a slice of a key's permits from its primary backend in one atomic step, which
+         * consumes them there for every instance at once, and spends the slice in this JVM, at
+         * in-memory speed, until it is gone or ends; then it reserves again. Concurrent callers of
+         * one key share one reservation. A slice is sized on the key's recent rate (its use per
+         * {@code lifetime}: one permit for a quiet key, up to {@code maxPermits} for a hot one) and
+         * cut by the backend to what every limit of the policy has left.
+         *
+         * <p>The guarantee: across all instances, admitted permits never exceed what the policy
+         * allows in any window, because leased permits are already consumed in the shared state
+         * and are spent only while they still count there (before the window they were reserved in
+         * ends; for a token bucket, before each permit's emission interval starts; and within
+         * {@code lifetime}). The cost is under-admission: a slice's unspent permits are lost when
+         * it ends, at most {@code maxPermits} per instance and key. A denial is the backend's, with
+         * its exact {@code retryAfter}, at the reservation that found too few permits left. Leased
+         * permits are decided with {@link Decision.Source#LEASE}; the request that reserved them
+         * with {@link Decision.Source#BACKEND}. A reservation that fails or misses the deadline
+         * sends its callers down the fallback chain to the failure policy. Peeks are not leased:
+         * they read the backend. {@link RateLimiter#reset} drops this limiter's slice of the key;
+         * other instances spend theirs until they end.
+         *
+         * <p>The primary backend must be able to reserve: memory, or a scripted backend (Redis,
+         * Upstash). A limiter holds slices for at most 10,000 keys at once; past that, a key
+         * without one is decided by the backend, one call per request, until keys whose slices
+         * have ended make room.
+         *
+         * @param maxPermits the largest slice, at least 1
+         * @param lifetime the longest a slice is spent, between 1 ms and 1 hour
+         * @return this builder
+         * @throws IllegalArgumentException if {@code maxPermits < 1} or {@code lifetime} is out of
+         *     range
+         * @throws IllegalStateException if leases were already configured
+         */
+        public Builder leases(long maxPermits, Duration lifetime) {
+            set.once("leases");
+            if (maxPermits < 1) {
+                throw new IllegalArgumentException("leases maxPermits must be at least 1; got " + maxPermits);
+            }
+            this.leaseLifetime =
+                    Durations.between(lifetime, "lease lifetime", Duration.ofMillis(1), Duration.ofHours(1));
+            this.leasePermits = maxPermits;
+            return this;
+        }
+
+        /**
          * Receives the limiter's events (default: none).
          *
          * @param listener called for each decision, backend failure, fallback and breaker change;
@@ -418,7 +468,8 @@ public interface RateLimiter extends AutoCloseable {
          * @return a new limiter, which the caller closes
          * @throws IllegalStateException if no policy was set, backends were given both by
          *     {@link #backend}/{@link #fallback} and by {@link #fromEnvironment()}, or
-         *     {@link #awaitConnection} was set without {@link #fromEnvironment()}
+         *     {@link #awaitConnection} was set without {@link #fromEnvironment()}, or
+         *     {@link #leases} with a primary backend that cannot reserve
          * @throws IllegalArgumentException if an environment variable is malformed (naming it,
          *     never a secret)
          */

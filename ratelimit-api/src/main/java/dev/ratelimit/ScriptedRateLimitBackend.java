@@ -9,10 +9,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 
 /**
- * See {@link RateLimitBackend#scripted}: the rate-limit scripts of {@link Scripts#rateLimit} through a
- * {@link ScriptTransport}.
+ * See {@link RateLimitBackend#scripted}: the rate-limit scripts of {@link Scripts#rateLimit}, and
+ * {@link Scripts#LEASE} for lease mode, through a {@link ScriptTransport}.
  */
-final class ScriptedRateLimitBackend implements RateLimitBackend {
+final class ScriptedRateLimitBackend implements RateLimitBackend, Leasing {
 
     private static final int CACHE_LIMIT = 10_000;
 
@@ -84,6 +84,11 @@ final class ScriptedRateLimitBackend implements RateLimitBackend {
         transport.preload(created.request());
         transport.preload(created.peek());
         return created;
+    }
+
+    @Override
+    public CompletionStage<Grant> reserve(String key, Policy policy, long permits, long want) {
+        return LeaseScript.reserve(transport, prefix, clock, graceMillis, key, policy, permits, want);
     }
 
     @Override

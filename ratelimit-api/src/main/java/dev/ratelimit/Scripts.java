@@ -16,6 +16,12 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class Scripts {
 
+    /**
+     * Reserves a slice of a key's permits for a limiter to spend locally; see {@link LeaseScript}.
+     * One script for every policy shape, over the algorithms as functions
+     * ({@code lease_algorithms.lua}); the decision scripts are generated per shape instead.
+     */
+    static final Script LEASE = load("lease", Script.Reply.ARRAY, "lib", "lease_algorithms", "lease");
     /** Deletes a caller's state keys. */
     static final Script RESET = load("reset", Script.Reply.INTEGER, "reset");
     /** Adds an address if its identity is new; see {@link EmailScripts}. */

@@ -32,7 +32,9 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>{@code ratelimit.decisions}</td><td>timer: its count is the number of decisions, its
  *       time how long they took</td><td>{@code policy}, {@code outcome} ({@code allowed},
  *       {@code denied}), {@code source} ({@code backend}, {@code fallback},
- *       {@code local_block_cache}, {@code fail_open}, {@code fail_closed})</td><td>{@link #listener()}</td></tr>
+ *       {@code local_block_cache}, {@code fail_open}, {@code fail_closed}, and in lease mode
+ *       {@code lease}: spent in this JVM from a reserved slice, while {@code backend} counts the
+ *       requests that reserved one)</td><td>{@link #listener()}</td></tr>
  *   <tr><td>{@code ratelimit.fallbacks}</td><td>counter</td><td>{@code fallback} (the backend that
  *       answered)</td><td>{@link #listener()}</td></tr>
  *   <tr><td>{@code ratelimit.backend.failures}</td><td>counter</td><td>{@code backend},

@@ -75,6 +75,25 @@ class RateLimitMetricsTest {
     }
 
     @Test
+    void leaseMode_separatesDecisionsSpentFromASlice_fromThoseThatReserved() {
+        RateLimitMetrics metrics = RateLimitMetrics.of(registry);
+        try (RateLimiter limiter = RateLimiter.builder()
+                .policy(Policy.of("hot", Limit.perMinute(1_000)))
+                .clock(clock)
+                .listener(metrics.listener())
+                .leases(100, java.time.Duration.ofSeconds(1))
+                .build()) {
+            int leased = 0;
+            for (int i = 0; i < 300; i++) {
+                clock.advance(java.time.Duration.ofNanos(1_000));
+                leased += limiter.tryAcquire("k").source() == Decision.Source.LEASE ? 1 : 0;
+            }
+            assertThat(decisions("hot", "allowed", "lease")).isEqualTo(leased).isGreaterThan(250);
+            assertThat(decisions("hot", "allowed", "backend")).isEqualTo(300 - leased);
+        }
+    }
+
+    @Test
     void noTagNamesAKey() {
         RateLimitMetrics metrics = RateLimitMetrics.of(registry);
         try (RateLimiter limiter = RateLimiter.builder()
