@@ -7,6 +7,7 @@ import dev.ratelimit.RateLimitBackend;
 import dev.ratelimit.testkit.AdmissionRace;
 import dev.ratelimit.testkit.CpuHog;
 import dev.ratelimit.testkit.redis.UpstashExtension;
+import java.time.Duration;
 import java.util.Map;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
@@ -23,8 +24,11 @@ class MultiProcessAdmissionTest {
     public static final class Factory implements Function<String[], RateLimitBackend> {
         @Override
         public RateLimitBackend apply(String[] args) {
-            return UpstashConnection.open(
-                            UpstashConfig.builder(args[0], args[1]).build())
+            // This race counts what Upstash admits; a busy machine must not turn a slow answer into
+            // the failure policy's (theDefaultConfiguration_onABusyMachine below keeps the default).
+            return UpstashConnection.open(UpstashConfig.builder(args[0], args[1])
+                            .requestTimeout(Duration.ofSeconds(10))
+                            .build())
                     .rateLimitBackend();
         }
     }
