@@ -34,6 +34,11 @@ else
 fi
 run filter        java -cp "$jar" dev.ratelimit.benchmarks.FilterOverheadHarness 3
 run metrics       java -jar "$jar" MetricsOverheadBenchmark -t 1
+# The Spring Boot starter's filter and metrics, in the Boot demo's own jar.
+mvn -B -q -pl examples-spring -am package -DskipTests -Dinvoker.skip
+run boot          java -cp examples-spring/target/threadr-spring.jar \
+                    -Dloader.main=dev.ratelimit.examples.bench.BootOverheadHarness \
+                    org.springframework.boot.loader.launch.PropertiesLauncher
 run faults        java -cp "$jar" dev.ratelimit.benchmarks.FaultPhasesHarness
 
 echo "== results in $out"
