@@ -5,16 +5,13 @@ import dev.ratelimit.Limit;
 import dev.ratelimit.Policy;
 import dev.ratelimit.RateLimitBackend;
 import dev.ratelimit.RateLimiter;
-import java.io.File;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -22,8 +19,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -108,33 +103,12 @@ public final class AdmissionRace {
             throws Exception {
         String key = "race-" + UUID.randomUUID();
         long startAt = System.currentTimeMillis() + 4_000;
-        // The child runs on a class path: every entry of the module path and class path of this JVM.
-        String classPath = Stream.of("jdk.module.path", "surefire.test.class.path", "java.class.path")
-                .map(System::getProperty)
-                .filter(Objects::nonNull)
-                .flatMap(path -> Arrays.stream(path.split(File.pathSeparator, -1)))
-                .filter(entry -> !entry.isEmpty())
-                .distinct()
-                .collect(Collectors.joining(File.pathSeparator));
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<Process> workers = new ArrayList<>();
         for (int i = 0; i < jvms; i++) {
-            List<String> command = new ArrayList<>(List.of(
-                    java,
-                    "-cp",
-                    classPath,
-                    "-Xmx128m",
-                    "-XX:TieredStopAtLevel=1",
-                    "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                    AdmissionRace.class.getName(),
-                    mode,
-                    algorithm.name(),
-                    key,
-                    Integer.toString(threads),
-                    "20",
-                    Long.toString(startAt)));
+            List<String> command = new ArrayList<>(
+                    List.of(mode, algorithm.name(), key, Integer.toString(threads), "20", Long.toString(startAt)));
             command.addAll(List.of(args));
-            workers.add(new ProcessBuilder(command).redirectErrorStream(true).start());
+            workers.add(WorkerJvm.start(AdmissionRace.class, command));
         }
         int admitted = 0;
         int byBackend = 0;

@@ -9,14 +9,11 @@ import dev.ratelimit.RateLimitBackend;
 import dev.ratelimit.RateLimitListener;
 import dev.ratelimit.RateLimiter;
 import dev.ratelimit.spi.ScriptTransport;
-import java.io.File;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Objects;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
@@ -25,8 +22,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * Lease mode under sustained demand: several JVMs × many threads hammer one hot key of a fixed
@@ -131,24 +126,9 @@ public final class LeaseRace {
             throws Exception {
         String key = "lease-" + UUID.randomUUID();
         long startAt = System.currentTimeMillis() + 5_000;
-        String classPath = Stream.of("jdk.module.path", "surefire.test.class.path", "java.class.path")
-                .map(System::getProperty)
-                .filter(Objects::nonNull)
-                .flatMap(path -> Arrays.stream(path.split(File.pathSeparator, -1)))
-                .filter(entry -> !entry.isEmpty())
-                .distinct()
-                .collect(Collectors.joining(File.pathSeparator));
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<Process> workers = new ArrayList<>();
         for (int i = 0; i < jvms; i++) {
             List<String> command = new ArrayList<>(List.of(
-                    java,
-                    "-cp",
-                    classPath,
-                    "-Xmx128m",
-                    "-XX:TieredStopAtLevel=1",
-                    "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                    LeaseRace.class.getName(),
                     transports.getName(),
                     key,
                     Integer.toString(threads),
@@ -159,7 +139,7 @@ public final class LeaseRace {
                     Long.toString(startAt),
                     Long.toString(pause.toNanos())));
             command.addAll(List.of(factoryArgs));
-            workers.add(new ProcessBuilder(command).redirectErrorStream(true).start());
+            workers.add(WorkerJvm.start(LeaseRace.class, command));
         }
         long[] perWindow = new long[windows];
         long misplaced = 0;
