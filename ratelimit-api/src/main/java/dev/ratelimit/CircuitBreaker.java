@@ -7,8 +7,11 @@ import java.util.function.LongSupplier;
  * A circuit breaker for one backend, or one partition of it (a Cluster node).
  *
  * <p>It opens when at least {@code failuresToOpen} of the last {@code window} calls failed (an
- * error or a missed deadline), or when every one of them was slow — so one slow moment on a
- * healthy backend never opens it. Calls made before the breaker existed count as successes. While
+ * error or a missed deadline) — so one slow moment on a healthy backend never opens it. A call
+ * that answered within its deadline is a success however long it took: the deadline is the
+ * latency the caller accepts, and skipping a backend that still answers would trade the limit's
+ * exactness for nothing the caller asked for. Calls made before the breaker existed count as
+ * successes. While
  * it is open, calls skip the backend at once. Once its open interval has passed, or as soon as the
  * backend reports that it has reconnected, the next call finds the breaker due for a probe: it
  * turns half-open and exactly one probe goes out, whose success closes the breaker and whose
@@ -36,12 +39,11 @@ final class CircuitBreaker {
     private final LongSupplier nanoTime;
     private final Transitions transitions;
 
-    /** Outcomes of the last {@code window} calls, oldest first from {@code next}: 0 ok, 1 failed, 2 slow. */
-    private final byte[] outcomes;
+    /** Outcomes of the last {@code window} calls, oldest first from {@code next}: true if failed. */
+    private final boolean[] outcomes;
 
     private int next;
     private int failures;
-    private int slow;
     private volatile boolean clean = true;
 
     private volatile BreakerState state = BreakerState.CLOSED;
@@ -63,7 +65,7 @@ final class CircuitBreaker {
         this.openNanos = openFor.toNanos();
         this.nanoTime = nanoTime;
         this.transitions = transitions;
-        this.outcomes = new byte[window];
+        this.outcomes = new boolean[window];
     }
 
     /** Whether calls may go to the backend now (only when closed). */
@@ -77,8 +79,8 @@ final class CircuitBreaker {
     }
 
     /** The outcome of a call started in {@code epoch}: counted only if the breaker is still closed in it. */
-    void record(int epoch, boolean failed, boolean wasSlow) {
-        if (!failed && !wasSlow && clean) {
+    void record(int epoch, boolean failed) {
+        if (!failed && clean) {
             return;
         }
         if (epoch != this.epoch || state != BreakerState.CLOSED) {
@@ -89,16 +91,11 @@ final class CircuitBreaker {
             if (epoch != this.epoch || state != BreakerState.CLOSED) {
                 return;
             }
-            byte old = outcomes[next];
-            failures -= old == 1 ? 1 : 0;
-            slow -= old == 2 ? 1 : 0;
-            byte now = (byte) (failed ? 1 : wasSlow ? 2 : 0);
-            outcomes[next] = now;
-            failures += now == 1 ? 1 : 0;
-            slow += now == 2 ? 1 : 0;
+            failures += (failed ? 1 : 0) - (outcomes[next] ? 1 : 0);
+            outcomes[next] = failed;
             next = (next + 1) % window;
-            clean = failures == 0 && slow == 0;
-            if (failures < failuresToOpen && slow < window) {
+            clean = failures == 0;
+            if (failures < failuresToOpen) {
                 return;
             }
             from = state;
@@ -138,9 +135,8 @@ final class CircuitBreaker {
                 state = BreakerState.CLOSED;
                 epoch++;
                 intervalNanos = 0;
-                java.util.Arrays.fill(outcomes, (byte) 0);
+                java.util.Arrays.fill(outcomes, false);
                 failures = 0;
-                slow = 0;
                 clean = true;
                 to = BreakerState.CLOSED;
             } else {

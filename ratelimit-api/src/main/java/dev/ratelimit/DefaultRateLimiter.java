@@ -32,6 +32,7 @@ final class DefaultRateLimiter implements RateLimiter {
 
     private static final Logger LOG = LoggerFactory.getLogger(RateLimiter.class);
     private static final int MAX_PARTITIONS = 1024;
+    private static final String WARM_UP_KEY = "ratelimit-warm-up";
 
     private final class Link {
         final RateLimitBackend backend;
@@ -39,7 +40,6 @@ final class DefaultRateLimiter implements RateLimiter {
         final @Nullable InMemoryBackend memory;
         final boolean ownStages;
         final long deadlineNanos;
-        final long slowNanos;
         final CircuitBreaker whole;
         final ConcurrentHashMap<Object, CircuitBreaker> partitions = new ConcurrentHashMap<>();
         final QuietLog failures = new QuietLog(LOG, Duration.ofSeconds(10));
@@ -51,7 +51,6 @@ final class DefaultRateLimiter implements RateLimiter {
             this.memory = backend instanceof InMemoryBackend m ? m : null;
             this.ownStages = backend instanceof ScriptedRateLimitBackend;
             this.deadlineNanos = backend.deadline().toNanos();
-            this.slowNanos = deadlineNanos / 2;
             this.whole = breaker(name);
         }
 
@@ -168,6 +167,22 @@ final class DefaultRateLimiter implements RateLimiter {
             throw e;
         }
         this.blockCache = b.blockCacheKeys > 0 ? new BlockCache(b.blockCacheKeys, clock) : null;
+        warmUp(b.awaitConnection != null);
+    }
+
+    /**
+     * Sends one peek (which changes nothing) of a fixed key through the whole chain, its
+     * answer ignored and its outcome neither counted by a breaker nor reported, so that the first
+     * callers do not pay within their deadline for what a first call costs: on the client, the
+     * first run of the call path (class loading, linking, the deadline timer's thread); on the
+     * server, a script's first call. With {@code awaitConnection} the build waits for it (within
+     * the chain's deadlines); otherwise it runs in the background.
+     */
+    private void warmUp(boolean wait) {
+        CompletableFuture<Decision> warm = walk(WARM_UP_KEY, 1, false, System.nanoTime(), 0, true);
+        if (wait) {
+            warm.join();
+        }
     }
 
     @Override
@@ -197,22 +212,29 @@ final class DefaultRateLimiter implements RateLimiter {
                 return CompletableFuture.completedFuture(blocked);
             }
         }
-        return walk(key, permits, consume, start, 0);
+        return walk(key, permits, consume, start, 0, false);
     }
 
-    /** Asks backend {@code from}, and the ones after it while they fail, miss their budget or are skipped. */
-    private CompletableFuture<Decision> walk(String key, long permits, boolean consume, long start, int from) {
+    /**
+     * Asks backend {@code from}, and the ones after it while they fail, miss their budget or are
+     * skipped; a {@code quiet} walk (the warm-up) leaves the breakers, the block cache, the log and
+     * the listener alone.
+     */
+    private CompletableFuture<Decision> walk(
+            String key, long permits, boolean consume, long start, int from, boolean quiet) {
         for (int i = from; i < links.length; i++) {
             Link link = links[i];
             CircuitBreaker breaker = link.breakerFor(key);
             if (!breaker.allowsCalls()) {
-                probe(link, breaker, key);
+                if (!quiet) {
+                    probe(link, breaker, key);
+                }
                 continue;
             }
             if (link.memory != null) {
                 Decision d =
                         consume ? link.memory.decide(key, policy, permits) : link.memory.peekNow(key, policy, permits);
-                return CompletableFuture.completedFuture(answered(key, permits, consume, i, d));
+                return CompletableFuture.completedFuture(quiet ? d : answered(key, permits, consume, i, d));
             }
             long sent = System.nanoTime();
             long budget = Math.min(link.deadlineNanos, start + deadlineNanos - sent);
@@ -227,12 +249,14 @@ final class DefaultRateLimiter implements RateLimiter {
                                 : link.backend.peek(key, policy, permits))
                         .toCompletableFuture();
             } catch (RuntimeException e) {
-                breaker.record(epoch, true, false);
-                failed(link, i, e);
+                if (!quiet) {
+                    breaker.record(epoch, true);
+                    failed(link, i, e);
+                }
                 continue;
             }
-            if (pending.isDone() && !pending.isCompletedExceptionally()) {
-                breaker.record(epoch, false, false);
+            if (pending.isDone() && !pending.isCompletedExceptionally() && !quiet) {
+                breaker.record(epoch, false);
                 return CompletableFuture.completedFuture(answered(key, permits, consume, i, pending.join()));
             }
             // The scripted backend returns a new stage per call, which the deadline may fail; any
@@ -243,16 +267,18 @@ final class DefaultRateLimiter implements RateLimiter {
             }
             int index = i;
             return bounded.thenApply(d -> {
-                        // A caller served by a slice another caller's reservation brought made no call.
-                        boolean slow = d.source() != Decision.Source.LEASE && System.nanoTime() - sent > link.slowNanos;
-                        breaker.record(epoch, false, slow);
+                        if (quiet) {
+                            return d;
+                        }
+                        breaker.record(epoch, false);
                         return answered(key, permits, consume, index, d);
                     })
                     .exceptionallyCompose(f -> {
-                        Throwable cause = unwrap(f);
-                        breaker.record(epoch, true, false);
-                        failed(link, index, cause);
-                        return walk(key, permits, consume, start, index + 1);
+                        if (!quiet) {
+                            breaker.record(epoch, true);
+                            failed(link, index, unwrap(f));
+                        }
+                        return walk(key, permits, consume, start, index + 1, quiet);
                     });
         }
         return CompletableFuture.completedFuture(failurePolicy(permits));

@@ -120,7 +120,7 @@ final class FailoverEmailStore implements EmailStore {
         if (probe) {
             breaker.probed(epoch, ok);
         } else {
-            breaker.record(epoch, !ok, false);
+            breaker.record(epoch, !ok);
         }
     }
 

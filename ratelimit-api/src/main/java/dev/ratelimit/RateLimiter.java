@@ -358,8 +358,8 @@ public interface RateLimiter extends AutoCloseable {
         /**
          * Each backend's circuit breakers (one per backend, or per part of it, such as a Redis
          * Cluster node): a breaker opens when {@code failures} of the last {@code window} calls
-         * failed or missed their deadline (default 10 of 20), or when all of them were slow (took
-         * more than half their deadline), so one slow moment never opens it. An open breaker is
+         * failed or missed their deadline (default 10 of 20); a call answered within its deadline
+         * counts as a success however long it took, so a slow moment never opens it. An open breaker is
          * skipped for {@code openFor} (default 1 s; also the {@code retryAfter} of a
          * {@link FailurePolicy#FAIL_CLOSED} answer) or until its backend reconnects; then one
          * background probe closes it or opens it again, for twice as long as the last time (at most
