@@ -5,7 +5,6 @@ import dev.ratelimit.Limit;
 import dev.ratelimit.Policy;
 import dev.ratelimit.RateLimiter;
 import dev.ratelimit.testkit.redis.RedisServer;
-import dev.ratelimit.testkit.redis.UpstashCompatibleServer;
 import dev.ratelimit.upstash.UpstashConfig;
 import dev.ratelimit.upstash.UpstashConnection;
 import java.io.File;
@@ -18,11 +17,12 @@ import java.util.regex.Pattern;
 
 /**
  * Our Upstash backend against {@code @upstash/ratelimit} (2.2.0, on {@code @upstash/redis} 1.39.0
- * with its auto-pipelining) through the same Upstash-compatible server in front of one
- * redis-server, all on this machine: 64 callers each with one decision in flight (ours:
+ * with its auto-pipelining) through the same Upstash-compatible server (in a JVM of its own, so
+ * that neither client shares its process) in front of one redis-server, all on this machine: 64 callers each with one decision in flight (ours:
  * asynchronous chains on {@code tryAcquireAsync}; theirs: 64 async functions on Node's event
  * loop, {@code benchmarks/upstash-js/load.mjs}), 1,000 keys, a token bucket of ten million per 366
- * days for both. The two alternate for a number of rounds; ratios pair the runs of one round.
+ * days for both. Ours runs once unmeasured first, to warm its JVM; then the two alternate for a
+ * number of rounds, and ratios pair the runs of one round.
  *
  * <p>Needs {@code node} on the {@code PATH} and {@code npm install} run in
  * {@code benchmarks/upstash-js}. Arguments (optional): seconds to measure per run (default 5, after
@@ -51,7 +51,10 @@ public final class UpstashSideBySideHarness {
         double[] ours = new double[rounds];
         double[] theirs = new double[rounds];
         try (RedisServer redis = RedisServer.start();
-                UpstashCompatibleServer server = UpstashCompatibleServer.start(redis.url(), "bench-token")) {
+                UpstashServerProcess server = UpstashServerProcess.start(redis.url(), "bench-token")) {
+            // Node starts afresh for each of its runs and compiles within its warm-up; a JVM needs
+            // longer than that, so ours gets one unmeasured run first.
+            ours(server, warmup, measure, batchSize);
             for (int round = 0; round < rounds; round++) {
                 for (int side = 0; side < 2; side++) {
                     boolean oursFirst = round % 2 == 0;
@@ -88,7 +91,7 @@ public final class UpstashSideBySideHarness {
                 Load.Rounds.describe(ratios, false));
     }
 
-    private static double ours(UpstashCompatibleServer server, Duration warmup, Duration measure, int batchSize)
+    private static double ours(UpstashServerProcess server, Duration warmup, Duration measure, int batchSize)
             throws Exception {
         UpstashConfig.Builder config = UpstashConfig.builder(server.url(), server.token());
         if (batchSize > 0) {
@@ -118,7 +121,7 @@ public final class UpstashSideBySideHarness {
         }
     }
 
-    private static double theirs(UpstashCompatibleServer server, File js, Duration warmup, Duration measure)
+    private static double theirs(UpstashServerProcess server, File js, Duration warmup, Duration measure)
             throws Exception {
         ProcessBuilder builder = new ProcessBuilder(
                         "node",

@@ -13,8 +13,11 @@ import java.util.function.Consumer;
  * Auto-batching: calls wait in a queue. When no request is in flight, everything queued (up to
  * {@code batchSize}) goes out at once, so a lone call is never held back. While requests are in
  * flight, the queue grows into the next batch, which goes out when a request completes or as soon
- * as it is full — up to {@code maxInFlight} requests at once. With a {@code linger}, a batch
- * smaller than the maximum waits up to that long for company.
+ * as it is full — up to {@code maxInFlight} requests at once. While a request's calls are being
+ * completed, the calls their callers make at once join the queue and go out together when the
+ * completion ends: a caller that asks again from its callback would otherwise find nothing in
+ * flight and go out alone, the others then waiting a round trip for it. With a {@code linger}, a
+ * batch smaller than the maximum waits up to that long for company.
  */
 final class Batcher {
 
@@ -30,13 +33,14 @@ final class Batcher {
     private final Object lock = new Object();
     private final ArrayDeque<Call> queue = new ArrayDeque<>();
     private int inFlight;
+    private int completing;
     private boolean lingerDue;
     private boolean lingerScheduled;
     private boolean closed;
 
     /**
      * @param sender sends one batch as one request; when its answer is in, it calls
-     *     {@link #release()}, completes the batch's calls, then calls {@link #pump()}
+     *     {@link #completing()}, completes the batch's calls, then calls {@link #completed()}
      */
     Batcher(int batchSize, int maxInFlight, Duration linger, Executor executor, Consumer<List<Call>> sender) {
         this.batchSize = batchSize;
@@ -60,18 +64,30 @@ final class Batcher {
         return call.result;
     }
 
-    /** Frees a request's slot: called first when its answer is in, so a caller that calls again at once finds it free. */
-    void release() {
+    /**
+     * A request's answer is in: frees its slot, and holds the queue until {@link #completed()} while
+     * its calls are completed.
+     */
+    void completing() {
         synchronized (lock) {
             inFlight--;
+            completing++;
         }
+    }
+
+    /** The calls of a request are completed: sends what their callers queued meanwhile. */
+    void completed() {
+        synchronized (lock) {
+            completing--;
+        }
+        pump();
     }
 
     /** Sends whatever may go out now. */
     void pump() {
         List<List<Call>> ready = new ArrayList<>();
         synchronized (lock) {
-            while (!queue.isEmpty() && inFlight < maxInFlight) {
+            while (!queue.isEmpty() && inFlight < maxInFlight && completing == 0) {
                 boolean full = queue.size() >= batchSize;
                 if (inFlight > 0 && !full) {
                     // A request is in flight: let the queue grow into the next batch; a completion,

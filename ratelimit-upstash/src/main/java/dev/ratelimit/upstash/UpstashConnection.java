@@ -271,7 +271,7 @@ public final class UpstashConnection implements ScriptTransport {
     }
 
     private void done(List<Batcher.Call> batch, @Nullable HttpResponse<byte[]> response, @Nullable Throwable failure) {
-        batcher.release();
+        batcher.completing();
         try {
             if (failure != null) {
                 failAll(batch, transport(failure));
@@ -286,7 +286,7 @@ public final class UpstashConnection implements ScriptTransport {
                             "unexpected answer from " + describe() + ": " + e.getMessage(),
                             e));
         } finally {
-            batcher.pump();
+            batcher.completed();
         }
     }
 
