@@ -18,6 +18,18 @@ final class Algorithms {
      * {@code permits > 0}, consumes from all of them, in {@code state}: the caller's own copy.
      */
     static Decision apply(Policy policy, long[] state, long now, long permits) {
+        return decision(policy, state, now, permits, true);
+    }
+
+    /**
+     * {@link #apply}'s decision on {@code before}, the state as it was before the request, without
+     * writing to it.
+     */
+    static Decision describe(Policy policy, long[] before, long now, long permits) {
+        return decision(policy, before, now, permits, false);
+    }
+
+    private static Decision decision(Policy policy, long[] state, long now, long permits, boolean write) {
         var limits = policy.limits();
         int n = limits.size();
         boolean all = true;
@@ -25,13 +37,54 @@ final class Algorithms {
             all = allows(limits.get(i), state, i * SLOTS, now, permits);
         }
         if (n == 1) {
-            return decide(policy, 0, state, now, permits, all);
+            return decide(policy, 0, state, now, permits, all, write);
         }
         Decision[] each = new Decision[n];
         for (int i = 0; i < n; i++) {
-            each[i] = decide(policy, i, state, now, permits, all);
+            each[i] = decide(policy, i, state, now, permits, all, write);
         }
         return Decision.combine(policy, java.util.Arrays.asList(each));
+    }
+
+    /**
+     * When every limit allows a request for {@code permits} at {@code now}, consumes it in
+     * {@code state} (the caller's own copy) exactly as {@link #apply} would, without working out
+     * the decision ({@link #describe} does, from the state before).
+     */
+    static void consume(Policy policy, long[] state, long now, long permits) {
+        var limits = policy.limits();
+        int n = limits.size();
+        for (int i = 0; i < n; i++) {
+            if (!allows(limits.get(i), state, i * SLOTS, now, permits)) {
+                return;
+            }
+        }
+        if (permits > 0) {
+            for (int i = 0; i < n; i++) {
+                take(limits.get(i), state, i * SLOTS, now, permits);
+            }
+        }
+    }
+
+    /** Consumes {@code permits} from one limit's slots at {@code now}, as {@link #decide} does when it takes. */
+    private static void take(Limit limit, long[] s, int o, long now, long permits) {
+        long w = limit.windowMicros();
+        switch (limit.algorithm()) {
+            case FIXED_WINDOW -> {
+                long i = now / w;
+                s[o + 1] = (s[o] == i ? s[o + 1] : 0) + permits;
+                s[o] = i;
+            }
+            case SLIDING_WINDOW -> {
+                long i = now / w;
+                long c = current(s, o, i);
+                long p = previous(s, o, i);
+                s[o] = i;
+                s[o + 1] = c + permits;
+                s[o + 2] = p;
+            }
+            case TOKEN_BUCKET -> s[o] = Math.max(s[o], now) + permits * limit.emissionIntervalMicros();
+        }
     }
 
     /** The time at which {@code state} stops mattering: a fresh state from then on decides the same. */
@@ -75,10 +128,16 @@ final class Algorithms {
     }
 
     /**
-     * Limit {@code index}'s decision on a request for {@code permits} at {@code now}, consuming from
-     * {@code s} when {@code consume} (the whole policy allowed) and {@code permits > 0}.
+     * Limit {@code index}'s decision on a request for {@code permits} at {@code now}, consuming
+     * {@code permits} when {@code consume} (the whole policy allowed) and {@code permits > 0} —
+     * in {@code s} too when {@code write}.
      */
     static Decision decide(Policy policy, int index, long[] s, long now, long permits, boolean consume) {
+        return decide(policy, index, s, now, permits, consume, true);
+    }
+
+    private static Decision decide(
+            Policy policy, int index, long[] s, long now, long permits, boolean consume, boolean write) {
         Limit limit = policy.limits().get(index);
         int o = index * SLOTS;
         long w = limit.windowMicros();
@@ -90,7 +149,7 @@ final class Algorithms {
                 long c = s[o] == i ? s[o + 1] : 0;
                 boolean ok = c + permits <= q;
                 long after = take ? c + permits : c;
-                if (take) {
+                if (take && write) {
                     s[o] = i;
                     s[o + 1] = after;
                 }
@@ -105,7 +164,7 @@ final class Algorithms {
                 long estimate = c + p * (w - e) / w;
                 boolean ok = estimate + permits <= q;
                 long after = take ? c + permits : c;
-                if (take) {
+                if (take && write) {
                     s[o] = i;
                     s[o + 1] = after;
                     s[o + 2] = p;
@@ -126,7 +185,7 @@ final class Algorithms {
                 long newTat = tat + permits * t;
                 boolean ok = newTat - now <= bt;
                 long after = take ? newTat : tat;
-                if (take) {
+                if (take && write) {
                     s[o] = newTat;
                 }
                 long remaining = Math.max(0, Math.floorDiv(bt - (after - now), t));

@@ -109,6 +109,8 @@ final class DefaultRateLimiter implements RateLimiter {
     private final RateLimitListener listener;
     private final Clock clock;
     private final @Nullable BlockCache blockCache;
+    /** The primary backend when it is the in-memory one, whose decisions need no chain to walk. */
+    private final @Nullable InMemoryBackend memoryFirst;
 
     DefaultRateLimiter(RateLimiter.Builder b, Policy policy) {
         this.policy = policy;
@@ -166,7 +168,9 @@ final class DefaultRateLimiter implements RateLimiter {
             close();
             throw e;
         }
-        this.blockCache = b.blockCacheKeys > 0 ? new BlockCache(b.blockCacheKeys, clock) : null;
+        // In front of the in-memory backend a cache of denials would answer no faster than it.
+        this.memoryFirst = links[0].memory;
+        this.blockCache = b.blockCacheKeys > 0 && memoryFirst == null ? new BlockCache(b.blockCacheKeys, clock) : null;
         warmUp(b.awaitConnection != null);
     }
 
@@ -187,6 +191,12 @@ final class DefaultRateLimiter implements RateLimiter {
 
     @Override
     public Decision tryAcquire(String key, long permits) {
+        InMemoryBackend memory = memoryFirst;
+        if (memory != null && listener == RateLimitListener.NONE) {
+            // The chain's first answer is final: the in-memory backend neither fails nor waits.
+            check(key, permits);
+            return memory.decide(key, policy, permits);
+        }
         long start = System.nanoTime();
         return notify(key, decide(key, permits, true, start).join(), start);
     }

@@ -91,10 +91,13 @@ final class InMemoryBackend implements RateLimitBackend, Leasing {
             // that installed this state: a decision never moves a key back to an earlier window.
             long now = clock.nowMicros();
             long[] next = current.clone();
-            Decision decision = Algorithms.apply(policy, next, now, permits);
+            Algorithms.consume(policy, next, now, permits);
             next[next.length - 1] = Algorithms.expiresAt(policy, next);
             if (Arrays.equals(current, next) || entry.replace(current, next)) {
-                return decision;
+                // The decision is worked out once the state is installed, from the state it
+                // replaced: the shorter the time between reading a key's state and replacing it,
+                // the less often two threads on one key collide and retry.
+                return Algorithms.describe(policy, current, now, permits);
             }
         }
     }

@@ -387,7 +387,9 @@ public interface RateLimiter extends AutoCloseable {
 
         /**
          * The size of the local block cache (default 10,000 keys; 0 turns it off): a key denied until
-         * {@code t} is denied locally, without a backend call, until {@code t}.
+         * {@code t} is denied locally, without a backend call, until {@code t}. A limiter whose
+         * primary backend is the in-memory one has none: that backend answers as fast, and as
+         * exactly.
          *
          * @param maxKeys the most denied keys the cache remembers; 0 turns it off
          * @return this builder

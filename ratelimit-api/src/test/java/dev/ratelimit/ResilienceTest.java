@@ -333,11 +333,27 @@ class ResilienceTest {
 
     @Test
     void reset_clearsTheBlockCache() {
-        RateLimiter limiter = RateLimiter.builder().policy(policy).clock(clock).build();
+        RateLimiter limiter = RateLimiter.builder()
+                .policy(policy)
+                .backend(primary())
+                .clock(clock)
+                .build();
         limiter.tryAcquire("k", 3);
         assertThat(limiter.tryAcquire("k").allowed()).isFalse();
         assertThat(limiter.tryAcquire("k").source()).isEqualTo(Decision.Source.LOCAL_BLOCK_CACHE);
         limiter.reset("k");
         assertThat(limiter.tryAcquire("k").allowed()).isTrue();
+    }
+
+    @Test
+    void anInMemoryPrimary_answersDenialsItself_withNoBlockCacheInFront() {
+        RateLimiter limiter = RateLimiter.builder().policy(policy).clock(clock).build();
+        limiter.tryAcquire("k", 3);
+        for (int i = 0; i < 3; i++) {
+            Decision denied = limiter.tryAcquire("k");
+            assertThat(denied.allowed()).isFalse();
+            assertThat(denied.source()).isEqualTo(Decision.Source.BACKEND);
+        }
+        assertThat(limiter.blockedKeys()).isZero();
     }
 }

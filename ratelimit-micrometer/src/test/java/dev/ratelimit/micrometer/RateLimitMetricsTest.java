@@ -7,6 +7,7 @@ import dev.ratelimit.Decision;
 import dev.ratelimit.EmailStore;
 import dev.ratelimit.Limit;
 import dev.ratelimit.Policy;
+import dev.ratelimit.RateLimitBackend;
 import dev.ratelimit.RateLimitListener;
 import dev.ratelimit.RateLimiter;
 import dev.ratelimit.TestClock;
@@ -18,6 +19,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.Test;
 
 /** Decisions through a real in-memory limiter, recorded in a real registry. */
@@ -33,11 +35,40 @@ class RateLimitMetricsTest {
         return timer == null ? 0 : timer.count();
     }
 
+    /**
+     * {@code memory} as a limiter sees a remote backend: it puts a block cache in front of any
+     * backend but the in-memory one, whose answers are as fast.
+     */
+    private static RateLimitBackend behindABlockCache(RateLimitBackend memory) {
+        return new RateLimitBackend() {
+            @Override
+            public CompletionStage<Decision> evaluate(String key, Policy policy, long permits) {
+                return memory.evaluate(key, policy, permits);
+            }
+
+            @Override
+            public CompletionStage<Decision> peek(String key, Policy policy, long permits) {
+                return memory.peek(key, policy, permits);
+            }
+
+            @Override
+            public CompletionStage<Void> reset(String key, Policy policy) {
+                return memory.reset(key, policy);
+            }
+
+            @Override
+            public String name() {
+                return "memory";
+            }
+        };
+    }
+
     @Test
     void decisions_areCountedByOutcomeAndSource_andPeeksAreNot() {
         RateLimitMetrics metrics = RateLimitMetrics.of(registry);
         try (RateLimiter limiter = RateLimiter.builder()
                 .policy(Policy.of("generate", Limit.perHour(2)))
+                .backend(behindABlockCache(RateLimitBackend.inMemory(clock, 1_000)))
                 .clock(clock)
                 .listener(metrics.listener())
                 .build()) {
