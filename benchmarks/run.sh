@@ -28,7 +28,7 @@ run lease         java -Xmx1g -cp "$jar" dev.ratelimit.benchmarks.LeaseLoadHarne
 run upstash       java -cp "$jar" dev.ratelimit.benchmarks.UpstashBatchingHarness 5
 if command -v node >/dev/null && command -v npm >/dev/null; then
   (cd benchmarks/upstash-js && npm ci --no-audit --no-fund --silent)
-  run upstash-js  java -cp "$jar" dev.ratelimit.benchmarks.UpstashSideBySideHarness 5 3
+  run upstash-js  java -cp "$jar" dev.ratelimit.benchmarks.UpstashSideBySideHarness 10 4
 else
   echo "== upstash-js: skipped, no node and npm on the PATH"
 fi
