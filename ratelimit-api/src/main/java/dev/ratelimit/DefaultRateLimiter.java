@@ -183,7 +183,13 @@ final class DefaultRateLimiter implements RateLimiter {
      * the chain's deadlines); otherwise it runs in the background.
      */
     private void warmUp(boolean wait) {
-        CompletableFuture<Decision> warm = walk(WARM_UP_KEY, 1, false, System.nanoTime(), 0, true);
+        CompletableFuture<Decision> warm;
+        try {
+            warm = walk(WARM_UP_KEY, 1, false, System.nanoTime(), 0, true);
+        } catch (RuntimeException e) {
+            // The warm-up is only a head start: the first caller meets whatever went wrong here.
+            return;
+        }
         if (wait) {
             warm.join();
         }
