@@ -53,12 +53,16 @@ public final class Limit {
     private final long windowMicros;
     private final Algorithm algorithm;
     private final long burst;
+    /** {@code ceil(window / permits)}, worked out once: decisions read it on every request. */
+    private final long emissionIntervalMicros;
 
     private Limit(long permits, long windowMicros, Algorithm algorithm, long burst) {
         this.permits = permits;
         this.windowMicros = windowMicros;
         this.algorithm = algorithm;
         this.burst = burst;
+        this.emissionIntervalMicros =
+                permits < 1 ? 0 : (windowMicros + permits - 1) / permits; // validate() rejects < 1
         validate();
     }
 
@@ -211,7 +215,7 @@ public final class Limit {
      * microseconds} It is computed for every limit, whatever its algorithm.
      */
     public long emissionIntervalMicros() {
-        return (windowMicros + permits - 1) / permits;
+        return emissionIntervalMicros;
     }
 
     private void validate() {
