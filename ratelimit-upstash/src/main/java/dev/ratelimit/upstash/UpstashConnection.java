@@ -64,6 +64,10 @@ public final class UpstashConnection implements ScriptTransport {
     private final Map<Script, Script> flagged = new ConcurrentHashMap<>();
     private volatile boolean answered;
     private final java.util.Set<String> loaded = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** A preloaded script's SHA-1 to its fused form ({@link Fusion}). */
+    private final Map<String, Script> forms = new ConcurrentHashMap<>();
+    /** The SHA-1s of the scripts whose fused form the server holds: their calls in a batch fuse. */
+    private final java.util.Set<String> fusing = ConcurrentHashMap.newKeySet();
 
     private final Batcher batcher;
 
@@ -169,6 +173,21 @@ public final class UpstashConnection implements ScriptTransport {
                     loaded.remove(sent.sha1());
                 }
             });
+            forms.put(sent.sha1(), Fusion.of(sent));
+            loadFused(sent.sha1());
+        }
+    }
+
+    /** Loads a script's fused form; once the server has it, a batch's calls of the script fuse. */
+    @SuppressWarnings("FutureReturnValueIgnored") // a failed load only leaves the calls unfused
+    private void loadFused(String sha) {
+        Script form = forms.get(sha);
+        if (form != null) {
+            execute(List.of("SCRIPT", "LOAD", form.source())).whenComplete((loadedSha, failure) -> {
+                if (failure == null) {
+                    fusing.add(sha);
+                }
+            });
         }
     }
 
@@ -250,33 +269,79 @@ public final class UpstashConnection implements ScriptTransport {
         return command;
     }
 
+    /**
+     * One command of a request and the calls it answers: one call, or (when {@code fusedFor} is the
+     * SHA-1 of a script) every call of the batch that runs that script, {@linkplain Fusion fused}.
+     */
+    private record Part(
+            List<String> command,
+            List<Batcher.Call> calls,
+            @Nullable String fusedFor) {}
+
+    /** The batch's commands, the calls of each script whose fused form is loaded fused into one. */
+    private List<Part> parts(List<Batcher.Call> batch) {
+        List<Part> parts = new ArrayList<>(batch.size());
+        Map<String, List<Batcher.Call>> groups = null;
+        for (Batcher.Call call : batch) {
+            List<String> command = call.command();
+            if (command.get(0).equals("EVALSHA") && fusing.contains(command.get(1))) {
+                if (groups == null) {
+                    groups = new java.util.LinkedHashMap<>();
+                }
+                groups.computeIfAbsent(command.get(1), sha -> new ArrayList<>()).add(call);
+            } else {
+                parts.add(new Part(command, List.of(call), null));
+            }
+        }
+        if (groups != null) {
+            for (Map.Entry<String, List<Batcher.Call>> group : groups.entrySet()) {
+                List<Batcher.Call> calls = group.getValue();
+                Script form = forms.get(group.getKey());
+                if (calls.size() == 1 || form == null) {
+                    for (Batcher.Call call : calls) {
+                        parts.add(new Part(call.command(), List.of(call), null));
+                    }
+                } else {
+                    parts.add(new Part(Fusion.command(form.sha1(), calls), calls, group.getKey()));
+                }
+            }
+        }
+        return parts;
+    }
+
     @SuppressWarnings("FutureReturnValueIgnored") // the answer is handled in its callback
     private void send(List<Batcher.Call> batch) {
         HttpRequest request;
+        List<Part> parts;
         try {
-            request = HttpRequest.newBuilder(batch.size() == 1 ? single : pipeline)
+            parts = parts(batch);
+            request = HttpRequest.newBuilder(parts.size() == 1 ? single : pipeline)
                     .timeout(config.requestTimeout())
                     .header("Authorization", authorization)
                     .header("Upstash-Encoding", "base64")
                     .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(UpstashJson.body(
-                            batch.stream().map(Batcher.Call::command).toList())))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(
+                            UpstashJson.body(parts.stream().map(Part::command).toList())))
                     .build();
         } catch (RuntimeException e) {
-            done(batch, null, e);
+            done(batch, List.of(), null, e);
             return;
         }
         http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
-                .whenComplete((response, failure) -> done(batch, response, failure));
+                .whenComplete((response, failure) -> done(batch, parts, response, failure));
     }
 
-    private void done(List<Batcher.Call> batch, @Nullable HttpResponse<byte[]> response, @Nullable Throwable failure) {
+    private void done(
+            List<Batcher.Call> batch,
+            List<Part> parts,
+            @Nullable HttpResponse<byte[]> response,
+            @Nullable Throwable failure) {
         batcher.completing();
         try {
             if (failure != null) {
                 failAll(batch, transport(failure));
             } else {
-                complete(batch, java.util.Objects.requireNonNull(response, "response"));
+                complete(batch, parts, java.util.Objects.requireNonNull(response, "response"));
             }
         } catch (RuntimeException e) {
             failAll(
@@ -301,7 +366,7 @@ public final class UpstashConnection implements ScriptTransport {
                 UpstashException.Kind.TRANSPORT, "request to " + describe() + " failed: " + what, cause);
     }
 
-    private void complete(List<Batcher.Call> batch, HttpResponse<byte[]> response) {
+    private void complete(List<Batcher.Call> batch, List<Part> parts, HttpResponse<byte[]> response) {
         int status = response.statusCode();
         if (status == 200 || status == 400) {
             answered = true;
@@ -335,30 +400,30 @@ public final class UpstashConnection implements ScriptTransport {
                             e));
             return;
         }
-        if (batch.size() == 1 && parsed instanceof UpstashJson.Item item) {
-            settle(batch.get(0), item);
+        if (parts.size() == 1 && parsed instanceof UpstashJson.Item item) {
+            settle(parts.get(0), item);
             return;
         }
         if (status == 400 && parsed instanceof UpstashJson.Item item && item.error() != null) {
             failAll(batch, new UpstashException(UpstashException.Kind.COMMAND, item.error(), null));
             return;
         }
-        if (!(parsed instanceof List<?> items) || items.size() != batch.size()) {
+        if (!(parsed instanceof List<?> items) || items.size() != parts.size()) {
             failAll(
                     batch,
                     new UpstashException(
                             UpstashException.Kind.TRANSPORT,
-                            describe() + " answered a pipeline of " + batch.size() + " with something else",
+                            describe() + " answered a pipeline of " + parts.size() + " with something else",
                             null));
             return;
         }
-        for (int i = 0; i < batch.size(); i++) {
+        for (int i = 0; i < parts.size(); i++) {
             if (items.get(i) instanceof UpstashJson.Item item) {
-                settle(batch.get(i), item);
+                settle(parts.get(i), item);
             } else {
-                batch.get(i)
-                        .result()
-                        .completeExceptionally(new UpstashException(
+                failAll(
+                        parts.get(i).calls(),
+                        new UpstashException(
                                 UpstashException.Kind.TRANSPORT,
                                 describe() + " answered a pipeline item without result or error",
                                 null));
@@ -366,12 +431,20 @@ public final class UpstashConnection implements ScriptTransport {
         }
     }
 
-    private static void settle(Batcher.Call call, UpstashJson.Item item) {
-        if (item.error() != null) {
-            call.result()
-                    .completeExceptionally(new UpstashException(UpstashException.Kind.COMMAND, item.error(), null));
+    private void settle(Part part, UpstashJson.Item item) {
+        String error = item.error();
+        String sha = part.fusedFor();
+        if (error != null) {
+            if (sha != null && error.startsWith("NOSCRIPT") && fusing.remove(sha)) {
+                // The server lost the fused form (a restart, SCRIPT FLUSH): each call falls back on
+                // its own (its caller's EVAL) while the form loads again.
+                loadFused(sha);
+            }
+            failAll(part.calls(), new UpstashException(UpstashException.Kind.COMMAND, error, null));
+        } else if (sha != null) {
+            Fusion.settle(part.calls(), item.result());
         } else {
-            call.result().complete(item.result());
+            part.calls().get(0).result().complete(item.result());
         }
     }
 
