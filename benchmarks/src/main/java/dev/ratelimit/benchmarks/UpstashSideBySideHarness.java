@@ -44,6 +44,8 @@ public final class UpstashSideBySideHarness {
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         File js = new File(args.length > 2 ? args[2] : "benchmarks/upstash-js");
         int batchSize = args.length > 3 ? Integer.parseInt(args[3]) : 0;
+        Duration jvmWarmup = Duration.ofSeconds(args.length > 4 ? Long.parseLong(args[4]) : 60);
+        Duration nodeWarmup = Duration.ofSeconds(args.length > 5 ? Long.parseLong(args[5]) : 2);
         if (!new File(js, "node_modules/@upstash/ratelimit").isDirectory()) {
             throw new IllegalStateException("run `npm install` in " + js + " first");
         }
@@ -54,7 +56,7 @@ public final class UpstashSideBySideHarness {
                 UpstashServerProcess server = UpstashServerProcess.start(redis.url(), "bench-token")) {
             // Node starts afresh for each of its runs and compiles within its warm-up; a JVM needs
             // longer than that, so ours gets one unmeasured run first.
-            ours(server, warmup, measure, batchSize);
+            ours(server, Duration.ZERO, jvmWarmup, batchSize);
             for (int round = 0; round < rounds; round++) {
                 for (int side = 0; side < 2; side++) {
                     boolean oursFirst = round % 2 == 0;
@@ -63,7 +65,7 @@ public final class UpstashSideBySideHarness {
                         System.out.printf(
                                 Locale.ROOT, "round %d: ratelimit: %,.0f decisions/s%n", round + 1, ours[round]);
                     } else {
-                        theirs[round] = theirs(server, js, warmup, measure);
+                        theirs[round] = theirs(server, js, nodeWarmup, measure);
                         System.out.printf(
                                 Locale.ROOT,
                                 "round %d: @upstash/ratelimit: %,.0f decisions/s%n",
