@@ -41,6 +41,13 @@ import org.jspecify.annotations.Nullable;
  * full — up to {@code maxConcurrentRequests} requests at once under heavy load. With a
  * {@code linger}, a batch smaller than the maximum waits up to that long for company.
  *
+ * <p>Fused script calls: the calls in one batch that run the same preloaded script go out as one
+ * {@code EVALSHA} of the script's fused form, which runs each call in turn, each under
+ * {@code pcall}, and answers each with its own reply or error — so 64 decisions under load cost the
+ * database one command, not 64. A fused form the server lost ({@code NOSCRIPT}) is loaded again,
+ * its calls meanwhile answered one by one; a server that refuses a fused command otherwise gets
+ * that script's calls one by one from then on (logged once).
+ *
  * <p>Each call completes with its own item's result or error, so one failed command fails only its
  * caller; a failed request (transport, authentication) fails every call in it, with an
  * {@link UpstashException}. Strings arrive base64-encoded ({@code Upstash-Encoding: base64}) and
@@ -435,10 +442,18 @@ public final class UpstashConnection implements ScriptTransport {
         String error = item.error();
         String sha = part.fusedFor();
         if (error != null) {
-            if (sha != null && error.startsWith("NOSCRIPT") && fusing.remove(sha)) {
-                // The server lost the fused form (a restart, SCRIPT FLUSH): each call falls back on
-                // its own (its caller's EVAL) while the form loads again.
-                loadFused(sha);
+            if (sha != null && fusing.remove(sha)) {
+                if (error.startsWith("NOSCRIPT")) {
+                    // The server lost the fused form (a restart, SCRIPT FLUSH): each call falls back
+                    // on its own (its caller's EVAL) while the form loads again.
+                    loadFused(sha);
+                } else {
+                    // A server that refuses the fused command as a whole gets the calls one by one.
+                    LOG.warn(
+                            "{} refused a fused script call ({}); calls of that script go out one by one",
+                            describe(),
+                            error);
+                }
             }
             failAll(part.calls(), new UpstashException(UpstashException.Kind.COMMAND, error, null));
         } else if (sha != null) {
