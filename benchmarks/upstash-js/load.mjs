@@ -22,6 +22,7 @@ const end = warmupEnd + seconds * 1000;
 let decisions = 0;
 let errors = 0;
 let denied = 0;
+let all = 0;
 async function caller(c) {
   for (let seq = 0; performance.now() < end; seq++) {
     const start = performance.now();
@@ -31,9 +32,10 @@ async function caller(c) {
     } catch (e) {
       if (start >= warmupEnd) errors++;
     }
+    all++;
     const now = performance.now();
     if (start >= warmupEnd && now <= end) decisions++;
   }
 }
 await Promise.all(Array.from({ length: callers }, (_, c) => caller(c)));
-console.log(JSON.stringify({ decisionsPerSecond: decisions / seconds, errors, denied }));
+console.log(JSON.stringify({ decisionsPerSecond: decisions / seconds, errors, denied, all }));
