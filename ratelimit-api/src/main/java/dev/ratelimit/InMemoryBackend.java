@@ -18,11 +18,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * copy and installs the copy with one compare-and-set, retrying on the new state if another thread
  * won; a decision that changes nothing (a denial, a peek) installs nothing, so a flood of denied
  * requests on one key only reads. The whole array is swapped at once, so a multi-limit policy is
- * checked and consumed atomically, and no key ever waits on another or holds a lock. Each attempt
- * reads the clock after the state, so a decision overtaken by a later one retries at a later time
- * rather than rewinding the key to an earlier window.
+ * checked and consumed atomically, and no key ever waits on another or holds a lock. A decision
+ * reads the clock once, before the state, and decides at the later of that time and the time of
+ * the decision that installed the state — a time within the call either way — so a decision
+ * overtaken by a later one never rewinds the key to an earlier window, and retries at once,
+ * without reading the clock again.
  *
- * <p>The array's last slot holds the time its state stops mattering. Tracked entries also sit in
+ * <p>The array's last two slots hold the time of the decision that installed it and the time its
+ * state stops mattering. Tracked entries also sit in
  * a queue that every insertion advances by two places, dropping entries whose state has expired
  * and sending live ones to the back; at the cap, an insertion evicts an expired entry from the
  * next few, else the one at the front. Removing an entry swaps its state for {@link #REMOVED}
@@ -65,35 +68,45 @@ final class InMemoryBackend implements RateLimitBackend, Leasing {
     Decision peekNow(String key, Policy policy, long permits) {
         String k = Keys.bounded(key);
         policy.checkPermits(permits);
+        long now = clock.nowMicros();
         Entry entry = table(policy).get(k);
         long[] state = entry == null || entry.state == REMOVED ? fresh(policy) : entry.state.clone();
-        return Algorithms.apply(policy, state, clock.nowMicros(), permits);
+        return Algorithms.apply(policy, state, Math.max(now, state[state.length - 2]), permits);
     }
 
     Decision decide(String key, Policy policy, long permits) {
         String k = Keys.bounded(key);
         policy.checkPermits(permits);
         ConcurrentHashMap<String, Entry> table = table(policy);
+        // The clock is read once, before the state; the time of a decision is the later of it and
+        // the time of the decision that installed the state (which another thread read while this
+        // call was under way), so a decision never moves a key back to an earlier window, and a
+        // retry needs no second reading of the clock.
+        long clockNow = clock.nowMicros();
         for (; ; ) {
             Entry entry = table.get(k);
             if (entry == null) {
                 if (permits == 0) {
-                    return Algorithms.apply(policy, fresh(policy), clock.nowMicros(), 0);
+                    return Algorithms.apply(policy, fresh(policy), clockNow, 0);
                 }
-                entry = insert(table, k, policy, clock.nowMicros());
+                entry = insert(table, k, policy, clockNow);
             }
             long[] current = entry.state;
             if (current == REMOVED) {
                 table.remove(k, entry); // help the remover; the next look-up finds the live entry
                 continue;
             }
-            // The time is read after the state, so it is never older than the time of the decision
-            // that installed this state: a decision never moves a key back to an earlier window.
-            long now = clock.nowMicros();
+            int decidedAt = current.length - 2;
+            long now = Math.max(clockNow, current[decidedAt]);
             long[] next = current.clone();
             Algorithms.consume(policy, next, now, permits);
-            next[next.length - 1] = Algorithms.expiresAt(policy, next);
-            if (Arrays.equals(current, next) || entry.replace(current, next)) {
+            // A decision that changes nothing (a denial) installs nothing, not even its time.
+            boolean unchanged = Arrays.equals(current, next);
+            if (!unchanged) {
+                next[decidedAt] = now;
+                next[next.length - 1] = Algorithms.expiresAt(policy, next);
+            }
+            if (unchanged || entry.replace(current, next)) {
                 // The decision is worked out once the state is installed, from the state it
                 // replaced: the shorter the time between reading a key's state and replacing it,
                 // the less often two threads on one key collide and retry.
@@ -116,21 +129,27 @@ final class InMemoryBackend implements RateLimitBackend, Leasing {
                     "a lease is for 1 or more permits, and wants at least as many; got " + permits + " and " + want);
         }
         ConcurrentHashMap<String, Entry> table = table(policy);
+        long clockNow = clock.nowMicros();
         for (; ; ) {
             Entry entry = table.get(k);
             if (entry == null) {
-                entry = insert(table, k, policy, clock.nowMicros());
+                entry = insert(table, k, policy, clockNow);
             }
             long[] current = entry.state;
             if (current == REMOVED) {
                 table.remove(k, entry);
                 continue;
             }
-            long now = clock.nowMicros();
+            int decidedAt = current.length - 2;
+            long now = Math.max(clockNow, current[decidedAt]);
             long[] next = current.clone();
             Grant grant = Grant.compute(policy, next, now, permits, want);
-            next[next.length - 1] = Algorithms.expiresAt(policy, next);
-            if (Arrays.equals(current, next) || entry.replace(current, next)) {
+            boolean unchanged = Arrays.equals(current, next);
+            if (!unchanged) {
+                next[decidedAt] = now;
+                next[next.length - 1] = Algorithms.expiresAt(policy, next);
+            }
+            if (unchanged || entry.replace(current, next)) {
                 return grant;
             }
         }
@@ -269,9 +288,12 @@ final class InMemoryBackend implements RateLimitBackend, Leasing {
         size.decrementAndGet();
     }
 
-    /** A fresh state for {@code policy}: its limits' slots, then the expiry slot. */
+    /**
+     * A fresh state for {@code policy}: its limits' slots, then the time of the decision that
+     * installed the state, then the time the state stops mattering.
+     */
     private static long[] fresh(Policy policy) {
-        return new long[Algorithms.SLOTS * policy.limits().size() + 1];
+        return new long[Algorithms.SLOTS * policy.limits().size() + 2];
     }
 
     @Override
