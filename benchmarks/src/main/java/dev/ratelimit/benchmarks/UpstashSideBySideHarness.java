@@ -25,9 +25,9 @@ import java.util.regex.Pattern;
  * asynchronous chains on {@code tryAcquireAsync}; theirs: 64 async functions on Node's event
  * loop, {@code benchmarks/upstash-js/load.mjs}), 1,000 keys, a token bucket of ten million per 366
  * days for both. Ours first runs unmeasured for a minute: a JVM that has just started is still
- * compiling the client for tens of seconds (measured: from about 8,000 decisions/s in its first ten
+ * compiling the client for tens of seconds (measured: from 6,000–8,000 decisions/s in its first ten
  * seconds to a steady 25,000–30,000 after a minute), and steady state is what a running service
- * sees; Node compiles within its warm-up. Then the two alternate for a number of rounds, and ratios
+ * sees; Node starts afresh for each run with 2 s of warm-up (the sixth argument changes it). Then the two alternate for a number of rounds, and ratios
  * pair the runs of one round. Each run also reports the Redis script calls ({@code EVALSHA},
  * {@code EVAL}, counted by {@code INFO commandstats}) per decision, warm-up included: what Upstash
  * bills by.
