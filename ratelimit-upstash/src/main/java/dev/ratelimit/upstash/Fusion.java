@@ -6,7 +6,7 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Fused script calls: the calls of one batch that run the same script go out as one
+ * Fused script calls: consecutive calls in one batch that run the same script go out as one
  * {@code EVALSHA} of the script's fused form instead of one {@code EVALSHA} each. The fused form
  * wraps the script's body in a function of {@code KEYS} and {@code ARGV}, runs it once per call on
  * that call's own keys and arguments, each run under {@code pcall}, and answers one item per call:

@@ -41,8 +41,9 @@ import org.jspecify.annotations.Nullable;
  * full — up to {@code maxConcurrentRequests} requests at once under heavy load. With a
  * {@code linger}, a batch smaller than the maximum waits up to that long for company.
  *
- * <p>Fused script calls: the calls in one batch that run the same preloaded script go out as one
- * {@code EVALSHA} of the script's fused form, which runs each call in turn, each under
+ * <p>Fused script calls: consecutive calls in one batch that run the same preloaded script go out
+ * as one {@code EVALSHA} of the script's fused form (so no call overtakes another), which runs
+ * each call in turn, each under
  * {@code pcall}, and answers each with its own reply or error — so 64 decisions under load cost the
  * database one command, not 64. A fused form the server lost ({@code NOSCRIPT}) is loaded again,
  * its calls meanwhile answered one by one; a server that refuses a fused command otherwise gets
@@ -285,32 +286,31 @@ public final class UpstashConnection implements ScriptTransport {
             List<Batcher.Call> calls,
             @Nullable String fusedFor) {}
 
-    /** The batch's commands, the calls of each script whose fused form is loaded fused into one. */
+    /**
+     * The batch's commands, in the order of its calls: each run of consecutive calls of one script
+     * whose fused form is loaded becomes one fused command, so no call overtakes another.
+     */
     private List<Part> parts(List<Batcher.Call> batch) {
         List<Part> parts = new ArrayList<>(batch.size());
-        Map<String, List<Batcher.Call>> groups = null;
-        for (Batcher.Call call : batch) {
-            List<String> command = call.command();
-            if (command.get(0).equals("EVALSHA") && fusing.contains(command.get(1))) {
-                if (groups == null) {
-                    groups = new java.util.LinkedHashMap<>();
-                }
-                groups.computeIfAbsent(command.get(1), sha -> new ArrayList<>()).add(call);
-            } else {
-                parts.add(new Part(command, List.of(call), null));
+        int i = 0;
+        while (i < batch.size()) {
+            List<String> command = batch.get(i).command();
+            String sha = command.get(0).equals("EVALSHA") && fusing.contains(command.get(1)) ? command.get(1) : null;
+            int end = i + 1;
+            while (sha != null
+                    && end < batch.size()
+                    && batch.get(end).command().get(0).equals("EVALSHA")
+                    && batch.get(end).command().get(1).equals(sha)) {
+                end++;
             }
-        }
-        if (groups != null) {
-            for (Map.Entry<String, List<Batcher.Call>> group : groups.entrySet()) {
-                List<Batcher.Call> calls = group.getValue();
-                Script form = forms.get(group.getKey());
-                if (calls.size() == 1 || form == null) {
-                    for (Batcher.Call call : calls) {
-                        parts.add(new Part(call.command(), List.of(call), null));
-                    }
-                } else {
-                    parts.add(new Part(Fusion.command(form.sha1(), calls), calls, group.getKey()));
-                }
+            Script form = sha == null ? null : forms.get(sha);
+            if (end - i == 1 || form == null) {
+                parts.add(new Part(command, List.of(batch.get(i)), null));
+                i++;
+            } else {
+                List<Batcher.Call> calls = batch.subList(i, end);
+                parts.add(new Part(Fusion.command(form.sha1(), calls), calls, sha));
+                i = end;
             }
         }
         return parts;

@@ -51,6 +51,29 @@ class UpstashFusionTest {
     }
 
     @Test
+    void onlyConsecutiveCallsFuse_soNoCallOvertakesAnother() throws Exception {
+        try (UpstashConnection connection = open()) {
+            RateLimitBackend backend = warm(connection);
+            String key = "ordered-" + UUID.randomUUID();
+            List<CompletableFuture<?>> reset = new ArrayList<>();
+            List<CompletableFuture<Decision>> decisions = batch(connection, () -> {
+                List<CompletableFuture<Decision>> calls = new ArrayList<>();
+                calls.add(backend.evaluate(key, POLICY, 1).toCompletableFuture());
+                calls.add(backend.evaluate(key, POLICY, 1).toCompletableFuture());
+                reset.add(backend.reset(key, POLICY).toCompletableFuture());
+                calls.add(backend.evaluate(key, POLICY, 1).toCompletableFuture());
+                return calls;
+            });
+            reset.get(0).get(10, TimeUnit.SECONDS);
+            assertThat(decisions.get(0).get(10, TimeUnit.SECONDS).remaining()).isEqualTo(9);
+            assertThat(decisions.get(1).get(10, TimeUnit.SECONDS).remaining()).isEqualTo(8);
+            assertThat(decisions.get(2).get(10, TimeUnit.SECONDS).remaining())
+                    .as("the call made after the reset decides after it")
+                    .isEqualTo(9);
+        }
+    }
+
+    @Test
     void aFailingCallInAFusedBatch_failsOnlyItsCaller() throws Exception {
         try (UpstashConnection connection = open()) {
             RateLimitBackend backend = warm(connection);
@@ -110,12 +133,15 @@ class UpstashFusionTest {
                         .build());
     }
 
-    /** The backend, once its first decision is in: the scripts and their fused forms are loaded. */
+    /**
+     * The backend, once its first decision and a reset are in: the scripts (the reset's too, so
+     * that it needs no {@code NOSCRIPT} retry later) and the fused forms are loaded.
+     */
     private static RateLimitBackend warm(UpstashConnection connection) throws Exception {
         RateLimitBackend backend = connection.rateLimitBackend();
-        backend.evaluate("warm-" + UUID.randomUUID(), POLICY, 1)
-                .toCompletableFuture()
-                .get(10, TimeUnit.SECONDS);
+        String key = "warm-" + UUID.randomUUID();
+        backend.evaluate(key, POLICY, 1).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        backend.reset(key, POLICY).toCompletableFuture().get(10, TimeUnit.SECONDS);
         return backend;
     }
 
