@@ -19,10 +19,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * won; a decision that changes nothing (a denial, a peek) installs nothing, so a flood of denied
  * requests on one key only reads. The whole array is swapped at once, so a multi-limit policy is
  * checked and consumed atomically, and no key ever waits on another or holds a lock. A decision
- * reads the clock once, before the state, and decides at the later of that time and the time of
- * the decision that installed the state — a time within the call either way — so a decision
- * overtaken by a later one never rewinds the key to an earlier window, and retries at once,
- * without reading the clock again.
+ * reads the clock before the state and decides at the later of that time and the time of the
+ * decision that installed the state — a time within the call either way — so a decision
+ * overtaken by a later one never rewinds the key to an earlier window, and retries without
+ * reading the clock again; on a new entry's state, which no decision has installed, it reads the
+ * clock again after the state.
  *
  * <p>The array's last two slots hold the time of the decision that installed it and the time its
  * state stops mattering. Tracked entries also sit in
@@ -78,10 +79,10 @@ final class InMemoryBackend implements RateLimitBackend, Leasing {
         String k = Keys.bounded(key);
         policy.checkPermits(permits);
         ConcurrentHashMap<String, Entry> table = table(policy);
-        // The clock is read once, before the state; the time of a decision is the later of it and
-        // the time of the decision that installed the state (which another thread read while this
-        // call was under way), so a decision never moves a key back to an earlier window, and a
-        // retry needs no second reading of the clock.
+        // The clock is read before the state; the time of a decision is the later of it and the
+        // time of the decision that installed the state (which another thread read while this call
+        // was under way), so a decision never moves a key back to an earlier window, and a retry
+        // needs no second reading of the clock (see decisionTime for a new entry's state).
         long clockNow = clock.nowMicros();
         for (; ; ) {
             Entry entry = table.get(k);
@@ -97,7 +98,7 @@ final class InMemoryBackend implements RateLimitBackend, Leasing {
                 continue;
             }
             int decidedAt = current.length - 2;
-            long now = Math.max(clockNow, current[decidedAt]);
+            long now = decisionTime(clockNow, current[decidedAt]);
             long[] next = current.clone();
             Algorithms.consume(policy, next, now, permits);
             // A decision that changes nothing (a denial) installs nothing, not even its time.
@@ -141,7 +142,7 @@ final class InMemoryBackend implements RateLimitBackend, Leasing {
                 continue;
             }
             int decidedAt = current.length - 2;
-            long now = Math.max(clockNow, current[decidedAt]);
+            long now = decisionTime(clockNow, current[decidedAt]);
             long[] next = current.clone();
             Grant grant = Grant.compute(policy, next, now, permits, want);
             boolean unchanged = Arrays.equals(current, next);
@@ -286,6 +287,17 @@ final class InMemoryBackend implements RateLimitBackend, Leasing {
     private void unlink(Entry entry) {
         entry.table.remove(entry.key, entry);
         size.decrementAndGet();
+    }
+
+    /**
+     * The time to decide at on a state installed at {@code decidedAt}, by a call that read the
+     * clock at {@code clockNow} before it read the state: the later of the two. A state no
+     * decision has installed yet (a new entry, perhaps one made after an expired entry was dropped
+     * while this call was under way) carries no time, so the clock is read again, after it: a
+     * decision on it never lands before the time its key's previous state was dropped.
+     */
+    private long decisionTime(long clockNow, long decidedAt) {
+        return decidedAt == 0 ? Math.max(clockNow, clock.nowMicros()) : Math.max(clockNow, decidedAt);
     }
 
     /**

@@ -41,6 +41,37 @@ class InMemoryBackendRaceTest {
         assertThat(next.retryAfter()).isEqualTo(Duration.ofSeconds(59));
     }
 
+    /**
+     * Thread A reads the time in a full window, then stalls; the key's state expires and is
+     * dropped (an insertion's sweep) at a later time. A then finds no entry: it must decide on the
+     * new one at a time no earlier than the drop, not in the full window it read the time in.
+     */
+    @Test
+    void aDecisionThatFindsItsKeyDropped_decidesAfterTheDrop() throws Exception {
+        TestClock time = new TestClock();
+        time.advance(Duration.ofSeconds(10)); // window [0 s, 60 s) of a per-minute limit
+        StallingClock clock = new StallingClock(time);
+        InMemoryBackend backend = new InMemoryBackend(clock, 100);
+        Policy policy = Policy.of("drop", Limit.perMinute(2));
+        assertThat(backend.decide("k", policy, 1).allowed()).isTrue();
+        assertThat(backend.decide("k", policy, 1).allowed()).isTrue(); // window [0 s, 60 s) is full
+
+        time.advance(Duration.ofSeconds(49)); // 59 s
+        clock.stallNextRead(); // by A
+        CompletableFuture<Decision> a = CompletableFuture.supplyAsync(() -> backend.decide("k", policy, 1));
+        assertThat(clock.stalled.await(10, TimeUnit.SECONDS)).isTrue();
+
+        time.advance(Duration.ofSeconds(2)); // 61 s: the state of "k" has expired
+        backend.decide("other", policy, 1); // its insertion sweeps "k" out
+        assertThat(backend.trackedKeys()).isEqualTo(1);
+        clock.release.countDown();
+        assertThat(a.get(10, TimeUnit.SECONDS).allowed()).isTrue(); // at 61 s, in the new window
+
+        // A's permit was taken from the window [60 s, 120 s): one more, then none.
+        assertThat(backend.decide("k", policy, 1).allowed()).isTrue();
+        assertThat(backend.decide("k", policy, 1).allowed()).isFalse();
+    }
+
     /** A clock that, once asked, makes the next thread to read it wait after reading. */
     private static final class StallingClock implements Clock {
         final TestClock time;
