@@ -10,9 +10,11 @@ import org.jspecify.annotations.Nullable;
  * {@code EVALSHA} of the script's fused form instead of one {@code EVALSHA} each. The fused form
  * wraps the script's body in a function of {@code KEYS} and {@code ARGV}, runs it once per call on
  * that call's own keys and arguments, each run under {@code pcall}, and answers one item per call:
- * {@code {1, reply}} (just {@code {1}} for a nil reply) or {@code {0, error}}. So each call gets
- * exactly the reply, or the error, it would have got alone, in the order the calls were queued; the
- * server runs one command, not one per call, and parses, queues and answers one.
+ * {@code {1, reply}} (just {@code {1}} for a nil reply) or {@code {0, error}} (an error raised, or
+ * an error reply returned). So each call gets the reply it would have got alone, or an error for
+ * the same cause (its message without the script-location prefix an unfused call's error carries),
+ * in the order the calls were queued; the server runs one command, not one per call, and parses,
+ * queues and answers one.
  *
  * <p>The fused command's arguments: the number of calls {@code n}, then each call's key count and
  * argument count, then every call's arguments in turn; its keys are every call's keys in turn.
@@ -27,8 +29,8 @@ final class Fusion {
         String shebang = "";
         if (source.startsWith("#!")) {
             int end = source.indexOf('\n');
-            shebang = source.substring(0, end + 1);
-            source = source.substring(end + 1);
+            shebang = end < 0 ? source + "\n" : source.substring(0, end + 1);
+            source = end < 0 ? "" : source.substring(end + 1);
         }
         String fused = shebang
                 + "local function one(KEYS, ARGV)\n"
@@ -44,7 +46,9 @@ final class Fusion {
                 + "  for j = 1, na do args[j] = ARGV[a + j] end\n"
                 + "  k, a = k + nk, a + na\n"
                 + "  local ok, r = pcall(one, keys, args)\n"
-                + "  if ok then\n"
+                + "  if ok and type(r) == 'table' and r.err then\n"
+                + "    out[i] = {0, r.err}\n"
+                + "  elseif ok then\n"
                 + "    out[i] = {1, r}\n"
                 + "  else\n"
                 + "    out[i] = {0, type(r) == 'table' and r.err or tostring(r)}\n"
@@ -84,11 +88,20 @@ final class Fusion {
 
     /**
      * Completes each of {@code calls} with its item of the fused script's {@code reply}: the
-     * call's reply, or an {@link UpstashException} of kind {@code COMMAND} with the call's error.
+     * call's reply, or an {@link UpstashException} of kind {@code COMMAND} with the call's error
+     * (an error reply the script returned, too); an answer of another shape fails them as
+     * {@code TRANSPORT}.
      */
-    static void settle(List<Batcher.Call> calls, @Nullable Object reply) {
+    static void settle(List<Batcher.Call> calls, @Nullable Object reply, String server) {
         if (!(reply instanceof List<?> items) || items.size() != calls.size()) {
-            throw new IllegalStateException("a fused script for " + calls.size() + " calls answered something else");
+            for (Batcher.Call call : calls) {
+                call.result()
+                        .completeExceptionally(new UpstashException(
+                                UpstashException.Kind.TRANSPORT,
+                                server + " answered a fused call of " + calls.size() + " with something else",
+                                null));
+            }
+            return;
         }
         for (int i = 0; i < calls.size(); i++) {
             Batcher.Call call = calls.get(i);
@@ -106,7 +119,7 @@ final class Fusion {
                 call.result()
                         .completeExceptionally(new UpstashException(
                                 UpstashException.Kind.TRANSPORT,
-                                "a fused script answered an item that is not {1, reply} or {0, error}",
+                                server + " answered a fused call's item that is not {1, reply} or {0, error}",
                                 null));
             }
         }

@@ -46,8 +46,9 @@ import org.jspecify.annotations.Nullable;
  * each call in turn, each under
  * {@code pcall}, and answers each with its own reply or error — so 64 decisions under load cost the
  * database one command, not 64. A fused form the server lost ({@code NOSCRIPT}) is loaded again,
- * its calls meanwhile answered one by one; a server that refuses a fused command otherwise gets
- * that script's calls one by one from then on (logged once).
+ * its calls meanwhile answered one by one; a fused command the server refuses otherwise (Redis
+ * refuses a script before running any of it) is sent again as its calls, one by one, and that
+ * script's calls are not fused again (logged once).
  *
  * <p>Each call completes with its own item's result or error, so one failed command fails only its
  * caller; a failed request (transport, authentication) fails every call in it, with an
@@ -76,6 +77,8 @@ public final class UpstashConnection implements ScriptTransport {
     private final Map<String, Script> forms = new ConcurrentHashMap<>();
     /** The SHA-1s of the scripts whose fused form the server holds: their calls in a batch fuse. */
     private final java.util.Set<String> fusing = ConcurrentHashMap.newKeySet();
+    /** The SHA-1s of the scripts whose fused command the server refused: never fused again. */
+    private final java.util.Set<String> refused = ConcurrentHashMap.newKeySet();
 
     private final Batcher batcher;
 
@@ -192,7 +195,7 @@ public final class UpstashConnection implements ScriptTransport {
         Script form = forms.get(sha);
         if (form != null) {
             execute(List.of("SCRIPT", "LOAD", form.source())).whenComplete((loadedSha, failure) -> {
-                if (failure == null) {
+                if (failure == null && !refused.contains(sha)) {
                     fusing.add(sha);
                 }
             });
@@ -438,28 +441,46 @@ public final class UpstashConnection implements ScriptTransport {
         }
     }
 
+    @SuppressWarnings("FutureReturnValueIgnored") // a re-sent call completes its caller's future in its callback
     private void settle(Part part, UpstashJson.Item item) {
         String error = item.error();
         String sha = part.fusedFor();
-        if (error != null) {
-            if (sha != null && fusing.remove(sha)) {
-                if (error.startsWith("NOSCRIPT")) {
-                    // The server lost the fused form (a restart, SCRIPT FLUSH): each call falls back
-                    // on its own (its caller's EVAL) while the form loads again.
-                    loadFused(sha);
-                } else {
-                    // A server that refuses the fused command as a whole gets the calls one by one.
-                    LOG.warn(
-                            "{} refused a fused script call ({}); calls of that script go out one by one",
-                            describe(),
-                            error);
-                }
+        if (sha == null) {
+            Batcher.Call call = part.calls().get(0);
+            if (error != null) {
+                call.result().completeExceptionally(new UpstashException(UpstashException.Kind.COMMAND, error, null));
+            } else {
+                call.result().complete(item.result());
+            }
+        } else if (error == null) {
+            Fusion.settle(part.calls(), item.result(), describe());
+        } else if (error.startsWith("NOSCRIPT")) {
+            // The server lost the fused form (a restart, SCRIPT FLUSH): each call falls back on its
+            // own (its caller's EVAL) while the form loads again.
+            if (fusing.remove(sha)) {
+                loadFused(sha);
             }
             failAll(part.calls(), new UpstashException(UpstashException.Kind.COMMAND, error, null));
-        } else if (sha != null) {
-            Fusion.settle(part.calls(), item.result());
         } else {
-            part.calls().get(0).result().complete(item.result());
+            // Refused as a whole (a size or key limit, OOM, BUSY): Redis refuses a script before it
+            // runs it, so no call ran. Each goes again on its own, for its own answer; the script's
+            // calls are not fused again on this connection.
+            refused.add(sha);
+            if (fusing.remove(sha)) {
+                LOG.warn(
+                        "{} refused a fused script call ({}); calls of that script go out one by one",
+                        describe(),
+                        error);
+            }
+            for (Batcher.Call call : part.calls()) {
+                execute(call.command()).whenComplete((result, failure) -> {
+                    if (failure != null) {
+                        call.result().completeExceptionally(failure);
+                    } else {
+                        call.result().complete(result);
+                    }
+                });
+            }
         }
     }
 
