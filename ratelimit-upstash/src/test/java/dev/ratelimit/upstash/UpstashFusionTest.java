@@ -126,6 +126,43 @@ class UpstashFusionTest {
         }
     }
 
+    @Test
+    void aFusedCommandRefusedAsAWhole_isSentAgainAsItsCalls_andTheScriptNoLongerFuses() throws Exception {
+        try (UpstashConnection connection = open()) {
+            RateLimitBackend backend = warm(connection);
+            String key = "refused-" + UUID.randomUUID();
+            // One call's EVALSHA has 6 arguments (the SHA, the key count, a key, 3 script
+            // arguments); five calls fused have 33.
+            upstash.server().maxArguments(12);
+            try {
+                long before = evalShas(connection);
+                List<CompletableFuture<Decision>> first = batch(connection, () -> evaluations(backend, key, 5));
+                for (int i = 0; i < 5; i++) {
+                    assertThat(first.get(i).get(10, TimeUnit.SECONDS).remaining())
+                            .as("call %d", i)
+                            .isEqualTo(9 - i);
+                }
+                assertThat(evalShas(connection) - before)
+                        .as("EVALSHA commands that reached Redis: the five calls, one by one")
+                        .isEqualTo(5);
+                long after = evalShas(connection);
+                long alone = upstash.server().singleRequests("EVALSHA");
+                List<CompletableFuture<Decision>> second = batch(connection, () -> evaluations(backend, key, 5));
+                for (int i = 0; i < 5; i++) {
+                    assertThat(second.get(i).get(10, TimeUnit.SECONDS).remaining())
+                            .as("call %d", i)
+                            .isEqualTo(4 - i);
+                }
+                assertThat(evalShas(connection) - after).isEqualTo(5);
+                assertThat(upstash.server().singleRequests("EVALSHA") - alone)
+                        .as("no fused command sent (it would go alone, before the pipeline of five)")
+                        .isZero();
+            } finally {
+                upstash.server().maxArguments(0);
+            }
+        }
+    }
+
     private static UpstashConnection open() {
         return UpstashConnection.open(
                 UpstashConfig.builder(upstash.server().url(), upstash.server().token())
@@ -162,7 +199,16 @@ class UpstashFusionTest {
             throws Exception {
         upstash.server().latency(Duration.ofMillis(300));
         try {
+            long received = upstash.server().requests();
             CompletableFuture<Object> holder = connection.execute(List.of("PING"));
+            // The calls are made once the holder is at the server, so that they queue behind it.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (upstash.server().requests() == received) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("the PING never reached the server");
+                }
+                Thread.onSpinWait();
+            }
             List<CompletableFuture<Decision>> calls = make.get();
             holder.get(10, TimeUnit.SECONDS);
             CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new))

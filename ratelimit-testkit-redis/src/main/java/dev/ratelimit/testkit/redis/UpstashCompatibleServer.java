@@ -38,6 +38,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A local server that speaks Upstash's Redis REST protocol in front of a real {@code redis-server}
@@ -48,7 +49,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * and strips that line (stock Redis refuses the flag), remembering the client's SHA.
  *
  * <p>Fault switches for tests: added latency, an HTTP status instead of answers, bodies that are not
- * JSON, dropped connections, and {@link #flushScripts()} for a {@code NOSCRIPT}. Also usable for
+ * JSON, dropped connections, a limit on a command's arguments, and {@link #flushScripts()} for a
+ * {@code NOSCRIPT}. Also usable for
  * local development: point {@code UPSTASH_REDIS_REST_URL} at {@link #url()}.
  */
 public final class UpstashCompatibleServer implements AutoCloseable {
@@ -78,6 +80,7 @@ public final class UpstashCompatibleServer implements AutoCloseable {
     private volatile boolean nonJson;
     private volatile boolean drop;
     private volatile boolean encodeOk;
+    private volatile int maxArguments;
 
     private UpstashCompatibleServer(String redisUrl, String token, int port) throws IOException {
         this.token = token;
@@ -243,6 +246,18 @@ public final class UpstashCompatibleServer implements AutoCloseable {
     }
 
     /**
+     * Refuses, as a failed command, any command with more than {@code max} arguments (its name not
+     * counted), as a server with a limit on a request's size would; it never reaches Redis.
+     *
+     * @param max the most arguments a command may have; 0 for no limit
+     * @return this server
+     */
+    public UpstashCompatibleServer maxArguments(int max) {
+        this.maxArguments = max;
+        return this;
+    }
+
+    /**
      * {@code SCRIPT FLUSH} on Redis: the next {@code EVALSHA} of every script gets {@code NOSCRIPT}.
      *
      * @return this server
@@ -266,6 +281,7 @@ public final class UpstashCompatibleServer implements AutoCloseable {
         nonJson = false;
         drop = false;
         encodeOk = false;
+        maxArguments = 0;
         return this;
     }
 
@@ -397,13 +413,14 @@ public final class UpstashCompatibleServer implements AutoCloseable {
     }
 
     private List<Object> executeAll(List<List<String>> commands) {
-        List<RedisFuture<Object>> pending = new ArrayList<>();
+        List<@Nullable RedisFuture<Object>> pending = new ArrayList<>();
         for (List<String> command : commands) {
-            pending.add(dispatch(connection, command));
+            pending.add(refused(command) == null ? dispatch(connection, command) : null);
         }
         List<Object> replies = new ArrayList<>();
         for (int i = 0; i < pending.size(); i++) {
-            replies.add(result(pending.get(i), commands.get(i)));
+            RedisFuture<Object> sent = pending.get(i);
+            replies.add(sent == null ? refused(commands.get(i)) : result(sent, commands.get(i)));
         }
         return replies;
     }
@@ -433,7 +450,17 @@ public final class UpstashCompatibleServer implements AutoCloseable {
     }
 
     private Object execute(StatefulRedisConnection<byte[], byte[]> on, List<String> command) {
-        return result(dispatch(on, command), command);
+        AnyReplyOutput.ErrorReply refusal = refused(command);
+        return refusal != null ? refusal : result(dispatch(on, command), command);
+    }
+
+    /** The error for a command over the {@link #maxArguments} limit; null for one within it. */
+    private AnyReplyOutput.@Nullable ErrorReply refused(List<String> command) {
+        int max = maxArguments;
+        return max > 0 && command.size() - 1 > max
+                ? new AnyReplyOutput.ErrorReply(
+                        "ERR the command has " + (command.size() - 1) + " arguments; this server takes at most " + max)
+                : null;
     }
 
     private RedisFuture<Object> dispatch(StatefulRedisConnection<byte[], byte[]> on, List<String> command) {
