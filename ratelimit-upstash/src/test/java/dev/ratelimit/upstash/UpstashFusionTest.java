@@ -34,13 +34,7 @@ class UpstashFusionTest {
             RateLimitBackend backend = warm(connection);
             String key = "fused-" + UUID.randomUUID();
             long before = evalShas(connection);
-            List<CompletableFuture<Decision>> decisions = batch(connection, () -> {
-                List<CompletableFuture<Decision>> calls = new ArrayList<>();
-                for (int i = 0; i < 30; i++) {
-                    calls.add(backend.evaluate(key, POLICY, 1).toCompletableFuture());
-                }
-                return calls;
-            });
+            List<CompletableFuture<Decision>> decisions = batch(connection, () -> evaluations(backend, key, 30));
             for (int i = 0; i < 30; i++) {
                 Decision d = decisions.get(i).get(10, TimeUnit.SECONDS);
                 assertThat(d.allowed()).as("call %d", i).isEqualTo(i < 10);
@@ -113,15 +107,9 @@ class UpstashFusionTest {
             RateLimitBackend backend = warm(connection);
             String key = "flushed-" + UUID.randomUUID();
             upstash.server().flushScripts();
-            List<CompletableFuture<Decision>> first = batch(connection, () -> evaluations(backend, key, 5));
-            for (int i = 0; i < 5; i++) {
-                assertThat(first.get(i).get(10, TimeUnit.SECONDS).remaining()).isEqualTo(9 - i);
-            }
+            assertRemaining(batch(connection, () -> evaluations(backend, key, 5)), 9);
             long before = evalShas(connection);
-            List<CompletableFuture<Decision>> second = batch(connection, () -> evaluations(backend, key, 5));
-            for (int i = 0; i < 5; i++) {
-                assertThat(second.get(i).get(10, TimeUnit.SECONDS).remaining()).isEqualTo(4 - i);
-            }
+            assertRemaining(batch(connection, () -> evaluations(backend, key, 5)), 4);
             assertThat(evalShas(connection) - before).as("EVALSHA commands").isEqualTo(1);
         }
     }
@@ -136,23 +124,13 @@ class UpstashFusionTest {
             upstash.server().maxArguments(12);
             try {
                 long before = evalShas(connection);
-                List<CompletableFuture<Decision>> first = batch(connection, () -> evaluations(backend, key, 5));
-                for (int i = 0; i < 5; i++) {
-                    assertThat(first.get(i).get(10, TimeUnit.SECONDS).remaining())
-                            .as("call %d", i)
-                            .isEqualTo(9 - i);
-                }
+                assertRemaining(batch(connection, () -> evaluations(backend, key, 5)), 9);
                 assertThat(evalShas(connection) - before)
                         .as("EVALSHA commands that reached Redis: the five calls, one by one")
                         .isEqualTo(5);
                 long after = evalShas(connection);
                 long alone = upstash.server().singleRequests("EVALSHA");
-                List<CompletableFuture<Decision>> second = batch(connection, () -> evaluations(backend, key, 5));
-                for (int i = 0; i < 5; i++) {
-                    assertThat(second.get(i).get(10, TimeUnit.SECONDS).remaining())
-                            .as("call %d", i)
-                            .isEqualTo(4 - i);
-                }
+                assertRemaining(batch(connection, () -> evaluations(backend, key, 5)), 4);
                 assertThat(evalShas(connection) - after).isEqualTo(5);
                 assertThat(upstash.server().singleRequests("EVALSHA") - alone)
                         .as("no fused command sent (it would go alone, before the pipeline of five)")
@@ -217,6 +195,15 @@ class UpstashFusionTest {
             return calls;
         } finally {
             upstash.server().latency(Duration.ZERO);
+        }
+    }
+
+    /** Each call, in order, left one permit fewer than the one before, the first {@code first}. */
+    private static void assertRemaining(List<CompletableFuture<Decision>> decisions, long first) throws Exception {
+        for (int i = 0; i < decisions.size(); i++) {
+            assertThat(decisions.get(i).get(10, TimeUnit.SECONDS).remaining())
+                    .as("call %d", i)
+                    .isEqualTo(first - i);
         }
     }
 
