@@ -179,19 +179,31 @@ final class Algorithms {
                         ok ? 0 : untilEstimateAtMost(q - permits, c, p, e, w));
             }
             case TOKEN_BUCKET -> {
-                long t = limit.emissionIntervalMicros();
-                long bt = limit.capacity() * t;
-                long tat = Math.max(s[o], now);
-                long newTat = tat + permits * t;
-                boolean ok = newTat - now <= bt;
-                long after = take ? newTat : tat;
+                Decision decision = tokenBucket(policy, index, s[o], now, permits, consume);
                 if (take && write) {
-                    s[o] = newTat;
+                    s[o] = Math.max(s[o], now) + permits * limit.emissionIntervalMicros();
                 }
-                long remaining = Math.max(0, Math.floorDiv(bt - (after - now), t));
-                yield Decision.ofLimit(policy, index, ok, remaining, after - now, ok ? 0 : newTat - now - bt);
+                yield decision;
             }
         };
+    }
+
+    /**
+     * Token bucket limit {@code index}'s decision on a request for {@code permits} at {@code now},
+     * on theoretical arrival time {@code tat} (0 for a fresh bucket), consuming when
+     * {@code consume} and {@code permits > 0}; the new {@code tat} is then
+     * {@code max(tat, now) + permits × interval}.
+     */
+    static Decision tokenBucket(Policy policy, int index, long tat, long now, long permits, boolean consume) {
+        Limit limit = policy.limits().get(index);
+        long t = limit.emissionIntervalMicros();
+        long bt = limit.capacity() * t;
+        long from = Math.max(tat, now);
+        long newTat = from + permits * t;
+        boolean ok = newTat - now <= bt;
+        long after = consume && permits > 0 ? newTat : from;
+        long remaining = Math.max(0, Math.floorDiv(bt - (after - now), t));
+        return Decision.ofLimit(policy, index, ok, remaining, after - now, ok ? 0 : newTat - now - bt);
     }
 
     private static long current(long[] s, int o, long window) {

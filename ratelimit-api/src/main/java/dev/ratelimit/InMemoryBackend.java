@@ -26,7 +26,20 @@ import java.util.concurrent.atomic.AtomicInteger;
  * clock again after the state.
  *
  * <p>The array's last two slots hold the time of the decision that installed it and the time its
- * state stops mattering. Tracked entries also sit in
+ * state stops mattering.
+ *
+ * <p>A policy of one token bucket keeps a key's whole state in one {@code long}, its theoretical
+ * arrival time, swapped with one compare-and-set, with no array copied: two threads on one key then
+ * contend on that number alone. A decision reads the clock before the state; an allowed decision
+ * overtaken by a later one (its state installed after this call read the clock) makes the same new
+ * state it would make at that later time — the bucket's state after an allowed request is later
+ * than the request's time, so the earlier time never moves it — and reports its figures
+ * ({@code remaining}, {@code resetAfter}) at its own reading, which can be lower, never higher,
+ * than at the later time. A denial reads the clock again, after the state, and is decided at that
+ * time, as is a decision on a new entry. Peeks and lease reservations read the clock after the
+ * state.
+ *
+ * <p>Tracked entries also sit in
  * a queue that every insertion advances by two places, dropping entries whose state has expired
  * and sending live ones to the back; at the cap, an insertion evicts an expired entry from the
  * next few, else the one at the front. Removing an entry swaps its state for {@link #REMOVED}
@@ -71,8 +84,9 @@ final class InMemoryBackend implements RateLimitBackend, Leasing {
         policy.checkPermits(permits);
         long now = clock.nowMicros();
         Entry entry = table(policy).get(k);
-        long[] state = entry == null || entry.state == REMOVED ? fresh(policy) : entry.state.clone();
-        return Algorithms.apply(policy, state, Math.max(now, state[state.length - 2]), permits);
+        long[] state = entry == null ? REMOVED : entry.read();
+        state = state == REMOVED ? fresh(policy) : state.clone();
+        return Algorithms.apply(policy, state, decisionTime(now, state[state.length - 2]), permits);
     }
 
     Decision decide(String key, Policy policy, long permits) {
@@ -84,6 +98,9 @@ final class InMemoryBackend implements RateLimitBackend, Leasing {
         // was under way), so a decision never moves a key back to an earlier window, and a retry
         // needs no second reading of the clock (see decisionTime for a new entry's state).
         long clockNow = clock.nowMicros();
+        if (policy.isOneTokenBucket()) {
+            return decideBucket(table, k, policy, permits, clockNow);
+        }
         for (; ; ) {
             Entry entry = table.get(k);
             if (entry == null) {
@@ -92,7 +109,7 @@ final class InMemoryBackend implements RateLimitBackend, Leasing {
                 }
                 entry = insert(table, k, policy, clockNow);
             }
-            long[] current = entry.state;
+            long[] current = entry.read();
             if (current == REMOVED) {
                 table.remove(k, entry); // help the remover; the next look-up finds the live entry
                 continue;
@@ -107,11 +124,53 @@ final class InMemoryBackend implements RateLimitBackend, Leasing {
                 next[decidedAt] = now;
                 next[next.length - 1] = Algorithms.expiresAt(policy, next);
             }
-            if (unchanged || entry.replace(current, next)) {
+            if (unchanged || entry.install(current, next)) {
                 // The decision is worked out once the state is installed, from the state it
                 // replaced: the shorter the time between reading a key's state and replacing it,
                 // the less often two threads on one key collide and retry.
                 return Algorithms.describe(policy, current, now, permits);
+            }
+        }
+    }
+
+    /**
+     * {@link #decide} for a policy of one token bucket, on the {@link Bucket}'s one number: only
+     * the arithmetic of the new arrival time sits between reading it and swapping it.
+     */
+    private Decision decideBucket(
+            ConcurrentHashMap<String, Entry> table, String k, Policy policy, long permits, long clockNow) {
+        Limit limit = policy.limits().get(0);
+        long interval = limit.emissionIntervalMicros();
+        long tolerance = limit.capacity() * interval;
+        long now = clockNow;
+        boolean readAfter = false; // whether now was read after the state
+        for (; ; ) {
+            Entry entry = table.get(k);
+            if (entry == null) {
+                if (permits == 0) {
+                    return Algorithms.tokenBucket(policy, 0, 0, now, 0, true);
+                }
+                entry = insert(table, k, policy, now);
+            }
+            Bucket bucket = (Bucket) entry;
+            long tat = bucket.tat;
+            if (tat == Bucket.GONE) {
+                table.remove(k, entry); // help the remover; the next look-up finds the live entry
+                continue;
+            }
+            boolean fresh = tat == Bucket.FRESH;
+            long from = fresh ? 0 : tat;
+            long newTat = Math.max(from, now) + permits * interval;
+            boolean allowed = newTat - now <= tolerance;
+            if (!readAfter && (fresh || !allowed)) {
+                // A new entry, perhaps made after its key's state was dropped while this call was
+                // under way, or a denial: decided at a time read after the state.
+                now = Math.max(now, clock.nowMicros());
+                readAfter = true;
+                continue;
+            }
+            if (!allowed || permits == 0 || bucket.replace(tat, newTat)) {
+                return Algorithms.tokenBucket(policy, 0, from, now, permits, allowed);
             }
         }
     }
@@ -136,7 +195,7 @@ final class InMemoryBackend implements RateLimitBackend, Leasing {
             if (entry == null) {
                 entry = insert(table, k, policy, clockNow);
             }
-            long[] current = entry.state;
+            long[] current = entry.read();
             if (current == REMOVED) {
                 table.remove(k, entry);
                 continue;
@@ -150,7 +209,7 @@ final class InMemoryBackend implements RateLimitBackend, Leasing {
                 next[decidedAt] = now;
                 next[next.length - 1] = Algorithms.expiresAt(policy, next);
             }
-            if (unchanged || entry.replace(current, next)) {
+            if (unchanged || entry.install(current, next)) {
                 return grant;
             }
         }
@@ -189,9 +248,14 @@ final class InMemoryBackend implements RateLimitBackend, Leasing {
     private Entry insert(ConcurrentHashMap<String, Entry> table, String key, Policy policy, long now) {
         sweep(now);
         reserve(now);
-        long[] state = fresh(policy);
-        state[state.length - 1] = Long.MAX_VALUE; // not swept before its first decision
-        Entry fresh = new Entry(table, key, state);
+        Entry fresh;
+        if (policy.isOneTokenBucket()) {
+            fresh = new Bucket(table, key);
+        } else {
+            long[] state = fresh(policy);
+            state[state.length - 1] = Long.MAX_VALUE; // not swept before its first decision
+            fresh = new Cells(table, key, state);
+        }
         Entry existing = table.putIfAbsent(key, fresh);
         if (existing != null) {
             size.decrementAndGet();
@@ -255,31 +319,16 @@ final class InMemoryBackend implements RateLimitBackend, Leasing {
 
     /** Returns true when the entry is gone from the map (it expired now, or was removed before). */
     private boolean dropIfExpired(Entry entry, long now) {
-        for (; ; ) {
-            long[] state = entry.state;
-            if (state == REMOVED) {
-                return true;
-            }
-            if (state[state.length - 1] > now) {
-                return false;
-            }
-            if (entry.replace(state, REMOVED)) {
-                unlink(entry);
-                return true;
-            }
+        int dropped = entry.drop(now);
+        if (dropped > 0) {
+            unlink(entry);
         }
+        return dropped != 0;
     }
 
     private void remove(Entry entry) {
-        for (; ; ) {
-            long[] state = entry.state;
-            if (state == REMOVED) {
-                return;
-            }
-            if (entry.replace(state, REMOVED)) {
-                unlink(entry);
-                return;
-            }
+        if (entry.drop(Long.MAX_VALUE) > 0) {
+            unlink(entry);
         }
     }
 
@@ -313,29 +362,141 @@ final class InMemoryBackend implements RateLimitBackend, Leasing {
         return "InMemoryBackend[" + size.get() + " of " + maxKeys + " keys, " + clock + "]";
     }
 
-    private static final class Entry {
+    /** A key's entry in its policy's table. */
+    private abstract static class Entry {
+        final ConcurrentHashMap<String, Entry> table;
+        final String key;
+
+        Entry(ConcurrentHashMap<String, Entry> table, String key) {
+            this.table = table;
+            this.key = key;
+        }
+
+        /**
+         * {@return the state as an array laid out as {@link #fresh} lays it out, not to be
+         * written to; {@link #REMOVED} once the entry has left the map}
+         */
+        abstract long[] read();
+
+        /** Installs {@code next} in place of {@code expected}, an array {@link #read} returned; false if the state changed since. */
+        abstract boolean install(long[] expected, long[] next);
+
+        /**
+         * Swaps the state for removed if it stops mattering at or before {@code now} (any state,
+         * for {@code Long.MAX_VALUE}): 1 if this call did, 0 if the state is live, -1 if the
+         * entry was removed before.
+         */
+        abstract int drop(long now);
+    }
+
+    /** An entry holding its state array. */
+    private static final class Cells extends Entry {
         private static final VarHandle STATE;
 
         static {
             try {
-                STATE = MethodHandles.lookup().findVarHandle(Entry.class, "state", long[].class);
+                STATE = MethodHandles.lookup().findVarHandle(Cells.class, "state", long[].class);
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
             }
         }
 
-        final ConcurrentHashMap<String, Entry> table;
-        final String key;
         volatile long[] state;
 
-        Entry(ConcurrentHashMap<String, Entry> table, String key, long[] state) {
-            this.table = table;
-            this.key = key;
+        Cells(ConcurrentHashMap<String, Entry> table, String key, long[] state) {
+            super(table, key);
             this.state = state;
         }
 
-        boolean replace(long[] expected, long[] next) {
+        @Override
+        long[] read() {
+            return state;
+        }
+
+        @Override
+        boolean install(long[] expected, long[] next) {
             return STATE.compareAndSet(this, expected, next);
+        }
+
+        @Override
+        int drop(long now) {
+            for (; ; ) {
+                long[] current = state;
+                if (current == REMOVED) {
+                    return -1;
+                }
+                if (current[current.length - 1] > now) {
+                    return 0;
+                }
+                if (STATE.compareAndSet(this, current, REMOVED)) {
+                    return 1;
+                }
+            }
+        }
+    }
+
+    /**
+     * The entry of a policy of one token bucket: its state is the theoretical arrival time alone,
+     * which is also the time the state stops mattering.
+     */
+    private static final class Bucket extends Entry {
+        /** No decision yet: not swept before its first one. */
+        static final long FRESH = Long.MAX_VALUE;
+        /** Left the map. */
+        static final long GONE = Long.MIN_VALUE;
+
+        private static final VarHandle TAT;
+
+        static {
+            try {
+                TAT = MethodHandles.lookup().findVarHandle(Bucket.class, "tat", long.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        volatile long tat = FRESH;
+
+        Bucket(ConcurrentHashMap<String, Entry> table, String key) {
+            super(table, key);
+        }
+
+        boolean replace(long expected, long next) {
+            return TAT.compareAndSet(this, expected, next);
+        }
+
+        /** The time of the installing decision is not kept: slot 0, so a reader reads the clock after the state. */
+        @Override
+        long[] read() {
+            long current = tat;
+            if (current == GONE) {
+                return REMOVED;
+            }
+            long[] state = new long[Algorithms.SLOTS + 2];
+            state[0] = current == FRESH ? 0 : current;
+            state[state.length - 1] = current;
+            return state;
+        }
+
+        @Override
+        boolean install(long[] expected, long[] next) {
+            return replace(expected[expected.length - 1], next[next.length - 1]);
+        }
+
+        @Override
+        int drop(long now) {
+            for (; ; ) {
+                long current = tat;
+                if (current == GONE) {
+                    return -1;
+                }
+                if (current > now) {
+                    return 0;
+                }
+                if (replace(current, GONE)) {
+                    return 1;
+                }
+            }
         }
     }
 }

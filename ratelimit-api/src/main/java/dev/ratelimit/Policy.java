@@ -26,6 +26,7 @@ public final class Policy {
     private final List<Limit> limits;
     private final long capacity;
     private final int hash;
+    private final boolean oneTokenBucket;
 
     private Policy(String name, List<Limit> limits) {
         this.name = name;
@@ -36,6 +37,7 @@ public final class Policy {
         }
         this.capacity = min;
         this.hash = 31 * name.hashCode() + limits.hashCode();
+        this.oneTokenBucket = limits.size() == 1 && limits.get(0).algorithm() == Limit.Algorithm.TOKEN_BUCKET;
     }
 
     /**
@@ -113,6 +115,11 @@ public final class Policy {
                 }
             }
         }
+    }
+
+    /** {@return whether the policy is one token bucket: its whole state is one number} */
+    boolean isOneTokenBucket() {
+        return oneTokenBucket;
     }
 
     @Override

@@ -72,6 +72,106 @@ class InMemoryBackendRaceTest {
         assertThat(backend.decide("k", policy, 1).allowed()).isFalse();
     }
 
+    /**
+     * A token bucket of 2 per minute (a permit every 30 s). Thread A reads the time at 29 s, then
+     * stalls; B, at 31 s, takes a permit. A's request would be denied at 29 s on B's state and is
+     * denied at 31 s too — but A must say when to retry from 31 s, a time read after the state
+     * B installed, not from the 29 s it read before.
+     */
+    @Test
+    void aBucketDenialOvertakenByALaterDecision_isDecidedAtALaterTime() throws Exception {
+        TestClock time = new TestClock();
+        StallingClock clock = new StallingClock(time);
+        InMemoryBackend backend = new InMemoryBackend(clock, 100);
+        Policy policy = Policy.of("bucket", Limit.perMinute(2).tokenBucket());
+        assertThat(backend.decide("k", policy, 1).allowed()).isTrue();
+        assertThat(backend.decide("k", policy, 1).allowed()).isTrue(); // empty at 0 s; a permit every 30 s
+
+        time.advance(Duration.ofSeconds(29));
+        clock.stallNextRead(); // by A
+        CompletableFuture<Decision> a = CompletableFuture.supplyAsync(() -> backend.decide("k", policy, 1));
+        assertThat(clock.stalled.await(10, TimeUnit.SECONDS)).isTrue();
+
+        time.advance(Duration.ofSeconds(2)); // B, at 31 s: the permit of 30 s
+        assertThat(backend.decide("k", policy, 1).allowed()).isTrue();
+        clock.release.countDown();
+
+        Decision denied = a.get(10, TimeUnit.SECONDS);
+        assertThat(denied.allowed()).isFalse();
+        assertThat(denied.retryAfter()).isEqualTo(Duration.ofSeconds(29)); // the next permit at 60 s
+        assertThat(backend.decide("k", policy, 1).retryAfter()).isEqualTo(Duration.ofSeconds(29));
+    }
+
+    /**
+     * A token bucket of 3 per minute (a permit every 20 s). Thread A reads the time at 40 s, then
+     * stalls; B, at 50 s, takes a permit. A's request is allowed on B's state even at 40 s: it
+     * must leave the state a decision at 50 s would, and report its figures at its own reading,
+     * which are never more generous than at 50 s.
+     */
+    @Test
+    void anAllowedBucketDecisionOvertakenByALaterOne_leavesTheStateOfTheLaterTime() throws Exception {
+        TestClock time = new TestClock();
+        StallingClock clock = new StallingClock(time);
+        InMemoryBackend backend = new InMemoryBackend(clock, 100);
+        Policy policy = Policy.of("bucket", Limit.perMinute(3).tokenBucket());
+        assertThat(backend.decide("k", policy, 1).allowed()).isTrue(); // at 0 s
+
+        time.advance(Duration.ofSeconds(40)); // full again
+        clock.stallNextRead(); // by A
+        CompletableFuture<Decision> a = CompletableFuture.supplyAsync(() -> backend.decide("k", policy, 1));
+        assertThat(clock.stalled.await(10, TimeUnit.SECONDS)).isTrue();
+
+        time.advance(Duration.ofSeconds(10)); // B, at 50 s
+        Decision b = backend.decide("k", policy, 1);
+        assertThat(b.allowed()).isTrue();
+        assertThat(b.remaining()).isEqualTo(2);
+        clock.release.countDown();
+
+        Decision allowed = a.get(10, TimeUnit.SECONDS);
+        assertThat(allowed.allowed()).isTrue();
+        assertThat(allowed.remaining()).isZero(); // as at 40 s; 1 as at 50 s
+
+        // At 50 s, after B and A: one permit left, as two decisions at 50 s would leave it.
+        Decision last = backend.decide("k", policy, 1);
+        assertThat(last.allowed()).isTrue();
+        assertThat(last.remaining()).isZero();
+        Decision next = backend.decide("k", policy, 1);
+        assertThat(next.allowed()).isFalse();
+        assertThat(next.retryAfter()).isEqualTo(Duration.ofSeconds(20));
+    }
+
+    /**
+     * A token bucket of 2 per minute, emptied at 10 s (full again at 70 s). Thread A reads the time
+     * at 69 s, then stalls; at 71 s the key's state has expired and is dropped. A must decide on
+     * the new entry at a time no earlier than the drop.
+     */
+    @Test
+    void aBucketDecisionThatFindsItsKeyDropped_decidesAfterTheDrop() throws Exception {
+        TestClock time = new TestClock();
+        time.advance(Duration.ofSeconds(10));
+        StallingClock clock = new StallingClock(time);
+        InMemoryBackend backend = new InMemoryBackend(clock, 100);
+        Policy policy = Policy.of("bucket", Limit.perMinute(2).tokenBucket());
+        assertThat(backend.decide("k", policy, 1).allowed()).isTrue();
+        assertThat(backend.decide("k", policy, 1).allowed()).isTrue();
+
+        time.advance(Duration.ofSeconds(59)); // 69 s
+        clock.stallNextRead(); // by A
+        CompletableFuture<Decision> a = CompletableFuture.supplyAsync(() -> backend.decide("k", policy, 1));
+        assertThat(clock.stalled.await(10, TimeUnit.SECONDS)).isTrue();
+
+        time.advance(Duration.ofSeconds(2)); // 71 s: the state of "k" has expired
+        backend.decide("other", policy, 1); // its insertion sweeps "k" out
+        assertThat(backend.trackedKeys()).isEqualTo(1);
+        clock.release.countDown();
+        assertThat(a.get(10, TimeUnit.SECONDS).allowed()).isTrue(); // at 71 s, on a full bucket
+
+        assertThat(backend.decide("k", policy, 1).allowed()).isTrue();
+        Decision denied = backend.decide("k", policy, 1);
+        assertThat(denied.allowed()).isFalse();
+        assertThat(denied.retryAfter()).isEqualTo(Duration.ofSeconds(30)); // 28 s had A decided at 69 s
+    }
+
     /** A clock that, once asked, makes the next thread to read it wait after reading. */
     private static final class StallingClock implements Clock {
         final TestClock time;
