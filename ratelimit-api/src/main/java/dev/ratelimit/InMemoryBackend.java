@@ -11,8 +11,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The in-memory backend: {@link Algorithms} on one small state array per (policy, key), in a map
- * whose size never exceeds {@code maxKeys}.
+ * The in-memory backend: {@link Algorithms} on one small state array per (policy, key) — one
+ * {@code long} for a policy of one token bucket, below — in a map whose size never exceeds
+ * {@code maxKeys}.
  *
  * <p>A key's state is never written in place. A decision reads the current array, decides on a
  * copy and installs the copy with one compare-and-set, retrying on the new state if another thread
