@@ -33,12 +33,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * arrival time, swapped with one compare-and-set, with no array copied: two threads on one key then
  * contend on that number alone. A decision reads the clock before the state; an allowed decision
  * overtaken by a later one (its state installed after this call read the clock) makes the same new
- * state it would make at that later time — the bucket's state after an allowed request is later
- * than the request's time, so the earlier time never moves it — and reports its figures
- * ({@code remaining}, {@code resetAfter}) at its own reading, which can be lower, never higher,
- * than at the later time. A denial reads the clock again, after the state, and is decided at that
- * time, as is a decision on a new entry. Peeks and lease reservations read the clock after the
- * state.
+ * state it would make at that later time — the state a request that takes permits leaves is later
+ * than the request's time, so the earlier time never moves it — and reports its figures as of its
+ * own reading, never more generous than at the later time (no more {@code remaining}, no sooner
+ * {@code resetAfter}). A decision that would be denied, and one on a new entry, is decided on the
+ * state it read at a time read after that state. Peeks and lease reservations read the clock
+ * after the state.
  *
  * <p>Tracked entries also sit in
  * a queue that every insertion advances by two places, dropping entries whose state has expired
@@ -143,15 +143,13 @@ final class InMemoryBackend implements RateLimitBackend, Leasing {
         Limit limit = policy.limits().get(0);
         long interval = limit.emissionIntervalMicros();
         long tolerance = limit.capacity() * interval;
-        long now = clockNow;
-        boolean readAfter = false; // whether now was read after the state
         for (; ; ) {
             Entry entry = table.get(k);
             if (entry == null) {
                 if (permits == 0) {
-                    return Algorithms.tokenBucket(policy, 0, 0, now, 0, true);
+                    return Algorithms.tokenBucket(policy, 0, 0, clockNow, 0, true);
                 }
-                entry = insert(table, k, policy, now);
+                entry = insert(table, k, policy, clockNow);
             }
             Bucket bucket = (Bucket) entry;
             long tat = bucket.tat;
@@ -161,14 +159,15 @@ final class InMemoryBackend implements RateLimitBackend, Leasing {
             }
             boolean fresh = tat == Bucket.FRESH;
             long from = fresh ? 0 : tat;
+            long now = clockNow;
             long newTat = Math.max(from, now) + permits * interval;
             boolean allowed = newTat - now <= tolerance;
-            if (!readAfter && (fresh || !allowed)) {
+            if (fresh || !allowed) {
                 // A new entry, perhaps made after its key's state was dropped while this call was
-                // under way, or a denial: decided at a time read after the state.
+                // under way, or a denial: decided on this state at a time read after it.
                 now = Math.max(now, clock.nowMicros());
-                readAfter = true;
-                continue;
+                newTat = Math.max(from, now) + permits * interval;
+                allowed = newTat - now <= tolerance;
             }
             if (!allowed || permits == 0 || bucket.replace(tat, newTat)) {
                 return Algorithms.tokenBucket(policy, 0, from, now, permits, allowed);

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** Interleavings that the contract suite, one thread at a time, cannot produce. */
@@ -172,26 +173,62 @@ class InMemoryBackendRaceTest {
         assertThat(denied.retryAfter()).isEqualTo(Duration.ofSeconds(30)); // 28 s had A decided at 69 s
     }
 
-    /** A clock that, once asked, makes the next thread to read it wait after reading. */
+    /**
+     * A token bucket of 2 per minute, key new. Thread A reads the time at 10 s, finds the new entry,
+     * reads the time again and stalls; B, at 11 s, takes the first permit. A's swap then fails, and
+     * on B's state it is allowed at 11 s (the second permit) though it would be denied at 10 s: it
+     * must decide on B's state at a time read after it, not at a time read before it.
+     */
+    @Test
+    void aBucketDecisionWhoseNewEntryIsTakenMeanwhile_decidesAtATimeAfterTheNewState() throws Exception {
+        TestClock time = new TestClock();
+        time.advance(Duration.ofSeconds(10));
+        StallingClock clock = new StallingClock(time);
+        InMemoryBackend backend = new InMemoryBackend(clock, 100);
+        Policy policy = Policy.of("bucket", Limit.perMinute(2).tokenBucket());
+
+        clock.stallRead(2); // A's second reading: the one after it finds the new entry
+        CompletableFuture<Decision> a = CompletableFuture.supplyAsync(() -> backend.decide("k", policy, 1));
+        assertThat(clock.stalled.await(10, TimeUnit.SECONDS)).isTrue();
+
+        time.advance(Duration.ofSeconds(1)); // B, at 11 s
+        Decision b = backend.decide("k", policy, 1);
+        assertThat(b.allowed()).isTrue();
+        assertThat(b.remaining()).isEqualTo(1);
+        clock.release.countDown();
+
+        Decision second = a.get(10, TimeUnit.SECONDS);
+        assertThat(second.allowed()).as("the second permit, at 11 s").isTrue();
+        assertThat(second.remaining()).isZero();
+        Decision third = backend.decide("k", policy, 1);
+        assertThat(third.allowed()).isFalse();
+        assertThat(third.retryAfter()).isEqualTo(Duration.ofSeconds(30));
+    }
+
+    /** A clock that, once asked, makes a coming reading wait after reading. */
     private static final class StallingClock implements Clock {
         final TestClock time;
         final CountDownLatch stalled = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
-        private volatile boolean stallNext;
+        private final AtomicInteger readsToStall = new AtomicInteger();
 
         StallingClock(TestClock time) {
             this.time = time;
         }
 
         void stallNextRead() {
-            stallNext = true;
+            stallRead(1);
+        }
+
+        /** Makes the {@code n}th reading from now wait, after reading, until {@link #release}. */
+        void stallRead(int n) {
+            readsToStall.set(n);
         }
 
         @Override
         public long nowMicros() {
             long now = time.nowMicros();
-            if (stallNext) {
-                stallNext = false;
+            if (readsToStall.get() > 0 && readsToStall.decrementAndGet() == 0) {
                 stalled.countDown();
                 try {
                     release.await(10, TimeUnit.SECONDS);
