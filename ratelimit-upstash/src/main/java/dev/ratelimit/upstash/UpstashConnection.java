@@ -18,6 +18,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -54,9 +57,11 @@ import org.jspecify.annotations.Nullable;
  * caller; a failed request (transport, authentication) fails every call in it, with an
  * {@link UpstashException}. Strings arrive base64-encoded ({@code Upstash-Encoding: base64}) and
  * are decoded, except the status {@code OK}, which Upstash sends plain (an encoded one is accepted
- * too). The token appears in no message, log line or {@code toString()}. Thread-safe;
- * {@link #close()} stops the client's worker threads (on Java 17 the JDK's HTTP client keeps its
- * selector thread until it is garbage-collected).
+ * too). The token appears in no message, log line or {@code toString()}. Each request in flight
+ * waits for its answer on a sender thread (at most {@code maxConcurrentRequests}, stopped after 30
+ * s idle), which then completes its calls. Thread-safe; {@link #close()} stops the client's worker
+ * threads, letting requests in flight finish (on Java 17 the JDK's HTTP client keeps its selector
+ * thread until it is garbage-collected).
  */
 public final class UpstashConnection implements ScriptTransport {
 
@@ -68,6 +73,13 @@ public final class UpstashConnection implements ScriptTransport {
     private final URI pipeline;
     private final String authorization;
     private final ExecutorService executor;
+    /**
+     * One thread per request in flight, waiting for its answer with the blocking {@code send}:
+     * {@code HttpClient.sendAsync} hands every answer on to {@code CompletableFuture}'s default
+     * executor, which with fewer than three processors starts a new thread for each.
+     */
+    private final ThreadPoolExecutor senders;
+
     private final HttpClient http;
     private final boolean allowKeyLocking;
     private final Map<Script, Script> flagged = new ConcurrentHashMap<>();
@@ -99,6 +111,18 @@ public final class UpstashConnection implements ScriptTransport {
             builder.version(HttpClient.Version.HTTP_1_1);
         }
         this.http = builder.build();
+        this.senders = new ThreadPoolExecutor(
+                config.maxConcurrentRequests(),
+                config.maxConcurrentRequests(),
+                30,
+                TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(),
+                r -> {
+                    Thread t = new Thread(r, "upstash-send-" + THREADS.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        senders.allowCoreThreadTimeOut(true);
         this.batcher = new Batcher(
                 config.batching() ? config.maxBatchSize() : 1,
                 config.maxConcurrentRequests(),
@@ -319,7 +343,6 @@ public final class UpstashConnection implements ScriptTransport {
         return parts;
     }
 
-    @SuppressWarnings("FutureReturnValueIgnored") // the answer is handled in its callback
     private void send(List<Batcher.Call> batch) {
         HttpRequest request;
         List<Part> parts;
@@ -337,8 +360,27 @@ public final class UpstashConnection implements ScriptTransport {
             done(batch, List.of(), null, e);
             return;
         }
-        http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
-                .whenComplete((response, failure) -> done(batch, parts, response, failure));
+        try {
+            senders.execute(() -> exchange(request, batch, parts));
+        } catch (RejectedExecutionException e) {
+            done(batch, parts, null, e);
+        }
+    }
+
+    /** Sends {@code request} and completes its calls, on a sender thread. */
+    private void exchange(HttpRequest request, List<Batcher.Call> batch, List<Part> parts) {
+        HttpResponse<byte[]> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException | RuntimeException e) {
+            done(batch, parts, null, e);
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            done(batch, parts, null, e);
+            return;
+        }
+        done(batch, parts, response, null);
     }
 
     private void done(
@@ -495,6 +537,7 @@ public final class UpstashConnection implements ScriptTransport {
         failAll(
                 batcher.close(),
                 new UpstashException(UpstashException.Kind.TRANSPORT, "the Upstash connection is closed", null));
+        senders.shutdown(); // requests in flight finish, within the request timeout
         executor.shutdownNow();
     }
 
