@@ -18,7 +18,7 @@ run() {
 
 run jmh-1-thread  java -jar "$jar" InMemoryBenchmark -t 1 -rf json -rff "$out/jmh-1-thread.json"
 run jmh-2-threads java -jar "$jar" InMemoryBenchmark -t 2 -rf json -rff "$out/jmh-2-threads.json"
-run redis         java -cp "$jar" dev.ratelimit.benchmarks.RedisLoadHarness
+run redis         java -cp "$jar" dev.ratelimit.benchmarks.RedisLoadHarness 2 7
 if command -v redis-benchmark >/dev/null; then
   run script-cpu  java -cp "$jar" dev.ratelimit.benchmarks.ScriptCpuHarness
 else

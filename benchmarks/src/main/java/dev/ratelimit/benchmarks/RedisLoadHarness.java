@@ -74,8 +74,14 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>The runs alternate for a number of rounds, the order of the four rotated from round to round;
  * each is reported by its median round, and ratios pair the runs of one round.
  *
+ * <p>Before the first round, every mode runs unmeasured on both key sets, so that the JIT compiler
+ * has compiled each client's path before any round is measured (a JVM that has just started
+ * measures its compiler, and the library's path, longer than a bare loop's, takes longer to
+ * compile).
+ *
  * <p>Arguments (optional): seconds to measure per run (default 1, after 1 s of warm-up), rounds
- * (default 5), callers (default {@code 16,64}).
+ * (default 5), callers (default {@code 16,64}), seconds of that first unmeasured warm-up in all
+ * (default 40).
  */
 public final class RedisLoadHarness {
 
@@ -135,6 +141,7 @@ public final class RedisLoadHarness {
                         .toArray()
                 : new int[] {16, 64};
         Duration warmup = Duration.ofSeconds(1);
+        Duration jvmWarmup = Duration.ofSeconds(args.length > 3 ? Long.parseLong(args[3]) : 40);
         String[] spread = new String[SPREAD];
         for (int i = 0; i < SPREAD; i++) {
             spread[i] = "k-" + i;
@@ -228,6 +235,14 @@ public final class RedisLoadHarness {
                             .tryConsume(1)
                             .thenAccept(RedisLoadHarness::requireTrue));
             List<String> names = new ArrayList<>(modes.keySet());
+
+            Duration each = jvmWarmup.dividedBy(2L * names.size());
+            for (String name : names) {
+                for (boolean hot : new boolean[] {true, false}) {
+                    Mode mode = modes.get(name);
+                    AsyncLoad.run(64, each, Duration.ofMillis(100), (caller, seq) -> mode.decide(hot, caller, seq));
+                }
+            }
 
             for (int round = 0; round < rounds; round++) {
                 for (boolean hot : new boolean[] {true, false}) {
