@@ -58,10 +58,11 @@ import org.jspecify.annotations.Nullable;
  * {@link UpstashException}. Strings arrive base64-encoded ({@code Upstash-Encoding: base64}) and
  * are decoded, except the status {@code OK}, which Upstash sends plain (an encoded one is accepted
  * too). The token appears in no message, log line or {@code toString()}. Each request in flight
- * waits for its answer on a sender thread (at most {@code maxConcurrentRequests}, stopped after 30
- * s idle), which then completes its calls. Thread-safe; {@link #close()} stops the client's worker
- * threads, letting requests in flight finish (on Java 17 the JDK's HTTP client keeps its selector
- * thread until it is garbage-collected).
+ * waits for its answer on a sender thread (a pool of {@code maxConcurrentRequests}; a thread idle
+ * for 30 s stops), which then completes its calls. Thread-safe; {@link #close()} waits up to the
+ * request timeout for requests in flight to finish (unless called on a sender thread), then stops
+ * the client's threads (on Java 17
+ * the JDK's HTTP client keeps its selector thread until it is garbage-collected).
  */
 public final class UpstashConnection implements ScriptTransport {
 
@@ -79,6 +80,8 @@ public final class UpstashConnection implements ScriptTransport {
      * executor, which with fewer than three processors starts a new thread for each.
      */
     private final ThreadPoolExecutor senders;
+    /** The senders' live threads: a close from one of them does not wait for itself. */
+    private final java.util.Set<Thread> senderThreads = ConcurrentHashMap.newKeySet();
 
     private final HttpClient http;
     private final boolean allowKeyLocking;
@@ -118,7 +121,16 @@ public final class UpstashConnection implements ScriptTransport {
                 TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(),
                 r -> {
-                    Thread t = new Thread(r, "upstash-send-" + THREADS.incrementAndGet());
+                    Thread t = new Thread(
+                            () -> {
+                                senderThreads.add(Thread.currentThread());
+                                try {
+                                    r.run();
+                                } finally {
+                                    senderThreads.remove(Thread.currentThread());
+                                }
+                            },
+                            "upstash-send-" + THREADS.incrementAndGet());
                     t.setDaemon(true);
                     return t;
                 });
@@ -362,9 +374,15 @@ public final class UpstashConnection implements ScriptTransport {
         }
         try {
             senders.execute(() -> exchange(request, batch, parts));
-        } catch (RejectedExecutionException e) {
-            done(batch, parts, null, e);
+        } catch (RejectedExecutionException e) { // closed since the batch left the queue
+            batcher.completing();
+            failAll(batch, closed());
+            batcher.completed();
         }
+    }
+
+    private static UpstashException closed() {
+        return new UpstashException(UpstashException.Kind.TRANSPORT, "the Upstash connection is closed", null);
     }
 
     /** Sends {@code request} and completes its calls, on a sender thread. */
@@ -534,10 +552,17 @@ public final class UpstashConnection implements ScriptTransport {
 
     @Override
     public void close() {
-        failAll(
-                batcher.close(),
-                new UpstashException(UpstashException.Kind.TRANSPORT, "the Upstash connection is closed", null));
-        senders.shutdown(); // requests in flight finish, within the request timeout
+        failAll(batcher.close(), closed());
+        // Requests in flight finish, within the request timeout, before the HTTP client's executor
+        // stops: on Java 17 an answer the client cannot hand to it is never delivered.
+        senders.shutdown();
+        if (!senderThreads.contains(Thread.currentThread())) {
+            try {
+                senders.awaitTermination(config.requestTimeout().toMillis() + 1_000, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         executor.shutdownNow();
     }
 
