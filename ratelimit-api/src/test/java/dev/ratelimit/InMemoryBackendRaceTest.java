@@ -27,8 +27,7 @@ class InMemoryBackendRaceTest {
         assertThat(backend.decide("k", policy, 1).allowed()).isTrue(); // 1 of 2 at 59 s
 
         clock.stallNextRead(); // by the next thread that reads the clock: A
-        CompletableFuture<Decision> a = CompletableFuture.supplyAsync(() -> backend.decide("k", policy, 1));
-        assertThat(clock.stalled.await(10, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<Decision> a = stalledDecision(clock, backend, policy);
 
         time.advance(Duration.ofSeconds(2)); // B, at 61 s: the next window, fresh
         assertThat(backend.decide("k", policy, 1).allowed()).isTrue();
@@ -59,8 +58,7 @@ class InMemoryBackendRaceTest {
 
         time.advance(Duration.ofSeconds(49)); // 59 s
         clock.stallNextRead(); // by A
-        CompletableFuture<Decision> a = CompletableFuture.supplyAsync(() -> backend.decide("k", policy, 1));
-        assertThat(clock.stalled.await(10, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<Decision> a = stalledDecision(clock, backend, policy);
 
         time.advance(Duration.ofSeconds(2)); // 61 s: the state of "k" has expired
         backend.decide("other", policy, 1); // its insertion sweeps "k" out
@@ -90,8 +88,7 @@ class InMemoryBackendRaceTest {
 
         time.advance(Duration.ofSeconds(29));
         clock.stallNextRead(); // by A
-        CompletableFuture<Decision> a = CompletableFuture.supplyAsync(() -> backend.decide("k", policy, 1));
-        assertThat(clock.stalled.await(10, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<Decision> a = stalledDecision(clock, backend, policy);
 
         time.advance(Duration.ofSeconds(2)); // B, at 31 s: the permit of 30 s
         assertThat(backend.decide("k", policy, 1).allowed()).isTrue();
@@ -119,8 +116,7 @@ class InMemoryBackendRaceTest {
 
         time.advance(Duration.ofSeconds(40)); // full again
         clock.stallNextRead(); // by A
-        CompletableFuture<Decision> a = CompletableFuture.supplyAsync(() -> backend.decide("k", policy, 1));
-        assertThat(clock.stalled.await(10, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<Decision> a = stalledDecision(clock, backend, policy);
 
         time.advance(Duration.ofSeconds(10)); // B, at 50 s
         Decision b = backend.decide("k", policy, 1);
@@ -158,8 +154,7 @@ class InMemoryBackendRaceTest {
 
         time.advance(Duration.ofSeconds(59)); // 69 s
         clock.stallNextRead(); // by A
-        CompletableFuture<Decision> a = CompletableFuture.supplyAsync(() -> backend.decide("k", policy, 1));
-        assertThat(clock.stalled.await(10, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<Decision> a = stalledDecision(clock, backend, policy);
 
         time.advance(Duration.ofSeconds(2)); // 71 s: the state of "k" has expired
         backend.decide("other", policy, 1); // its insertion sweeps "k" out
@@ -188,8 +183,7 @@ class InMemoryBackendRaceTest {
         Policy policy = Policy.of("bucket", Limit.perMinute(2).tokenBucket());
 
         clock.stallRead(2); // A's second reading: the one after it finds the new entry
-        CompletableFuture<Decision> a = CompletableFuture.supplyAsync(() -> backend.decide("k", policy, 1));
-        assertThat(clock.stalled.await(10, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<Decision> a = stalledDecision(clock, backend, policy);
 
         time.advance(Duration.ofSeconds(1)); // B, at 11 s
         Decision b = backend.decide("k", policy, 1);
@@ -203,6 +197,14 @@ class InMemoryBackendRaceTest {
         Decision third = backend.decide("k", policy, 1);
         assertThat(third.allowed()).isFalse();
         assertThat(third.retryAfter()).isEqualTo(Duration.ofSeconds(30));
+    }
+
+    /** Starts A's decision on "k" in another thread; returns once A has read the clock and stalled. */
+    private static CompletableFuture<Decision> stalledDecision(
+            StallingClock clock, InMemoryBackend backend, Policy policy) throws InterruptedException {
+        CompletableFuture<Decision> a = CompletableFuture.supplyAsync(() -> backend.decide("k", policy, 1));
+        assertThat(clock.stalled.await(10, TimeUnit.SECONDS)).isTrue();
+        return a;
     }
 
     /** A clock that, once asked, makes a coming reading wait after reading. */

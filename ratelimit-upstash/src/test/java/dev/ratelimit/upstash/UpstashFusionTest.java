@@ -180,13 +180,7 @@ class UpstashFusionTest {
             long received = upstash.server().requests();
             CompletableFuture<Object> holder = connection.execute(List.of("PING"));
             // The calls are made once the holder is at the server, so that they queue behind it.
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (upstash.server().requests() == received) {
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("the PING never reached the server");
-                }
-                Thread.onSpinWait();
-            }
+            ServerRequests.awaitMoreThan(upstash.server(), received);
             List<CompletableFuture<Decision>> calls = make.get();
             holder.get(10, TimeUnit.SECONDS);
             CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new))

@@ -66,13 +66,7 @@ class UpstashThreadsTest {
             long received = upstash.server().requests();
             CompletableFuture<Object> pong = connection.execute(List.of("PING"));
             // Closed once the request is at the server: in flight, no longer queued.
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (upstash.server().requests() == received) {
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("the PING never reached the server");
-                }
-                Thread.onSpinWait();
-            }
+            ServerRequests.awaitMoreThan(upstash.server(), received);
             connection.close();
             assertThat(pong.get(10, TimeUnit.SECONDS)).isEqualTo("PONG");
         } finally {
