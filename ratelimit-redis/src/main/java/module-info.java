@@ -8,6 +8,9 @@ module dev.ratelimit.redis {
     requires io.netty.resolver.dns;
     requires jdk.net;
     requires io.netty.common;
+    // Netty comes with Lettuce, whose NettyCustomizer hands us each connection's channel.
+    requires io.netty.transport;
+    requires io.netty.handler;
     requires reactor.core;
     requires org.slf4j;
 

@@ -28,6 +28,9 @@ import io.lettuce.core.protocol.RedisCommand;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
+import io.lettuce.core.resource.NettyCustomizer;
+import io.netty.channel.Channel;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,6 +65,13 @@ public final class RedisConnection implements ScriptTransport {
     private static final Duration MAX_RETRY_DELAY = Duration.ofSeconds(2);
     private static final Duration LOG_EVERY = Duration.ofSeconds(30);
 
+    /**
+     * At most this many commands wait for one write while replies are read: enough to save most
+     * system calls, few enough that the server works on the first while the client sends the rest
+     * (64 asynchronous callers on one key, one run each: 4 did best of 2, 4, 8, 16 and 256).
+     */
+    private static final int COMMANDS_PER_WRITE = 4;
+
     private final RedisConfig config;
     private final ClientResources resources;
     private final AbstractRedisClient client;
@@ -89,6 +99,7 @@ public final class RedisConnection implements ScriptTransport {
                 .commandLatencyRecorder(io.lettuce.core.metrics.CommandLatencyRecorder.disabled())
                 .ioThreadPoolSize(2)
                 .computationThreadPoolSize(2)
+                .nettyCustomizer(new FlushesTogether())
                 .reconnectDelay(Delay.fullJitter(Duration.ofMillis(20), MAX_RETRY_DELAY, 50, TimeUnit.MILLISECONDS))
                 .build();
         if (config.mode() == RedisConfig.Mode.CLUSTER) {
@@ -420,6 +431,24 @@ public final class RedisConnection implements ScriptTransport {
             }
         }
         return text.length() == 0 ? failure.getClass().getSimpleName() : text.toString();
+    }
+
+    /**
+     * Lets the commands of decisions in flight together share a write: Lettuce writes and flushes
+     * each command on its own, one system call and, on a busy connection, one TCP segment and one
+     * server read per decision. Netty's {@link FlushConsolidationHandler} at the head of each
+     * connection's pipeline instead sends the commands queued while the connection reads a batch of
+     * replies (each answer's caller sending its next decision) when the batch ends or every {@value
+     * #COMMANDS_PER_WRITE} commands, whichever comes first, and the commands of callers on other
+     * threads once the connection's thread has taken every command waiting for it. A command sent
+     * alone from another thread is written one step later, after what the connection's thread had
+     * queued before it (a few microseconds; {@code docs/PERFORMANCE.md}).
+     */
+    private static final class FlushesTogether implements NettyCustomizer {
+        @Override
+        public void afterChannelInitialized(Channel channel) {
+            channel.pipeline().addFirst(new FlushConsolidationHandler(COMMANDS_PER_WRITE, true));
+        }
     }
 
     private ClientOptions clientOptions() {

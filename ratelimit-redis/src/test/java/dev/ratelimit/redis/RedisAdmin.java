@@ -34,13 +34,21 @@ final class RedisAdmin implements AutoCloseable {
 
     /** The number of clients connected now, this one included. */
     long clients() {
-        for (String line : sync().info("clients").split("\r?\n", -1)) {
-            if (line.startsWith("connected_clients:")) {
-                return Long.parseLong(
-                        line.substring("connected_clients:".length()).strip());
+        return info("clients", "connected_clients");
+    }
+
+    /** A counter of {@code INFO stats}, such as {@code total_reads_processed}. */
+    long stat(String name) {
+        return info("stats", name);
+    }
+
+    private long info(String section, String name) {
+        for (String line : sync().info(section).split("\r?\n", -1)) {
+            if (line.startsWith(name + ":")) {
+                return Long.parseLong(line.substring(name.length() + 1).strip());
             }
         }
-        throw new IllegalStateException("INFO clients has no connected_clients");
+        throw new IllegalStateException("INFO " + section + " has no " + name);
     }
 
     @Override
