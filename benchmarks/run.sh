@@ -19,6 +19,8 @@ run() {
 run jmh-1-thread  java -jar "$jar" InMemoryBenchmark -t 1 -rf json -rff "$out/jmh-1-thread.json"
 run jmh-2-threads java -jar "$jar" InMemoryBenchmark -t 2 -rf json -rff "$out/jmh-2-threads.json"
 run redis         java -cp "$jar" dev.ratelimit.benchmarks.RedisLoadHarness 2 7
+run redis-sync    java -cp "$jar" dev.ratelimit.benchmarks.RedisSyncCallersHarness 2 7
+run jmh-client-path java -jar "$jar" ClientPathBenchmark -rf json -rff "$out/jmh-client-path.json"
 if command -v redis-benchmark >/dev/null; then
   run script-cpu  java -cp "$jar" dev.ratelimit.benchmarks.ScriptCpuHarness
 else

@@ -30,6 +30,9 @@ import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.metrics.CommandLatencyRecorder;
 import io.lettuce.core.protocol.ProtocolKeyword;
 import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.NettyCustomizer;
+import io.netty.channel.Channel;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import java.lang.management.ManagementFactory;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -54,8 +57,10 @@ import java.util.concurrent.atomic.LongAdder;
  *       {@code EVALSHA} of {@code minimal_gcra.lua} (the least a correct server-clock token bucket
  *       does: {@code TIME}, {@code GET}, {@code SET … PX}, two integers back), keys and arguments
  *       built once;
- *   <li>the <b>own-script loop</b>, the client-layer reference: the same bare loop sending the
- *       script, keys and arguments our backend sends;
+ *   <li>the <b>own-script loop</b>, the client-layer reference: the same loop sending the
+ *       script, keys and arguments our backend sends, on a connection that shares writes as ours
+ *       does (Netty's {@code FlushConsolidationHandler}), so that it differs from ours only in the
+ *       library's layer;
  *   <li>Bucket4j's Lettuce compare-and-swap backend, async.
  * </ul>
  *
@@ -165,9 +170,14 @@ public final class RedisLoadHarness {
             // The references: bare Lettuce loops, keys and arguments built once. The own-script loop
             // replays the script, keys and arguments our backend sends; keys of all three have
             // two-letter prefixes, so their names are as long.
-            RedisClient rawClient = client(server, null);
+            RedisClient rawClient = client(server, null, false);
             StatefulRedisConnection<String, String> rawConnection = rawClient.connect(StringCodec.UTF8);
             RedisAsyncCommands<String, String> raw = rawConnection.async();
+            // The own-script loop shares writes as our connection does, so that it differs from ours
+            // in the library's layer alone.
+            RedisClient sharedClient = client(server, null, true);
+            StatefulRedisConnection<String, String> sharedConnection = sharedClient.connect(StringCodec.UTF8);
+            RedisAsyncCommands<String, String> shared = sharedConnection.async();
             RecordingTransport recorder = new RecordingTransport(ours);
             RateLimitBackend.scripted(recorder)
                     .keyPrefix("ow")
@@ -192,7 +202,7 @@ public final class RedisLoadHarness {
 
             // Bucket4j: its Lettuce compare-and-swap proxy manager, async, with its own counted client.
             CommandCounter bucket4jCommands = new CommandCounter();
-            RedisClient bucket4jClient = client(server, bucket4jCommands);
+            RedisClient bucket4jClient = client(server, bucket4jCommands, false);
             StatefulRedisConnection<byte[], byte[]> bucket4jConnection =
                     bucket4jClient.connect(ByteArrayCodec.INSTANCE);
             AsyncProxyManager<byte[]> bucket4j = Bucket4jLettuce.casBasedBuilder(bucket4jConnection)
@@ -227,7 +237,7 @@ public final class RedisLoadHarness {
                             minimalArgs));
             modes.put(
                     OWN,
-                    (hot, caller, seq) -> raw.evalsha(
+                    (hot, caller, seq) -> shared.evalsha(
                             own.sha1(), ScriptOutputType.MULTI, hot ? ownHot : ownSpread[pick(caller, seq)], ownArgs));
             modes.put(
                     BUCKET4J,
@@ -300,6 +310,8 @@ public final class RedisLoadHarness {
             ours.close();
             rawConnection.close();
             rawClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            sharedConnection.close();
+            sharedClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
             bucket4jConnection.close();
             bucket4jClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
             adminConnection.close();
@@ -394,7 +406,7 @@ public final class RedisLoadHarness {
         return keys;
     }
 
-    private static String minimalScript() throws java.io.IOException {
+    static String minimalScript() throws java.io.IOException {
         try (java.io.InputStream in = RedisLoadHarness.class.getResourceAsStream("minimal_gcra.lua")) {
             if (in == null) {
                 throw new IllegalStateException("missing minimal_gcra.lua");
@@ -425,10 +437,22 @@ public final class RedisLoadHarness {
         return micros;
     }
 
-    private static RedisClient client(RedisServer server, CommandLatencyRecorder recorder) {
+    /**
+     * A bare Lettuce client, as Lettuce comes, or with {@code sharedWrites} with the library's one
+     * change to the connection: Netty's {@code FlushConsolidationHandler}, 4 commands per write.
+     */
+    static RedisClient client(RedisServer server, CommandLatencyRecorder recorder, boolean sharedWrites) {
         // The library's connection records no latencies; neither do the bare loops.
         DefaultClientResources.Builder resources = DefaultClientResources.builder()
                 .commandLatencyRecorder(recorder != null ? recorder : CommandLatencyRecorder.disabled());
+        if (sharedWrites) {
+            resources.nettyCustomizer(new NettyCustomizer() {
+                @Override
+                public void afterChannelInitialized(Channel channel) {
+                    channel.pipeline().addFirst(new FlushConsolidationHandler(4, true));
+                }
+            });
+        }
         RedisClient client = RedisClient.create(resources.build(), RedisURI.create("127.0.0.1", server.port()));
         client.setOptions(ClientOptions.builder()
                 .socketOptions(SocketOptions.builder()
