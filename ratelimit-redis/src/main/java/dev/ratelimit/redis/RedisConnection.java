@@ -30,7 +30,10 @@ import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
 import io.lettuce.core.resource.NettyCustomizer;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.ssl.SslHandler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,9 +69,11 @@ public final class RedisConnection implements ScriptTransport {
     private static final Duration LOG_EVERY = Duration.ofSeconds(30);
 
     /**
-     * At most this many commands wait for one write while replies are read: enough to save most
-     * system calls, few enough that the server works on the first while the client sends the rest
-     * (64 asynchronous callers on one key, one run each: 4 did best of 2, 4, 8, 16 and 256).
+     * At most this many commands wait for one write: enough to save most system calls, few enough
+     * that the server works on the first while the client sends the rest. Chosen from one run each
+     * of 2, 4, 8, 16 and 256 at 64 asynchronous callers on one key, where 4 did best (1.5× a bare
+     * connection's decisions/s; 8 and 16 1.35×, 2 1.1×, 256 0.85×), on a machine whose rounds vary
+     * by tens of percent: 4 to 16 are alike within that noise.
      */
     private static final int COMMANDS_PER_WRITE = 4;
 
@@ -435,12 +440,13 @@ public final class RedisConnection implements ScriptTransport {
 
     /**
      * Lets the commands of decisions in flight together share a write: Lettuce writes and flushes
-     * each command on its own, one system call and, on a busy connection, one TCP segment and one
-     * server read per decision. Netty's {@link FlushConsolidationHandler} at the head of each
+     * each command on its own, one system call and one TCP segment per decision, and about as many
+     * server reads (3 in 4 in {@code FlushConsolidationTest}). Netty's {@link FlushConsolidationHandler} at the head of each
      * connection's pipeline instead sends the commands queued while the connection reads a batch of
      * replies (each answer's caller sending its next decision) when the batch ends or every {@value
      * #COMMANDS_PER_WRITE} commands, whichever comes first, and the commands of callers on other
-     * threads once the connection's thread has taken every command waiting for it. A command sent
+     * threads once the connection's thread has taken every command waiting for it, or every {@value
+     * #COMMANDS_PER_WRITE} commands. A command sent
      * alone from another thread is written one step later, after what the connection's thread had
      * queued before it: a lone synchronous caller measured as fast as on a bare connection, within
      * the noise ({@code RedisSyncCallersHarness}, {@code docs/PERFORMANCE.md}).
@@ -448,7 +454,16 @@ public final class RedisConnection implements ScriptTransport {
     private static final class FlushesTogether implements NettyCustomizer {
         @Override
         public void afterChannelInitialized(Channel channel) {
-            channel.pipeline().addFirst(new FlushConsolidationHandler(COMMANDS_PER_WRITE, true));
+            ChannelPipeline pipeline = channel.pipeline();
+            FlushConsolidationHandler handler = new FlushConsolidationHandler(COMMANDS_PER_WRITE, true);
+            // With TLS, just behind the TLS handler: the commands of one write share a TLS record,
+            // and the handshake's own writes are left alone.
+            ChannelHandlerContext tls = pipeline.context(SslHandler.class);
+            if (tls != null) {
+                pipeline.addAfter(tls.name(), null, handler);
+            } else {
+                pipeline.addFirst(handler);
+            }
         }
     }
 
