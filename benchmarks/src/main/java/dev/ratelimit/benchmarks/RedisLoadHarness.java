@@ -56,7 +56,8 @@ import java.util.concurrent.atomic.LongAdder;
  *   <li>the <b>minimal GCRA loop</b>, the physical reference: a bare Lettuce async loop sending
  *       {@code EVALSHA} of {@code minimal_gcra.lua} (the least a correct server-clock token bucket
  *       does: {@code TIME}, {@code GET}, {@code SET … PX}, two integers back), keys and arguments
- *       built once;
+ *       built once; and the same loop on a connection that shares writes as ours does (Netty's
+ *       {@code FlushConsolidationHandler}), the physical reference on equal I/O;
  *   <li>the <b>own-script loop</b>, the client-layer reference: the same loop sending the
  *       script, keys and arguments our backend sends, on a connection that shares writes as ours
  *       does (Netty's {@code FlushConsolidationHandler}), so that it differs from ours only in the
@@ -103,6 +104,7 @@ public final class RedisLoadHarness {
     private static final int SPREAD = 100_000;
     private static final String OURS = "ratelimit";
     private static final String MINIMAL = "minimal GCRA loop";
+    private static final String MINIMAL_SHARED = "minimal GCRA loop, writes shared";
     private static final String OWN = "own-script loop";
     private static final String BUCKET4J = "Bucket4j Lettuce (CAS)";
 
@@ -167,14 +169,16 @@ public final class RedisLoadHarness {
                     .blockCache(0)
                     .build();
 
-            // The references: bare Lettuce loops, keys and arguments built once. The own-script loop
+            // The references: Lettuce loops with no layer of their own, keys and arguments built once. The own-script
+            // loop
             // replays the script, keys and arguments our backend sends; keys of all three have
             // two-letter prefixes, so their names are as long.
             RedisClient rawClient = client(server, null, false);
             StatefulRedisConnection<String, String> rawConnection = rawClient.connect(StringCodec.UTF8);
             RedisAsyncCommands<String, String> raw = rawConnection.async();
-            // The own-script loop shares writes as our connection does, so that it differs from ours
-            // in the library's layer alone.
+            // A second connection shares writes as ours does: the minimal loop on it is the physical
+            // reference on equal I/O, and the own-script loop on it differs from ours in the
+            // library's layer alone.
             RedisClient sharedClient = client(server, null, true);
             StatefulRedisConnection<String, String> sharedConnection = sharedClient.connect(StringCodec.UTF8);
             RedisAsyncCommands<String, String> shared = sharedConnection.async();
@@ -231,6 +235,13 @@ public final class RedisLoadHarness {
             modes.put(
                     MINIMAL,
                     (hot, caller, seq) -> raw.evalsha(
+                            minimalSha,
+                            ScriptOutputType.MULTI,
+                            hot ? minimalHot : minimalSpread[pick(caller, seq)],
+                            minimalArgs));
+            modes.put(
+                    MINIMAL_SHARED,
+                    (hot, caller, seq) -> shared.evalsha(
                             minimalSha,
                             ScriptOutputType.MULTI,
                             hot ? minimalHot : minimalSpread[pick(caller, seq)],
@@ -332,19 +343,24 @@ public final class RedisLoadHarness {
         System.out.println();
         System.out.println("| keys, callers | decisions/s, ratelimit / minimal loop | client CPU per decision, "
                 + "ratelimit / minimal loop | Redis CPU per decision, ratelimit / minimal loop | "
-                + "decisions/s, ratelimit / own-script loop | decisions/s, ratelimit / Bucket4j |");
-        System.out.println("| --- | ---: | ---: | ---: | ---: | ---: |");
+                + "decisions/s, ratelimit / minimal loop sharing writes | client CPU per decision, ratelimit / "
+                + "minimal loop sharing writes | decisions/s, ratelimit / own-script loop | decisions/s, "
+                + "ratelimit / Bucket4j |");
+        System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (boolean hot : new boolean[] {true, false}) {
             for (int callers : callerCounts) {
                 String where = where(hot, callers);
                 String ours = OURS + ", " + where;
                 System.out.printf(
                         Locale.ROOT,
-                        "| %s | %s | %s | %s | %s | %s |%n",
+                        "| %s | %s | %s | %s | %s | %s | %s | %s |%n",
                         where,
                         Load.Rounds.describe(results.pairedRatios(ours, MINIMAL + ", " + where), true),
                         Load.Rounds.describe(results.pairedRatios(ours, MINIMAL + ", " + where, CLIENT_CPU), true),
                         Load.Rounds.describe(results.pairedRatios(ours, MINIMAL + ", " + where, REDIS_CPU), true),
+                        Load.Rounds.describe(results.pairedRatios(ours, MINIMAL_SHARED + ", " + where), true),
+                        Load.Rounds.describe(
+                                results.pairedRatios(ours, MINIMAL_SHARED + ", " + where, CLIENT_CPU), true),
                         Load.Rounds.describe(results.pairedRatios(ours, OWN + ", " + where), true),
                         Load.Rounds.describe(results.pairedRatios(ours, BUCKET4J + ", " + where), false));
             }
