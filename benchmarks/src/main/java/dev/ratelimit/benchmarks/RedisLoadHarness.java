@@ -232,24 +232,9 @@ public final class RedisLoadHarness {
                     OURS,
                     (hot, caller, seq) -> limiter.tryAcquireAsync(hot ? "hot" : spread[pick(caller, seq)], 1)
                             .thenAccept(RedisLoadHarness::requireBackend));
-            modes.put(
-                    MINIMAL,
-                    (hot, caller, seq) -> raw.evalsha(
-                            minimalSha,
-                            ScriptOutputType.MULTI,
-                            hot ? minimalHot : minimalSpread[pick(caller, seq)],
-                            minimalArgs));
-            modes.put(
-                    MINIMAL_SHARED,
-                    (hot, caller, seq) -> shared.evalsha(
-                            minimalSha,
-                            ScriptOutputType.MULTI,
-                            hot ? minimalHot : minimalSpread[pick(caller, seq)],
-                            minimalArgs));
-            modes.put(
-                    OWN,
-                    (hot, caller, seq) -> shared.evalsha(
-                            own.sha1(), ScriptOutputType.MULTI, hot ? ownHot : ownSpread[pick(caller, seq)], ownArgs));
+            modes.put(MINIMAL, loop(raw, minimalSha, minimalHot, minimalSpread, minimalArgs));
+            modes.put(MINIMAL_SHARED, loop(shared, minimalSha, minimalHot, minimalSpread, minimalArgs));
+            modes.put(OWN, loop(shared, own.sha1(), ownHot, ownSpread, ownArgs));
             modes.put(
                     BUCKET4J,
                     (hot, caller, seq) -> (hot ? hotBucket : spreadBuckets[pick(caller, seq)])
@@ -477,6 +462,17 @@ public final class RedisLoadHarness {
                 .timeoutOptions(TimeoutOptions.enabled(Duration.ofSeconds(1)))
                 .build());
         return client;
+    }
+
+    /** A bare loop: {@code EVALSHA} of one script on {@code connection}, keys and arguments built once. */
+    private static Mode loop(
+            RedisAsyncCommands<String, String> connection,
+            String sha,
+            String[] hotKeys,
+            String[][] spreadKeys,
+            String[] args) {
+        return (hot, caller, seq) ->
+                connection.evalsha(sha, ScriptOutputType.MULTI, hot ? hotKeys : spreadKeys[pick(caller, seq)], args);
     }
 
     private static void requireBackend(Decision d) {
